@@ -15,21 +15,29 @@
 #include "llvm/Support/Format.h"
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 using namespace mlir;
 
 namespace {
 
-/// Formats a double the way docs/graph-format.md asks: `inf`, `-inf`, `nan`,
-/// otherwise %.*g with enough digits to round-trip the value's own width.
-std::string formatFloat(double v, int digits) {
+/// Formats a float the way docs/graph-format.md asks: `inf`, `-inf`, `nan`,
+/// otherwise the shortest %g text that reads back to the same value at the
+/// attribute's own width (f32 or f64).
+std::string formatFloat(double v, bool isF64) {
   if (std::isnan(v))
     return "nan";
   if (std::isinf(v))
     return v > 0 ? "inf" : "-inf";
   char buf[64];
-  snprintf(buf, sizeof(buf), "%.*g", digits, v);
+  for (int digits = 1; digits <= 17; ++digits) {
+    snprintf(buf, sizeof(buf), "%.*g", digits, v);
+    double back = strtod(buf, nullptr);
+    if (isF64 ? back == v : static_cast<float>(back) == static_cast<float>(v))
+      break;
+  }
   return buf;
 }
 
@@ -97,7 +105,7 @@ LogicalResult GraphWriter::writeAttr(Operation *op, StringRef name,
   } else if (auto i = dyn_cast<IntegerAttr>(attr)) {
     s << i.getValue().getSExtValue();
   } else if (auto f = dyn_cast<FloatAttr>(attr)) {
-    s << formatFloat(f.getValueAsDouble(), f.getType().isF64() ? 17 : 9);
+    s << formatFloat(f.getValueAsDouble(), f.getType().isF64());
   } else if (auto str = dyn_cast<StringAttr>(attr)) {
     s << '"';
     for (char c : str.getValue()) {
@@ -123,10 +131,17 @@ LogicalResult GraphWriter::writeAttr(Operation *op, StringRef name,
     Type et = dense.getElementType();
     s << '[';
     if (isa<FloatType>(et)) {
-      int digits = et.isF64() ? 17 : 9;
+      bool isF64 = et.isF64();
       llvm::interleave(
           dense.getValues<APFloat>(), s,
-          [&](const APFloat &v) { s << formatFloat(v.convertToDouble(), digits); },
+          [&](const APFloat &v) {
+            // f16/bf16 values are exact in double: convert through it.
+            APFloat d = v;
+            bool lost;
+            d.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven,
+                      &lost);
+            s << formatFloat(d.convertToDouble(), isF64);
+          },
           ",");
     } else if (et.isInteger(1)) {
       llvm::interleave(dense.getValues<bool>(), s,

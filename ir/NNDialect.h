@@ -1,0 +1,24 @@
+//===- NNDialect.h - The nn dialect and nnc's type syntax --------*- C++
+//-*-===//
+#ifndef NNC_IR_NNDIALECT_H
+#define NNC_IR_NNDIALECT_H
+
+#include "mlir/IR/Dialect.h"
+
+#include <string>
+
+#include "ir/NNOpsDialect.h.inc"
+
+namespace nnc::nn {
+
+/// Prints a type the way nnc's users write it: `f32[?,784]`, `bool[3]` for
+/// an i1 tensor, `f32[]` for a 0-d tensor, `f32[*]` for an unranked one and
+/// `f32` for a scalar. Types outside nnc's vocabulary print as MLIR does.
+std::string formatType(mlir::Type type);
+
+/// The dtype name of an element type (`f32`, `bool`, ...).
+std::string formatDtype(mlir::Type elementType);
+
+} // namespace nnc::nn
+
+#endif // NNC_IR_NNDIALECT_H

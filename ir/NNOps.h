@@ -1,0 +1,49 @@
+//===- NNOps.h - The ops of the nn dialect -----------------------*- C++
+//-*-===//
+#ifndef NNC_IR_NNOPS_H
+#define NNC_IR_NNOPS_H
+
+#include "ir/NNDialect.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <optional>
+
+#define GET_OP_CLASSES
+#include "ir/NNOps.h.inc"
+
+namespace nnc::nn {
+
+/// Creates an nn op like `OpTy::create(b, loc, args...)`, but checks its
+/// operands and attributes first: on a problem (bad shapes, dtypes, axes,
+/// missing attributes) the error is reported at `loc`, in nnc's type
+/// syntax, and a null op is returned instead of aborting. `args` are those
+/// of the ODS builder that takes an explicit result type, minus that type:
+///   createChecked<AddOp>(b, loc, lhs, rhs)
+///   createChecked<SumOp>(b, loc, x, ArrayRef<int64_t>{1}, /*keepdims=*/false)
+///   createChecked<LayerNormOp>(b, loc, x, g, beta, int64_t(1), APFloat(1e-5))
+/// (`nn.cast` has no inferred type: use CastOp::inferResultType.)
+template <typename OpTy, typename... Args>
+OpTy createChecked(mlir::OpBuilder &b, mlir::Location loc, Args &&...args) {
+  mlir::OperationState state(loc, OpTy::getOperationName());
+  OpTy::build(b, state, mlir::Type(b.getNoneType()),
+              std::forward<Args>(args)...);
+  llvm::SmallVector<mlir::Type, 1> types;
+  if (mlir::failed(OpTy::inferReturnTypes(
+          b.getContext(), loc, state.operands,
+          state.attributes.getDictionary(b.getContext()),
+          state.getRawProperties(), state.regions, types)))
+    return nullptr;
+  state.types.assign(types.begin(), types.end());
+  return llvm::cast<OpTy>(b.create(state));
+}
+
+} // namespace nnc::nn
+
+#endif // NNC_IR_NNOPS_H

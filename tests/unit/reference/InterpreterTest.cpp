@@ -1,0 +1,261 @@
+// Interpreter binding and error paths: every user mistake is a message.
+#include "reference/Init.h"
+#include "reference/Interpreter.h"
+
+#include <gtest/gtest.h>
+
+using namespace nnc::ref;
+
+namespace {
+
+Tensor filled(DType d, Shape shape, double v = 1) {
+  Tensor t(d, std::move(shape));
+  for (int64_t i = 0; i < t.numel(); ++i)
+    t.setDouble(i, v);
+  return t;
+}
+
+// Runs `body` (op lines) over inputs declared by `decls`; returns the status.
+Status run(const std::string &decls, const std::string &body,
+           const TensorMap &inputs, NamedTensors *outputs = nullptr) {
+  Graph g;
+  Status s = parseGraph("nngraph 1\nmodel m\n" + decls + "func forward\n" + body +
+                            "end\n",
+                        g);
+  if (!s.ok())
+    return s;
+  TensorMap params;
+  if (!(s = initParams(g, params)).ok())
+    return s;
+  NamedTensors outs;
+  return runFunc(g, "forward", inputs, params, outputs ? *outputs : outs);
+}
+
+void expectError(const Status &s, const std::string &what) {
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(what), std::string::npos) << "got: " << s.message();
+}
+
+const char *kXY = "input x f32[B,4]\ninput y i32[B]\n";
+const char *kXYBody = "  %0 = cross_entropy %x %y : f32[]\n  return l=%0\n";
+
+TEST(InterpreterBinding, MissingInputIsNamed) {
+  expectError(run(kXY, kXYBody, {{"x", filled(DType::F32, {3, 4})}}),
+              "missing input 'y' (i32[B])");
+}
+
+TEST(InterpreterBinding, DimNamesMustAgreeAcrossInputs) {
+  expectError(run(kXY, kXYBody,
+                  {{"x", filled(DType::F32, {4, 4})}, {"y", filled(DType::I32, {3}, 0)}}),
+              "input y: dim B is 3 but input x says 4");
+}
+
+TEST(InterpreterBinding, WrongDTypeIsNamed) {
+  expectError(run(kXY, kXYBody,
+                  {{"x", filled(DType::F16, {3, 4})}, {"y", filled(DType::I32, {3}, 0)}}),
+              "input x: expected dtype f32");
+}
+
+TEST(InterpreterBinding, WrongRankIsNamed) {
+  expectError(run(kXY, kXYBody,
+                  {{"x", filled(DType::F32, {3, 4, 1})}, {"y", filled(DType::I32, {3}, 0)}}),
+              "input x: expected rank 2");
+}
+
+TEST(InterpreterBinding, StaticDimMismatchIsNamed) {
+  expectError(run(kXY, kXYBody,
+                  {{"x", filled(DType::F32, {3, 5})}, {"y", filled(DType::I32, {3}, 0)}}),
+              "input x: dim 1 is 5 but f32[B,4] says 4");
+}
+
+TEST(InterpreterBinding, UnknownInputIsAnError) {
+  expectError(run(kXY, kXYBody,
+                  {{"x", filled(DType::F32, {3, 4})}, {"y", filled(DType::I32, {3}, 0)},
+                   {"z", filled(DType::F32, {1})}}),
+              "'z' is not an input");
+}
+
+TEST(InterpreterBinding, UnknownEntryListsEntries) {
+  Graph g;
+  ASSERT_TRUE(parseGraph("nngraph 1\nmodel m\ninput x f32[1]\nfunc forward\n  return y=%x\nend\n", g).ok());
+  NamedTensors out;
+  expectError(runFunc(g, "train_step", {{"x", filled(DType::F32, {1})}}, {}, out),
+              "has no entry 'train_step' (entries: forward)");
+}
+
+TEST(InterpreterBinding, ParamsAreCheckedAndUsed) {
+  Graph g;
+  ASSERT_TRUE(parseGraph("nngraph 1\nmodel m\ninput x f32[2]\nparam w f32[2] const(value=3)\n"
+                         "func forward\n  %0 = mul %x %w : f32[2]\n  return y=%0\nend\n",
+                         g).ok());
+  TensorMap params;
+  ASSERT_TRUE(initParams(g, params).ok());
+  NamedTensors out;
+  Status s = runFunc(g, "forward", {{"x", filled(DType::F32, {2}, 2)}}, params, out);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(out[0].second.getDouble(1), 6.0);
+  expectError(runFunc(g, "forward", {{"x", filled(DType::F32, {2})}}, {}, out),
+              "missing param 'w'");
+  expectError(runFunc(g, "forward", {{"x", filled(DType::F32, {2})}},
+                      {{"w", filled(DType::F32, {3})}}, out),
+              "param w: expected f32[2], got f32[3]");
+}
+
+TEST(InterpreterErrors, GatherIndexOutOfRangeNamesTheOp) {
+  Tensor idx = filled(DType::I32, {2}, 7);
+  expectError(run("input x f32[5,2]\ninput i i32[2]\n",
+                  "  %g = gather %x %i axis=0 : f32[2,2]\n  return y=%g\n",
+                  {{"x", filled(DType::F32, {5, 2})}, {"i", idx}}),
+              "%g = gather (graph line 6): index 7 (element 0) is out of range");
+}
+
+TEST(InterpreterErrors, EmbeddingRejectsNegativeIds) {
+  expectError(run("input t f32[5,2]\ninput i i64[1]\n",
+                  "  %0 = embedding %t %i : f32[1,2]\n  return y=%0\n",
+                  {{"t", filled(DType::F32, {5, 2})}, {"i", filled(DType::I64, {1}, -1)}}),
+              "out of range");
+}
+
+TEST(InterpreterErrors, ReshapeThatDoesNotFit) {
+  expectError(run("input x f32[2,3]\n", "  %0 = reshape %x shape=[4,-1] : f32[4,?]\n  return y=%0\n",
+                  {{"x", filled(DType::F32, {2, 3})}}),
+              "%0 = reshape (graph line 5): cannot reshape f32[2,3] (6 elements) into [4,-1]");
+  expectError(run("input x f32[2,3]\n", "  %0 = reshape %x shape=[-1,-1] : f32[?,?]\n  return y=%0\n",
+                  {{"x", filled(DType::F32, {2, 3})}}),
+              "more than one -1");
+}
+
+TEST(InterpreterErrors, CrossEntropyBadLabel) {
+  expectError(run(kXY, kXYBody,
+                  {{"x", filled(DType::F32, {2, 4})}, {"y", filled(DType::I32, {2}, 4)}}),
+              "%0 = cross_entropy (graph line 6): label 4 at batch 0 is out of range [0, 4)");
+}
+
+TEST(InterpreterErrors, IntegerDivisionByZero) {
+  expectError(run("input a i32[2]\ninput b i32[2]\n", "  %0 = div %a %b : i32[2]\n  return y=%0\n",
+                  {{"a", filled(DType::I32, {2}, 1)}, {"b", filled(DType::I32, {2}, 0)}}),
+              "integer division by zero");
+}
+
+TEST(InterpreterErrors, MixedDTypes) {
+  expectError(run("input a f32[2]\ninput b f16[2]\n", "  %0 = add %a %b : f32[2]\n  return y=%0\n",
+                  {{"a", filled(DType::F32, {2})}, {"b", filled(DType::F16, {2})}}),
+              "operands must have the same dtype");
+}
+
+TEST(InterpreterErrors, RuntimeBroadcastMismatch) {
+  expectError(run("input a f32[A]\ninput b f32[B]\n", "  %0 = add %a %b : f32[?]\n  return y=%0\n",
+                  {{"a", filled(DType::F32, {3})}, {"b", filled(DType::F32, {4})}}),
+              "do not broadcast");
+}
+
+TEST(InterpreterErrors, DeclaredResultTypeIsChecked) {
+  expectError(run("input a f32[2]\n", "  %0 = relu %a : f32[3]\n  return y=%0\n",
+                  {{"a", filled(DType::F32, {2})}}),
+              "computed f32[2] but the declared result type is f32[3]");
+}
+
+TEST(InterpreterErrors, UnknownOp) {
+  expectError(run("input a f32[2]\n", "  %0 = frobnicate %a : f32[2]\n  return y=%0\n",
+                  {{"a", filled(DType::F32, {2})}}),
+              "unknown op 'frobnicate'");
+}
+
+TEST(InterpreterErrors, FloatOnlyOpsRejectIntegers) {
+  expectError(run("input a i32[2]\n", "  %0 = exp %a : i32[2]\n  return y=%0\n",
+                  {{"a", filled(DType::I32, {2})}}),
+              "must be a float tensor");
+  expectError(run("input a i32[2,2]\n", "  %0 = mean %a : i32[]\n  return y=%0\n",
+                  {{"a", filled(DType::I32, {2, 2})}}),
+              "mean must be a float tensor");
+}
+
+TEST(InterpreterErrors, BadAttributes) {
+  expectError(run("input a f32[2]\n", "  %0 = softmax %a : f32[2]\n  return y=%0\n",
+                  {{"a", filled(DType::F32, {2})}}),
+              "missing attribute 'axis'");
+  expectError(run("input a f32[2]\n", "  %0 = softmax %a axis=3 : f32[2]\n  return y=%0\n",
+                  {{"a", filled(DType::F32, {2})}}),
+              "axis 3 is out of range");
+  expectError(run("input a f32[2]\n", "  %0 = transpose %a perm=[1] : f32[2]\n  return y=%0\n",
+                  {{"a", filled(DType::F32, {2})}}),
+              "not a permutation");
+  expectError(run("input a f32[2]\n", "  %0 = gelu %a approximate=\"erf\" : f32[2]\n  return y=%0\n",
+                  {{"a", filled(DType::F32, {2})}}),
+              "approximate must be");
+  expectError(run("input a f32[2]\ninput b f32[2]\n",
+                  "  %0 = compare %a %b predicate=\"lte\" : bool[2]\n  return y=%0\n",
+                  {{"a", filled(DType::F32, {2})}, {"b", filled(DType::F32, {2})}}),
+              "unknown predicate 'lte'");
+}
+
+TEST(InterpreterErrors, ConvChannelMismatchAndTinyInput) {
+  expectError(run("input x f32[1,3,4,4]\ninput w f32[2,2,3,3]\n",
+                  "  %0 = conv2d %x %w : f32[1,2,2,2]\n  return y=%0\n",
+                  {{"x", filled(DType::F32, {1, 3, 4, 4})}, {"w", filled(DType::F32, {2, 2, 3, 3})}}),
+              "channels do not match");
+  expectError(run("input x f32[1,1,2,2]\n",
+                  "  %0 = max_pool2d %x kernel=[3,3] : f32[1,1,1,1]\n  return y=%0\n",
+                  {{"x", filled(DType::F32, {1, 1, 2, 2})}}),
+              "larger than the padded input");
+}
+
+TEST(InterpreterErrors, MatmulContractionMismatch) {
+  expectError(run("input a f32[2,3]\ninput b f32[4,2]\n", "  %0 = matmul %a %b : f32[2,2]\n  return y=%0\n",
+                  {{"a", filled(DType::F32, {2, 3})}, {"b", filled(DType::F32, {4, 2})}}),
+              "contraction dims differ");
+}
+
+TEST(InterpreterErrors, ConstantElementCount) {
+  expectError(run("input a f32[3]\n", "  %0 = constant value=[1,2] : f32[3]\n  return y=%0\n",
+                  {{"a", filled(DType::F32, {3})}}),
+              "value has 2 elements");
+}
+
+TEST(Interpreter, OutputsComeInReturnOrderAndFullReductionIs0D) {
+  NamedTensors outs;
+  Status s = run("input a f32[2,2]\n",
+                 "  %0 = sum %a keepdims=false : f32[]\n  %1 = neg %a : f32[2,2]\n"
+                 "  return z=%1, s=%0, a=%a\n",
+                 {{"a", filled(DType::F32, {2, 2}, 1.5)}}, &outs);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(outs.size(), 3u);
+  EXPECT_EQ(outs[0].first, "z");
+  EXPECT_EQ(outs[1].second.typeString(), "f32[]");
+  EXPECT_EQ(outs[1].second.getDouble(0), 6.0);
+  EXPECT_EQ(outs[2].second.getDouble(3), 1.5);
+}
+
+TEST(Interpreter, F16ResultsAreRoundedAfterEachOp) {
+  // 2049 is not an f16 value: (1024 + 1024) + 1 rounds to 2048 in f16.
+  NamedTensors outs;
+  Status s = run("input a f16[1]\n",
+                 "  %0 = add %a %a : f16[1]\n  %1 = constant value=[1] : f16[1]\n"
+                 "  %2 = add %0 %1 : f16[1]\n  return y=%2\n",
+                 {{"a", filled(DType::F16, {1}, 1024)}}, &outs);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(outs[0].second.getDouble(0), 2048.0);
+}
+
+TEST(Interpreter, CompareAcceptsThePrintedEnumForm) {
+  NamedTensors outs;
+  Status s = run("input a f32[2]\n",
+                 "  %0 = compare %a %a predicate=\"#nn<predicate le>\" : bool[2]\n  return y=%0\n",
+                 {{"a", filled(DType::F32, {2})}}, &outs);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(outs[0].second.getInt(0), 1);
+}
+
+TEST(Interpreter, KnowsEveryOpOfTheTable) {
+  for (const char *op :
+       {"constant", "add", "sub", "mul", "div", "maximum", "minimum", "pow", "compare",
+        "neg", "abs", "exp", "log", "sqrt", "rsqrt", "tanh", "sigmoid", "relu", "silu",
+        "gelu", "where", "cast", "sum", "mean", "max", "min", "argmax", "softmax",
+        "log_softmax", "layer_norm", "rms_norm", "batch_norm", "matmul", "conv2d",
+        "max_pool2d", "avg_pool2d", "global_avg_pool", "reshape", "transpose", "flatten",
+        "concat", "slice", "broadcast_to", "gather", "embedding", "cross_entropy", "mse",
+        "dropout"})
+    EXPECT_TRUE(isKnownOp(op)) << op;
+}
+
+} // namespace
