@@ -16,7 +16,9 @@ config.substitutions.append(("%python", config.python_executable))
 
 llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
-llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=False)
+llvm_config.with_system_environment(["PATH"])
+# Prepended in this order: nnc's tools first, then LLVM's FileCheck and not.
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=True)
 tools = ["nnc", "nnc-opt", "nnc-run"]
 llvm_config.add_tool_substitutions(tools, [config.nnc_tools_dir])
