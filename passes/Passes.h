@@ -12,8 +12,9 @@ namespace nnc {
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"
 
-/// Registers every nn pass (`nn-infer-shapes`, `nn-canonicalize`) with the
-/// global pass registry, for nnc-opt and textual pipelines.
+/// Registers every nn pass (`nn-infer-shapes`, `nn-canonicalize`,
+/// `nn-decompose`) with the global pass registry, for nnc-opt and textual
+/// pipelines.
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 

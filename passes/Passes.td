@@ -45,4 +45,42 @@ def NNCanonicalize : Pass<"nn-canonicalize"> {
   }];
 }
 
+def NNDecompose : Pass<"nn-decompose", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite composite nn ops into primitive ones";
+  let description = [{
+    Rewrites the composite ops into elementwise ops, reductions (with
+    `keepdims`) and reshapes, which is all the fuser and codegen see:
+
+    - `softmax`: `e / sum(e)` with `e = exp(x - max(x))`;
+    - `log_softmax`: `(x - m) - log(sum(exp(x - m)))`, `m = max(x)`;
+    - `layer_norm`, `rms_norm`: mean and biased variance (mean square) over
+      `axis..rank-1`, then `* rsqrt(. + eps) * gamma (+ beta)`;
+    - `batch_norm`: the `[C]` operands reshaped to `[C, 1, ...]`; running
+      statistics, or with `training = true` the biased batch statistics over
+      every axis but 1;
+    - `mse`: `mean((p - t) * (p - t))`;
+    - `cross_entropy`: `-mean(sum(onehot * log_softmax(logits), 1))` with
+      `onehot = cast(reshape(labels, [-1, 1]) == [0, C))`. The `[0, C)`
+      constant needs a static `C`; with a dynamic `C` the op is kept. A
+      label outside `[0, C)` then selects nothing (adds 0 to the sum).
+
+    `silu`, `sigmoid`, `gelu` and `rsqrt` stay (codegen has them). Scalars
+    such as `eps` are 0-d `nn.constant`s of the element type. Each
+    replacement keeps the composite op's declared result type. Folding and
+    dead-op removal are left to `nn-canonicalize`.
+
+    Example (`-nn-decompose`):
+
+    ```mlir
+    %p = nn.softmax %x {axis = 1 : i64} : tensor<?x10xf32> -> tensor<?x10xf32>
+    // becomes
+    %m = nn.max %x {axes = array<i64: 1>, keepdims = true} : tensor<?x10xf32> -> tensor<?x1xf32>
+    %d = nn.sub %x, %m : tensor<?x10xf32>, tensor<?x1xf32> -> tensor<?x10xf32>
+    %e = nn.exp %d : tensor<?x10xf32> -> tensor<?x10xf32>
+    %s = nn.sum %e {axes = array<i64: 1>, keepdims = true} : tensor<?x10xf32> -> tensor<?x1xf32>
+    %p = nn.div %e, %s : tensor<?x10xf32>, tensor<?x1xf32> -> tensor<?x10xf32>
+    ```
+  }];
+}
+
 #endif // NNC_PASSES_PASSES_TD
