@@ -22,3 +22,10 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=True)
 tools = ["nnc", "nnc-opt", "nnc-run"]
 llvm_config.add_tool_substitutions(tools, [config.nnc_tools_dir])
+
+# The MLIR runner's support libraries, for tests that execute lowered code on
+# the host (codegen/*-run.mlir).
+llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+for lib in ["mlir_runner_utils", "mlir_c_runner_utils"]:
+    config.substitutions.append(
+        ("%" + lib, os.path.join(llvm_lib_dir, "lib" + lib + ".so")))

@@ -1,4 +1,5 @@
 //===- nnc-opt.cpp - mlir-opt with the nn dialect and nnc's passes --------===//
+#include "codegen/common/Passes.h"
 #include "ir/NNDialect.h"
 #include "passes/Passes.h"
 
@@ -17,6 +18,7 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   mlir::registerAllPasses();
   nnc::registerNNPasses();
+  nnc::registerCodegenPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "nnc optimizer driver\n", registry));
 }

@@ -1,0 +1,26 @@
+//===- Passes.h - nnc's code-generation passes ------------------*- C++ -*-===//
+#ifndef NNC_CODEGEN_COMMON_PASSES_H
+#define NNC_CODEGEN_COMMON_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace nnc {
+
+#define GEN_PASS_DECL
+#include "codegen/common/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "codegen/common/Passes.h.inc"
+
+/// Registers every code-generation pass (`nnc-lower-to-linalg`) with the
+/// global pass registry, for nnc-opt and textual pipelines.
+inline void registerCodegenPasses() { registerNNCCodegenPasses(); }
+
+} // namespace nnc
+
+#endif // NNC_CODEGEN_COMMON_PASSES_H

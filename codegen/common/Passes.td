@@ -1,0 +1,58 @@
+//===- Passes.td - nnc's code-generation passes ------------*- tablegen -*-===//
+#ifndef NNC_CODEGEN_COMMON_PASSES_TD
+#define NNC_CODEGEN_COMMON_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def NNCLowerToLinalg : Pass<"nnc-lower-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower nn ops on tensors to linalg, tensor, arith and math";
+  let description = [{
+    The first code-generation stage: every nn op becomes destination-style
+    ops on tensors, ready for one-shot bufferization.
+
+    - Elementwise ops and `broadcast_to`: one `linalg.generic` whose indexing
+      maps broadcast (NumPy, right-aligned): an operand dim of static size 1
+      is read at constant index 0; a `?` dim of the result takes its size from
+      the first operand whose dim there is not 1 (`tensor.dim`). A `?` operand
+      dim is never treated as a broadcast (docs/ops.md: `?` against `n` gives
+      `n`, checked at run time).
+    - `sum mean max min`: a `linalg.generic` with reduction iterators into a
+      `linalg.fill`ed init (mean divides afterwards); `keepdims` re-inserts
+      the unit dims with `tensor.expand_shape`. `argmax`: value and index
+      carried together, ties and NaN resolved so that the first index wins in
+      any reduction order. Sums of f16/bf16 accumulate in f32 and round once.
+    - `matmul`: `linalg.matmul` for 2-D operands, otherwise one
+      `linalg.generic` that broadcasts the batch dims; f16/bf16 accumulate in
+      f32.
+    - `reshape flatten`: `tensor.collapse_shape` / `tensor.expand_shape`;
+      `transpose`: `linalg.transpose`; `concat`: `tensor.concat`; `slice`:
+      `tensor.extract_slice` with Python start/end clamping.
+
+    An op without a lowering is left alone and reported:
+    `nnc-lower-to-linalg: no lowering for 'nn.conv2d' yet`; the pass fails.
+
+    Example:
+
+    ```mlir
+    %z = nn.add %x, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+    // becomes
+    %c0 = arith.constant 0 : index
+    %d0 = tensor.dim %x, %c0 : tensor<?x4xf32>
+    %e = tensor.empty(%d0) : tensor<?x4xf32>
+    %z = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>,
+           affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+           iterator_types = ["parallel", "parallel"]}
+         ins(%x, %b : tensor<?x4xf32>, tensor<4xf32>) outs(%e : tensor<?x4xf32>) {
+    ^bb0(%a: f32, %c: f32, %out: f32):
+      %s = arith.addf %a, %c : f32
+      linalg.yield %s : f32
+    } -> tensor<?x4xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
+#endif // NNC_CODEGEN_COMMON_PASSES_TD

@@ -1,0 +1,76 @@
+//===- PatternNNToLinalg.h - Shared pieces of the nn -> linalg lowering ---===//
+//
+// Private to codegen/common: the populate function of each op family and the
+// helpers they share (sizes, inits, broadcasting generics, scalar constants).
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_CODEGEN_COMMON_PATTERNNNTOLINALG_H
+#define NNC_CODEGEN_COMMON_PATTERNNNTOLINALG_H
+
+#include "ir/NNOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace nnc::codegen {
+
+/// Builds the scalar result of one element from the scalar operands.
+using ScalarFn = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// The size of dim `dim` of `v`: an index attribute when static, else a
+/// `tensor.dim`.
+mlir::OpFoldResult dimSize(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value v, int64_t dim);
+
+/// `size` as an index value (an arith.constant when it is static).
+mlir::Value toIndexValue(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::OpFoldResult size);
+
+/// `v` with type `type` (a `tensor.cast` when the two differ only in how
+/// static their dims are).
+mlir::Value castToType(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                       mlir::Type type);
+
+/// An elementwise `linalg.generic` over `operands` producing `resultType`
+/// (its dtype; its shape may be more or less static than the broadcast
+/// shape): operands are right-aligned, static dims of 1 broadcast through a
+/// constant-0 index, a `?` result dim is sized from the first operand that
+/// does not broadcast there. The result is cast to `resultType`.
+mlir::Value buildBroadcastingGeneric(mlir::OpBuilder &b, mlir::Location loc,
+                                     mlir::RankedTensorType resultType,
+                                     mlir::ValueRange operands, ScalarFn body);
+
+/// A scalar constant of `type` (float or integer) with value `v`.
+mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Type type, double v);
+
+/// The identity of max (`lowest`) or min (`!lowest`): -inf/+inf for floats,
+/// the signed extremes for integers.
+mlir::Value extremeConstant(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Type type, bool lowest);
+
+/// The type sums and products accumulate in: f32 for f16/bf16 (the
+/// reference accumulates in double), the element type otherwise.
+mlir::Type accumulatorType(mlir::Type elementType);
+
+/// `v` converted to the float type `type` when it differs (extf/truncf).
+mlir::Value convertFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                         mlir::Type type);
+
+/// The tensor `v` with its floats converted to `elementType` (a no-op when
+/// it already has them).
+mlir::Value convertTensorFloat(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value v, mlir::Type elementType);
+
+void populateElementwiseOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateReduceOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateMatmulOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateShapeOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace nnc::codegen
+
+#endif // NNC_CODEGEN_COMMON_PATTERNNNTOLINALG_H

@@ -1,0 +1,136 @@
+//===- Utility.cpp - Helpers shared by the nn -> linalg patterns ----------===//
+#include "codegen/common/PatternNNToLinalg.h"
+
+#include "llvm/ADT/APFloat.h"
+
+using namespace mlir;
+
+namespace nnc::codegen {
+
+OpFoldResult dimSize(OpBuilder &b, Location loc, Value v, int64_t dim) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (!type.isDynamicDim(dim))
+    return b.getIndexAttr(type.getDimSize(dim));
+  return tensor::DimOp::create(b, loc, v, dim).getResult();
+}
+
+Value toIndexValue(OpBuilder &b, Location loc, OpFoldResult size) {
+  if (auto v = dyn_cast<Value>(size))
+    return v;
+  return arith::ConstantIndexOp::create(
+      b, loc, cast<IntegerAttr>(cast<Attribute>(size)).getInt());
+}
+
+Value castToType(OpBuilder &b, Location loc, Value v, Type type) {
+  if (v.getType() == type)
+    return v;
+  return tensor::CastOp::create(b, loc, type, v);
+}
+
+Value buildBroadcastingGeneric(OpBuilder &b, Location loc,
+                               RankedTensorType resultType, ValueRange operands,
+                               ScalarFn body) {
+  int64_t rank = resultType.getRank();
+  MLIRContext *ctx = b.getContext();
+
+  // Operand `k`'s dim aligned with result dim `i`, or -1 when it has none.
+  auto alignedDim = [&](Value operand, int64_t i) -> int64_t {
+    int64_t r = cast<RankedTensorType>(operand.getType()).getRank();
+    int64_t j = i - (rank - r);
+    return j >= 0 ? j : -1;
+  };
+  auto broadcastsAt = [&](Value operand, int64_t j) {
+    return j < 0 ||
+           cast<RankedTensorType>(operand.getType()).getDimSize(j) == 1;
+  };
+
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!resultType.isDynamicDim(i)) {
+      sizes.push_back(b.getIndexAttr(resultType.getDimSize(i)));
+      continue;
+    }
+    OpFoldResult size = b.getIndexAttr(1);
+    for (Value operand : operands) {
+      int64_t j = alignedDim(operand, i);
+      if (!broadcastsAt(operand, j)) {
+        size = dimSize(b, loc, operand, j);
+        break;
+      }
+    }
+    sizes.push_back(size);
+  }
+  Value init =
+      tensor::EmptyOp::create(b, loc, sizes, resultType.getElementType());
+
+  SmallVector<AffineMap> maps;
+  for (Value operand : operands) {
+    int64_t r = cast<RankedTensorType>(operand.getType()).getRank();
+    SmallVector<AffineExpr> exprs;
+    for (int64_t j = 0; j < r; ++j) {
+      int64_t i = j + (rank - r);
+      exprs.push_back(broadcastsAt(operand, j) ? getAffineConstantExpr(0, ctx)
+                                               : getAffineDimExpr(i, ctx));
+    }
+    maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, operands, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value result = body(nb, nloc, args.drop_back());
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  return castToType(b, loc, generic.getResult(0), resultType);
+}
+
+Value scalarConstant(OpBuilder &b, Location loc, Type type, double v) {
+  if (isa<FloatType>(type))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, v));
+  return arith::ConstantOp::create(
+      b, loc, b.getIntegerAttr(type, static_cast<int64_t>(v)));
+}
+
+Value extremeConstant(OpBuilder &b, Location loc, Type type, bool lowest) {
+  if (auto ft = dyn_cast<FloatType>(type))
+    return arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(type, APFloat::getInf(ft.getFloatSemantics(), lowest)));
+  unsigned width = type.getIntOrFloatBitWidth();
+  APInt value = lowest ? APInt::getSignedMinValue(width)
+                       : APInt::getSignedMaxValue(width);
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
+}
+
+Type accumulatorType(Type elementType) {
+  if (elementType.isF16() || elementType.isBF16())
+    return Float32Type::get(elementType.getContext());
+  return elementType;
+}
+
+Value convertFloat(OpBuilder &b, Location loc, Value v, Type type) {
+  unsigned from = v.getType().getIntOrFloatBitWidth();
+  unsigned to = type.getIntOrFloatBitWidth();
+  if (v.getType() == type)
+    return v;
+  if (from < to)
+    return arith::ExtFOp::create(b, loc, type, v);
+  return arith::TruncFOp::create(b, loc, type, v);
+}
+
+Value convertTensorFloat(OpBuilder &b, Location loc, Value v,
+                         Type elementType) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getElementType() == elementType)
+    return v;
+  return buildBroadcastingGeneric(
+      b, loc, RankedTensorType::get(type.getShape(), elementType), v,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        return convertFloat(nb, nloc, args[0], elementType);
+      });
+}
+
+} // namespace nnc::codegen
