@@ -28,6 +28,9 @@ struct LowerToLinalgPass
     codegen::populateReduceOpToLinalgPatterns(patterns);
     codegen::populateMatmulOpToLinalgPatterns(patterns);
     codegen::populateShapeOpToLinalgPatterns(patterns);
+    codegen::populateConv2DOpToLinalgPatterns(patterns);
+    codegen::populatePoolOpToLinalgPatterns(patterns);
+    codegen::populateGatherOpToLinalgPatterns(patterns);
 
     // Only the patterns rewrite: nn folders would change what is lowered,
     // and that is nn-canonicalize's job.

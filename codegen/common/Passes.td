@@ -27,9 +27,22 @@ def NNCLowerToLinalg : Pass<"nnc-lower-to-linalg", "::mlir::ModuleOp"> {
     - `reshape flatten`: `tensor.collapse_shape` / `tensor.expand_shape`;
       `transpose`: `linalg.transpose`; `concat`: `tensor.concat`; `slice`:
       `tensor.extract_slice` with Python start/end clamping.
+    - `conv2d`: the input zero-padded by `tensor.pad`, then
+      `linalg.conv_2d_nchw_fchw` (groups = 1) or a `linalg.generic` reading
+      channel `(o floordiv O/groups) * C/groups + c` (groups > 1); f16/bf16
+      accumulate in f32; the bias is added by a generic broadcasting it along
+      dim 1. Only the batch may be `?`.
+    - `max_pool2d`: -inf padding and `linalg.pooling_nchw_max`;
+      `avg_pool2d`: zero padding, `linalg.pooling_nchw_sum` and a division by
+      `kh * kw` (padded cells count); `global_avg_pool`: `nn.mean` over H, W.
+    - `gather`, `embedding`: a `linalg.generic` over the result that
+      `tensor.extract`s at the index; negative indices count from the end and
+      out-of-range ones are clamped (device code cannot report errors).
+      `dropout`: the identity.
 
     An op without a lowering is left alone and reported:
-    `nnc-lower-to-linalg: no lowering for 'nn.conv2d' yet`; the pass fails.
+    `nnc-lower-to-linalg: no lowering for 'nn.softmax' yet`; the pass fails.
+    Composite ops (`softmax`, norms, losses) are `nn-decompose`'s job.
 
     Example:
 

@@ -44,6 +44,17 @@ mlir::Value buildBroadcastingGeneric(mlir::OpBuilder &b, mlir::Location loc,
                                      mlir::RankedTensorType resultType,
                                      mlir::ValueRange operands, ScalarFn body);
 
+/// `x [N, C, H, W]` padded by `padding` ([h, w], symmetric per side) with
+/// `padValue`; `x` itself when the padding is 0.
+mlir::Value padNCHW(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                    llvm::ArrayRef<int64_t> padding, mlir::Value padValue);
+
+/// The sizes of a conv/pool result: N from `x` (it may be `?`), the rest
+/// from the static dims of `resultType`.
+llvm::SmallVector<mlir::OpFoldResult>
+nchwResultSizes(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::RankedTensorType resultType);
+
 /// A scalar constant of `type` (float or integer) with value `v`.
 mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type type, double v);
@@ -70,6 +81,9 @@ void populateElementwiseOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateReduceOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateMatmulOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateShapeOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateConv2DOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populatePoolOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateGatherOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace nnc::codegen
 

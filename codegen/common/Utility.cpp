@@ -133,4 +133,23 @@ Value convertTensorFloat(OpBuilder &b, Location loc, Value v,
       });
 }
 
+Value padNCHW(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> padding,
+              Value padValue) {
+  if (padding[0] == 0 && padding[1] == 0)
+    return x;
+  SmallVector<OpFoldResult> pads = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                    b.getIndexAttr(padding[0]),
+                                    b.getIndexAttr(padding[1])};
+  return tensor::PadOp::create(b, loc, Type(), x, pads, pads, padValue)
+      .getResult();
+}
+
+SmallVector<OpFoldResult> nchwResultSizes(OpBuilder &b, Location loc, Value x,
+                                          RankedTensorType resultType) {
+  SmallVector<OpFoldResult> sizes = {dimSize(b, loc, x, 0)};
+  for (int64_t i = 1; i < 4; ++i)
+    sizes.push_back(b.getIndexAttr(resultType.getDimSize(i)));
+  return sizes;
+}
+
 } // namespace nnc::codegen

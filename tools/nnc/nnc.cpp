@@ -1,4 +1,5 @@
 // nnc: the compiler driver; `--emit=` stops after a stage (as Toy's toyc).
+#include "codegen/common/Passes.h"
 #include "frontend/nn/Frontend.h"
 #include "frontend/nn/Parser.h"
 #include "ir/NNDialect.h"
@@ -46,7 +47,8 @@ cl::opt<Emit> emit(
                    "the MLIR-free graph format (docs/graph-format.md)"),
         clEnumValN(Emit::NNGrad, "nn-grad", "(not implemented yet)"),
         clEnumValN(Emit::NNFused, "nn-fused", "(not implemented yet)"),
-        clEnumValN(Emit::Linalg, "linalg", "(not implemented yet)"),
+        clEnumValN(Emit::Linalg, "linalg",
+                   "linalg on tensors (after nn-decompose)"),
         clEnumValN(Emit::GPU, "gpu", "(not implemented yet)"),
         clEnumValN(Emit::PTX, "ptx", "(not implemented yet)"),
         clEnumValN(Emit::SPIRV, "spirv", "(not implemented yet)"),
@@ -88,9 +90,10 @@ int main(int argc, char **argv) {
       "  nnc model.nn --emit=ast       print the syntax tree\n"
       "  nnc model.nn --emit=graph -o model.graph\n");
 
-  if (emit != Emit::AST && emit != Emit::NN && emit != Emit::Graph)
+  if (emit != Emit::AST && emit != Emit::NN && emit != Emit::Graph &&
+      emit != Emit::Linalg)
     return fail(llvm::Twine("--emit=") + emitName(emit) +
-                " is not implemented yet (available: ast, nn, graph)");
+                " is not implemented yet (available: ast, nn, linalg, graph)");
 #ifndef NNC_HAVE_GRAPH
   if (emit == Emit::Graph)
     return fail("--emit=graph is not available in this build (NNCGraph "
@@ -149,15 +152,18 @@ int main(int argc, char **argv) {
     return 1;
 
   nnc::registerNNPasses();
+  nnc::registerCodegenPasses();
   mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
   // The pipeline text is relative to the module-anchored pass manager.
-  if (mlir::failed(mlir::parsePassPipeline("nn-infer-shapes,nn-canonicalize",
-                                           pm, llvm::errs())))
+  std::string pipeline = "nn-infer-shapes,nn-canonicalize";
+  if (emit == Emit::Linalg)
+    pipeline += ",func.func(nn-decompose),nnc-lower-to-linalg";
+  if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, llvm::errs())))
     return 1;
   if (mlir::failed(pm.run(*module)))
     return 1;
 
-  if (emit == Emit::NN) {
+  if (emit == Emit::NN || emit == Emit::Linalg) {
     module->print(output->os());
   } else {
 #ifdef NNC_HAVE_GRAPH
