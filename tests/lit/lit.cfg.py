@@ -29,3 +29,16 @@ llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
 for lib in ["mlir_runner_utils", "mlir_c_runner_utils"]:
     config.substitutions.append(
         ("%" + lib, os.path.join(llvm_lib_dir, "lib" + lib + ".so")))
+
+# GPU binary validators, for codegen/spirv-*.mlir and codegen/ptx-*.mlir:
+# `// REQUIRES: spirv-val` / `// REQUIRES: ptxas` skip where they are absent.
+import shutil
+for validator, fallback in [("spirv-val", None),
+                            ("ptxas", "/usr/local/cuda/bin/ptxas")]:
+    path = shutil.which(validator)
+    if not path and fallback and os.access(fallback, os.X_OK):
+        path = fallback
+    if path:
+        config.available_features.add(validator)
+        # Last on PATH, so that it never shadows nnc's or LLVM's tools.
+        config.environment["PATH"] += os.pathsep + os.path.dirname(path)

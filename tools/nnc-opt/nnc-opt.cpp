@@ -1,5 +1,8 @@
 //===- nnc-opt.cpp - mlir-opt with the nn dialect and nnc's passes --------===//
 #include "codegen/common/Passes.h"
+#include "codegen/gpu/Passes.h"
+#include "codegen/ptx/Passes.h"
+#include "codegen/spirv/Passes.h"
 #include "ir/NNDialect.h"
 #include "passes/Passes.h"
 
@@ -16,9 +19,13 @@ int main(int argc, char **argv) {
   // through linalg, bufferization, gpu, nvvm/spirv and llvm.
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  nnc::registerPtxTranslations(registry);
   mlir::registerAllPasses();
   nnc::registerNNPasses();
   nnc::registerCodegenPasses();
+  nnc::registerCodegenGpuPasses();
+  nnc::registerCodegenSpirvPasses();
+  nnc::registerCodegenPtxPasses();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "nnc optimizer driver\n", registry));
 }

@@ -1,0 +1,28 @@
+//===- Passes.h - nnc's linalg -> gpu pipeline and passes -------*- C++ -*-===//
+#ifndef NNC_CODEGEN_GPU_PASSES_H
+#define NNC_CODEGEN_GPU_PASSES_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace nnc {
+
+#define GEN_PASS_DECL
+#include "codegen/gpu/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "codegen/gpu/Passes.h.inc"
+
+/// The naive path from linalg on tensors to outlined gpu kernels, one thread
+/// per output element (no shared memory): bufferize with identity layouts at
+/// function boundaries, deallocate temporaries, map parallel loops tiled by
+/// 256 onto blocks and threads, outline each launch into its own gpu.module.
+void buildLinalgToGpuPipeline(mlir::OpPassManager &pm);
+
+/// Registers `nnc-gpu-sink-constants` and the `nnc-linalg-to-gpu` pipeline.
+void registerCodegenGpuPasses();
+
+} // namespace nnc
+
+#endif // NNC_CODEGEN_GPU_PASSES_H

@@ -1,0 +1,71 @@
+// nnc-linalg-to-gpu: linalg on tensors becomes outlined gpu kernels, one
+// thread per output element in blocks of 256; a dynamic dim reaches the
+// kernel as an index argument (memref.dim stays on the host), temporaries
+// between kernels are freed.
+// RUN: nnc-opt %s --nnc-lower-to-linalg --nnc-linalg-to-gpu | FileCheck %s
+
+// CHECK: module attributes {gpu.container_module}
+
+// CHECK-LABEL: func.func @add_relu
+// CHECK-SAME: (%[[X:.*]]: memref<?x4xf32>, %[[B:.*]]: memref<4xf32>) -> memref<?x4xf32>
+// CHECK: %[[C256:.*]] = arith.constant 256 : index
+// CHECK: memref.dim %[[X]]
+// CHECK: %[[T:.*]] = memref.alloc(%{{.*}}) {{.*}} : memref<?x4xf32>
+// CHECK: gpu.launch_func @add_relu_kernel::@add_relu_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%[[C256]], %{{.*}}, %{{.*}}) args(%{{[a-z0-9_]+}} : index, %[[X]] : memref<?x4xf32>, %[[B]] : memref<4xf32>, %[[T]] : memref<?x4xf32>)
+// CHECK: %[[R:.*]] = memref.alloc(%{{.*}}) {{.*}} : memref<?x4xf32>
+// CHECK: gpu.launch_func @add_relu_kernel_0::@add_relu_kernel {{.*}} args(%{{.*}} : index, %[[T]] : memref<?x4xf32>, %[[R]] : memref<?x4xf32>)
+// CHECK: memref.dealloc %[[T]]
+// CHECK-NOT: memref.dealloc
+// CHECK: return %[[R]]
+
+// The kernel guards the last, partial block with the batch size it is given.
+// CHECK: gpu.module @add_relu_kernel
+// CHECK: gpu.func @add_relu_kernel(%[[N:[a-z0-9_]+]]: index, %[[KX:[a-z0-9_]+]]: memref<?x4xf32>, %[[KB:[a-z0-9_]+]]: memref<4xf32>, %[[KY:[a-z0-9_]+]]: memref<?x4xf32>) kernel
+// CHECK-NOT: memref.dim
+// CHECK: gpu.block_id x
+// CHECK: gpu.thread_id x
+// CHECK: arith.addi %{{.*}}, %[[N]]
+// CHECK: scf.if
+// CHECK: memref.load %[[KX]]
+// CHECK: memref.load %[[KB]]
+// CHECK: arith.addf
+// CHECK: memref.store %{{.*}}, %[[KY]]
+// CHECK: gpu.return
+// CHECK: gpu.module @add_relu_kernel_0
+// CHECK: gpu.func @add_relu_kernel(
+// CHECK: arith.maximumf
+
+// Static launch bounds are recorded on the kernel (known_block_size).
+// CHECK-LABEL: func.func @matmul
+// CHECK: gpu.launch_func @matmul_kernel::@matmul_kernel
+// CHECK: gpu.launch_func @matmul_kernel_1::@matmul_kernel
+// CHECK: gpu.func @matmul_kernel(%{{.*}}: memref<8x32xf32>) kernel attributes {known_block_size = array<i32: 1, 1, 1>}
+// CHECK: gpu.func @matmul_kernel(%{{.*}}: memref<8x16xf32>, %{{.*}}: memref<16x32xf32>, %{{.*}}: memref<8x32xf32>) kernel
+// CHECK: scf.for
+// CHECK: arith.mulf
+// CHECK: arith.addf
+
+// One thread per row; the reduced dim is a loop inside the thread.
+// CHECK-LABEL: func.func @row_sum
+// CHECK: gpu.launch_func @row_sum_kernel::@row_sum_kernel
+// CHECK: gpu.launch_func @row_sum_kernel_2::@row_sum_kernel
+// CHECK: gpu.func @row_sum_kernel(%{{.*}}: index, %{{.*}}: memref<?xf32>) kernel
+// CHECK: gpu.func @row_sum_kernel(%{{.*}}: index, %{{.*}}: memref<?x64xf32>, %{{.*}}: memref<?xf32>) kernel
+// CHECK: scf.for
+// CHECK: arith.addf
+
+func.func @add_relu(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
+  %0 = nn.add %x, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %1 = nn.relu %0 : tensor<?x4xf32> -> tensor<?x4xf32>
+  return %1 : tensor<?x4xf32>
+}
+
+func.func @matmul(%x: tensor<8x16xf32>, %w: tensor<16x32xf32>) -> tensor<8x32xf32> {
+  %0 = nn.matmul %x, %w : tensor<8x16xf32>, tensor<16x32xf32> -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+func.func @row_sum(%x: tensor<?x64xf32>) -> tensor<?xf32> {
+  %0 = nn.sum %x {axes = array<i64: 1>, keepdims = false} : tensor<?x64xf32> -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
