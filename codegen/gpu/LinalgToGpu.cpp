@@ -7,13 +7,19 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Utils/GPUUtils.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_NNCGPUSINKCONSTANTS
+#define GEN_PASS_DEF_NNCGPUCOPYTOLINALG
+#define GEN_PASS_DEF_NNCGPULAUNCHHOSTCOMPUTE
 #include "codegen/gpu/Passes.h.inc"
 } // namespace nnc
 
@@ -28,8 +34,17 @@ constexpr int64_t kThreadsPerBlock = 256;
 struct GpuSinkConstants
     : public nnc::impl::NNCGpuSinkConstantsBase<GpuSinkConstants> {
   void runOnOperation() override {
+    // Constants, and pure scalar math on non-index values (an f32 made from
+    // a dynamic size, as a mean divides by): the kernel recomputes them and
+    // the host plan, which only does index arithmetic, never sees a float.
     auto isConstant = [](Operation *op) {
-      return op->hasTrait<OpTrait::ConstantLike>();
+      if (op->hasTrait<OpTrait::ConstantLike>())
+        return true;
+      if (!isMemoryEffectFree(op) || op->getNumRegions() != 0 ||
+          op->getNumResults() != 1 || isa<memref::DimOp>(op))
+        return false;
+      Type type = op->getResult(0).getType();
+      return type.isIntOrFloat() && !type.isIndex();
     };
     WalkResult result = getOperation()->walk([&](gpu::LaunchOp launch) {
       if (failed(sinkOperationsIntoLaunchOp(launch, isConstant)))
@@ -38,6 +53,90 @@ struct GpuSinkConstants
     });
     if (result.wasInterrupted())
       signalPassFailure();
+  }
+};
+
+struct GpuCopyToLinalg
+    : public nnc::impl::NNCGpuCopyToLinalgBase<GpuCopyToLinalg> {
+  void runOnOperation() override {
+    SmallVector<memref::CopyOp> copies;
+    getOperation()->walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+    for (memref::CopyOp copy : copies) {
+      OpBuilder b(copy);
+      linalg::CopyOp::create(b, copy.getLoc(), copy.getSource(),
+                             copy.getTarget());
+      copy.erase();
+    }
+  }
+};
+
+struct GpuLaunchHostCompute
+    : public nnc::impl::NNCGpuLaunchHostComputeBase<GpuLaunchHostCompute> {
+  /// What the launch plan evaluates on the host (codegen/package).
+  static bool isHostOp(Operation *op) {
+    if (op->hasTrait<OpTrait::ConstantLike>() || op->hasTrait<OpTrait::IsTerminator>())
+      return true;
+    if (isa<memref::AllocOp, memref::AllocaOp, memref::DeallocOp, memref::DimOp,
+            memref::CastOp, memref::CollapseShapeOp, memref::ExpandShapeOp,
+            memref::SubViewOp, memref::ReinterpretCastOp, memref::GetGlobalOp,
+            gpu::LaunchFuncOp, gpu::LaunchOp>(op))
+      return true;
+    auto indexLike = [](Type t) { return t.isIndex() || t.isInteger(1); };
+    return isMemoryEffectFree(op) && op->getNumRegions() == 0 &&
+           llvm::all_of(op->getOperandTypes(), indexLike) &&
+           llvm::all_of(op->getResultTypes(), indexLike);
+  }
+
+  static bool isPureCompute(Operation *op) {
+    return !isHostOp(op) && isMemoryEffectFree(op) && op->getNumRegions() == 0;
+  }
+
+  void runOnOperation() override {
+    getOperation()->walk([&](func::FuncOp func) {
+      if (!func.isExternal())
+        wrap(func.getBody().front());
+    });
+  }
+
+  void wrap(Block &block) {
+    // A pure op used elsewhere than next to its users is cloned before each
+    // user, so that no value crosses from one run into another.
+    SmallVector<Operation *> pure;
+    for (Operation &op : block)
+      if (isPureCompute(&op))
+        pure.push_back(&op);
+    for (Operation *op : llvm::reverse(pure)) {
+      for (OpOperand &use : llvm::make_early_inc_range(op->getUses())) {
+        Operation *user = block.findAncestorOpInBlock(*use.getOwner());
+        OpBuilder b(user);
+        Operation *copy = b.clone(*op);
+        use.set(copy->getResult(cast<OpResult>(use.get()).getResultNumber()));
+      }
+      op->erase();
+    }
+    SmallVector<SmallVector<Operation *>> runs;
+    bool open = false;
+    for (Operation &op : block) {
+      if (isHostOp(&op)) {
+        open = false;
+        continue;
+      }
+      if (!open)
+        runs.emplace_back();
+      open = true;
+      runs.back().push_back(&op);
+    }
+    for (ArrayRef<Operation *> run : runs) {
+      OpBuilder b(run.front());
+      Location loc = run.front()->getLoc();
+      Value one = arith::ConstantIndexOp::create(b, loc, 1);
+      auto launch = gpu::LaunchOp::create(b, loc, one, one, one, one, one, one);
+      Block &body = launch.getBody().front();
+      OpBuilder inner = OpBuilder::atBlockEnd(&body);
+      auto terminator = gpu::TerminatorOp::create(inner, loc);
+      for (Operation *op : run)
+        op->moveBefore(terminator);
+    }
   }
 };
 
@@ -52,6 +151,7 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm) {
   // Frees the temporaries between kernels; returned buffers are retained.
   bufferization::buildBufferDeallocationPipeline(pm);
 
+  pm.addPass(nnc::createNNCGpuCopyToLinalg());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createParallelLoopTilingPass({kThreadsPerBlock}));
   // Folds the tiled steps to constants: convert-parallel-loops-to-gpu needs
@@ -59,10 +159,13 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addPass(createConvertParallelLoopToGpuPass());
+  pm.addPass(nnc::createNNCGpuLaunchHostCompute());
   pm.addPass(nnc::createNNCGpuSinkConstants());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
+  // One copy of each grid computation per entry, not one per launch.
+  pm.addPass(createCSEPass());
 }
 
 void nnc::registerCodegenGpuPasses() {

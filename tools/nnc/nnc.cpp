@@ -1,5 +1,9 @@
 // nnc: the compiler driver; `--emit=` stops after a stage (as Toy's toyc).
 #include "codegen/common/Passes.h"
+#include "codegen/gpu/Passes.h"
+#include "codegen/package/Package.h"
+#include "codegen/ptx/Passes.h"
+#include "codegen/spirv/Passes.h"
 #include "frontend/nn/Frontend.h"
 #include "frontend/nn/Parser.h"
 #include "ir/NNDialect.h"
@@ -10,6 +14,8 @@
 #endif
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/IR/Diagnostics.h"
@@ -19,7 +25,9 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -27,7 +35,8 @@
 namespace cl = llvm::cl;
 
 namespace {
-enum class Emit { AST, NN, NNGrad, NNFused, Linalg, GPU, PTX, SPIRV, Graph, SO };
+enum class Emit { Default, AST, NN, NNGrad, NNFused, Linalg, GPU, Plan, PTX, SPIRV, Graph, SO };
+enum class Target { Both, Cuda, Vulkan };
 
 cl::OptionCategory category("nnc options");
 
@@ -37,7 +46,7 @@ cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(category));
 cl::opt<Emit> emit(
-    "emit", cl::desc("Stage to stop after and print:"), cl::init(Emit::NN),
+    "emit", cl::desc("Stage to stop after and print:"), cl::init(Emit::Default),
     cl::values(
         clEnumValN(Emit::AST, "ast", "the syntax tree, with line:col"),
         clEnumValN(Emit::NN, "nn",
@@ -49,17 +58,37 @@ cl::opt<Emit> emit(
         clEnumValN(Emit::NNFused, "nn-fused", "(not implemented yet)"),
         clEnumValN(Emit::Linalg, "linalg",
                    "linalg on tensors (after nn-decompose)"),
-        clEnumValN(Emit::GPU, "gpu", "(not implemented yet)"),
-        clEnumValN(Emit::PTX, "ptx", "(not implemented yet)"),
-        clEnumValN(Emit::SPIRV, "spirv", "(not implemented yet)"),
-        clEnumValN(Emit::SO, "so", "(not implemented yet)")),
+        clEnumValN(Emit::GPU, "gpu",
+                   "host code over memrefs and outlined gpu kernels"),
+        clEnumValN(Emit::Plan, "plan",
+                   "the launch plans the runtime evaluates "
+                   "(docs/model-format.md)"),
+        clEnumValN(Emit::PTX, "ptx", "every kernel in one PTX module"),
+        clEnumValN(Emit::SPIRV, "spirv",
+                   "one DIR/<kernel>.spv per kernel (-o DIR)"),
+        clEnumValN(Emit::SO, "so",
+                   "model.so: kernels, plans, graph and metadata (the "
+                   "default when -o ends in .so)")),
     cl::cat(category));
+cl::opt<Target> target(
+    "target", cl::desc("Kernels to put in model.so:"), cl::init(Target::Both),
+    cl::values(clEnumValN(Target::Both, "all", "PTX and SPIR-V (default)"),
+               clEnumValN(Target::Cuda, "cuda", "PTX only"),
+               clEnumValN(Target::Vulkan, "vulkan", "SPIR-V only")),
+    cl::cat(category));
+cl::opt<std::string> gpuArch("gpu",
+                             cl::desc("NVIDIA architecture of the PTX "
+                                      "(default sm_80)"),
+                             cl::value_desc("sm_XX"), cl::init("sm_80"),
+                             cl::cat(category));
 cl::list<std::string> dims(
     "dim", cl::desc("Fix a dynamic input dimension, e.g. --dim B=32"),
     cl::value_desc("NAME=N"), cl::cat(category));
 
 const char *emitName(Emit e) {
   switch (e) {
+  case Emit::Default: return "nn";
+  case Emit::Plan: return "plan";
   case Emit::AST: return "ast";
   case Emit::NN: return "nn";
   case Emit::NNGrad: return "nn-grad";
@@ -86,19 +115,30 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(
       argc, argv,
       "nnc: compiles a .nn model\n\n"
+      "  nnc model.nn -o model.so      compile: kernels for CUDA and Vulkan\n"
       "  nnc model.nn                  print the nn dialect\n"
       "  nnc model.nn --emit=ast       print the syntax tree\n"
-      "  nnc model.nn --emit=graph -o model.graph\n");
-
-  if (emit != Emit::AST && emit != Emit::NN && emit != Emit::Graph &&
-      emit != Emit::Linalg)
+      "  nnc model.nn --emit=graph -o model.graph\n"
+      "  nnc model.nn --emit=spirv -o DIR\n");
+  if (emit == Emit::Default)
+    emit = llvm::StringRef(outputFile).ends_with(".so") ? Emit::SO : Emit::NN;
+  if (emit == Emit::NNGrad || emit == Emit::NNFused)
     return fail(llvm::Twine("--emit=") + emitName(emit) +
-                " is not implemented yet (available: ast, nn, linalg, graph)");
+                " is not implemented yet");
 #ifndef NNC_HAVE_GRAPH
-  if (emit == Emit::Graph)
+  if (emit == Emit::Graph || emit == Emit::SO)
     return fail("--emit=graph is not available in this build (NNCGraph "
                 "was not built)");
 #endif
+  if ((emit == Emit::SO || emit == Emit::SPIRV) && outputFile == "-")
+    return fail(llvm::Twine("--emit=") + emitName(emit) +
+                " writes files: give -o " +
+                (emit == Emit::SO ? "model.so" : "DIR"));
+  unsigned sm = 0;
+  if (!llvm::StringRef(gpuArch).starts_with("sm_") ||
+      llvm::StringRef(gpuArch).drop_front(3).getAsInteger(10, sm) || sm < 50)
+    return fail("--gpu expects an NVIDIA architecture such as sm_80 or "
+                "sm_90, got '" + gpuArch + "'");
 
   nnc::FrontendOptions options;
   for (const std::string &d : dims) {
@@ -115,20 +155,26 @@ int main(int argc, char **argv) {
                 buffer.getError().message());
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
-
-  mlir::MLIRContext context;
+  mlir::DialectRegistry registry;
+  // Later stages lower through linalg, bufferization, gpu, spirv and nvvm.
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  nnc::registerPtxTranslations(registry);
+  mlir::MLIRContext context(registry);
   // Diagnostics point at the source; users never see an op dump.
   context.printOpOnDiagnostic(false);
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
-  std::string error;
-  auto output = mlir::openOutputFile(outputFile, &error);
-  if (!output)
-    return fail(error);
-
   bool mlirInput = llvm::StringRef(inputFile).ends_with(".mlir");
   if (emit == Emit::AST && mlirInput)
     return fail("--emit=ast needs a .nn input");
+  std::unique_ptr<llvm::ToolOutputFile> output;
+  if (emit != Emit::SO && emit != Emit::SPIRV) {
+    std::string error;
+    output = mlir::openOutputFile(outputFile, &error);
+    if (!output)
+      return fail(error);
+  }
   if (emit == Emit::AST) {
     auto ast = nnc::parseNNSource(context, sourceMgr);
     if (!ast)
@@ -150,27 +196,106 @@ int main(int argc, char **argv) {
   }
   if (!module)
     return 1;
-
   nnc::registerNNPasses();
   nnc::registerCodegenPasses();
-  mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
-  // The pipeline text is relative to the module-anchored pass manager.
-  std::string pipeline = "nn-infer-shapes,nn-canonicalize";
-  if (emit == Emit::Linalg)
-    pipeline += ",func.func(nn-decompose),nnc-lower-to-linalg";
-  if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, llvm::errs())))
+  auto runPipeline = [&](const std::string &pipeline) {
+    mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
+    return mlir::succeeded(
+               mlir::parsePassPipeline(pipeline, pm, llvm::errs())) &&
+           mlir::succeeded(pm.run(*module));
+  };
+  if (!runPipeline("nn-infer-shapes,nn-canonicalize"))
     return 1;
-  if (mlir::failed(pm.run(*module)))
-    return 1;
-
-  if (emit == Emit::NN || emit == Emit::Linalg) {
+  if (emit == Emit::NN) {
     module->print(output->os());
-  } else {
-#ifdef NNC_HAVE_GRAPH
-    if (mlir::failed(nnc::emitGraph(*module, output->os())))
-      return 1;
-#endif
+    output->keep();
+    return 0;
   }
-  output->keep();
+
+  nnc::CompiledModel compiled;
+#ifdef NNC_HAVE_GRAPH
+  if (emit == Emit::Graph || emit == Emit::SO) {
+    llvm::raw_string_ostream graph(compiled.graph);
+    if (mlir::failed(nnc::emitGraph(*module, graph)))
+      return 1;
+    if (emit == Emit::Graph) {
+      output->os() << compiled.graph;
+      output->keep();
+      return 0;
+    }
+  }
+#endif
+
+  if (!runPipeline("func.func(nn-decompose),nnc-lower-to-linalg"))
+    return 1;
+  if (emit == Emit::Linalg) {
+    module->print(output->os());
+    output->keep();
+    return 0;
+  }
+  {
+    mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
+    nnc::buildLinalgToGpuPipeline(pm);
+    if (mlir::failed(pm.run(*module)))
+      return 1;
+  }
+  if (emit == Emit::GPU) {
+    module->print(output->os());
+    output->keep();
+    return 0;
+  }
+
+  nnc::PackageOptions package;
+  package.chip = gpuArch;
+  // PTX ISA 8.0 knows sm_50 ... sm_90; newer parts need a newer ISA.
+  package.ptxFeatures = sm >= 100 ? "+ptx87" : "+ptx80";
+  package.spirv = target != Target::Cuda;
+  package.ptx = target != Target::Vulkan;
+  if (emit == Emit::PTX) {
+    std::string ptx;
+    if (mlir::failed(nnc::lowerKernelsToPtx(*module, package, ptx)))
+      return 1;
+    output->os() << ptx;
+    output->keep();
+    return 0;
+  }
+  {
+    llvm::raw_string_ostream plans(compiled.plans);
+    if (mlir::failed(nnc::buildLaunchPlans(*module, compiled.tables, plans)))
+      return 1;
+  }
+  if (emit == Emit::Plan) {
+    output->os() << nnc::formatPlans(compiled);
+    output->keep();
+    return 0;
+  }
+  if (emit == Emit::SPIRV) {
+    package.ptx = false;
+    package.spirv = true;
+  }
+  if (mlir::failed(nnc::lowerKernels(*module, package, compiled)))
+    return 1;
+  if (emit == Emit::SPIRV) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(outputFile))
+      return fail("cannot create '" + outputFile + "': " + ec.message());
+    for (const nnc::SpirvKernel &k : compiled.spirv) {
+      llvm::SmallString<128> path(outputFile);
+      llvm::sys::path::append(path, k.module + ".spv");
+      std::error_code ec;
+      llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+      if (ec)
+        return fail("cannot write '" + path + "': " + ec.message());
+      os.write(reinterpret_cast<const char *>(k.words.data()),
+               k.words.size() * sizeof(uint32_t));
+    }
+    return 0;
+  }
+  compiled.meta = "compiler nnc\nsource " +
+                  llvm::sys::path::filename(inputFile).str() + "\ntargets" +
+                  (package.ptx ? " cuda" : "") +
+                  (package.spirv ? " vulkan" : "") + "\ngpu " + gpuArch + "\n";
+  std::string error;
+  if (!nnc::writeSharedObject(nnc::packModel(compiled), outputFile, error))
+    return fail("cannot write '" + outputFile + "': " + error);
   return 0;
 }
