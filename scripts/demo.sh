@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# demo.sh: set up if needed, then nnc's main job on the default device.
-# Today: compile examples/mnist/mlp.nn and run its forward pass on real MNIST
-# digits with the reference interpreter (training and GPU devices arrive with
-# the code-generation and autodiff issues).
+# demo.sh: set up if needed, then nnc's main job on the default device:
+# compile examples/mnist/mlp.nn to a model.so (SPIR-V and PTX kernels), run
+# its forward pass with `nnc-run --device auto` (CUDA, else Vulkan -- Mesa's
+# CPU device on a machine without a GPU --, else the reference interpreter)
+# on real MNIST digits, and check the device against the reference.
+# (Training arrives with the autodiff issue.)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,14 +17,16 @@ data=$build/data/mnist
 out=$build/demo
 mkdir -p "$out"
 model=$root/examples/mnist/mlp.nn
+device=${NNC_DEVICE:-auto}
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 
-say "1. compile $(basename "$model") to nnc's graph"
-"$bin/nnc" "$model" --emit=graph -o "$out/mlp.graph"
-grep -E '^(model|input|param|train)' "$out/mlp.graph" | cut -c1-100
+say "1. compile $(basename "$model") to model.so"
+"$bin/nnc" "$model" -o "$out/mlp.so"
+"$bin/nnc" "$model" --emit=plan | grep -c '^launch' | xargs printf '   %s kernel launches in the forward and loss entries; '
+ls -l "$out/mlp.so" | awk '{print $5 " bytes"}'
 
-say "2. forward pass on 8 held-out digits (reference interpreter)"
-"$bin/nnc-run" "$model" --device reference --input "x=$data/sample_x.npy" \
+say "2. forward pass on 8 held-out digits (--device $device)"
+"$bin/nnc-run" "$out/mlp.so" --device "$device" --input "x=$data/sample_x.npy" \
   --save-params "$out/params.npz" \
   --output "logits=$out/logits.npy" --output "pred=$out/pred.npy"
 /usr/bin/python3 - "$data/sample_x.npy" "$data/sample_y.npy" "$out/pred.npy" <<'PY'
@@ -42,9 +46,10 @@ for i in range(0, len(x), 4):
     print()
 PY
 
-say "3. all 2,000 held-out digits"
-"$bin/nnc-run" "$model" --device reference --input "x=$data/test/x.npy" \
-  --output "pred=$out/pred_all.npy"
+say "3. all 2,000 held-out digits, checked against the reference interpreter"
+"$bin/nnc-run" "$out/mlp.so" --device "$device" --input "x=$data/test/x.npy" \
+  --check --output "pred=$out/pred_all.npy"
+"$bin/nnc-run" "$out/mlp.so" --device "$device" --input "x=$data/test/x.npy" --bench 5
 /usr/bin/python3 -c "
 import numpy as np
 y = np.load('$data/test/y.npy'); p = np.load('$out/pred_all.npy')

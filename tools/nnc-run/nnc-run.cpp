@@ -1,11 +1,16 @@
-// nnc-run: command-line runner for nnc models on the reference interpreter.
+// nnc-run: runs an nnc model.so (or a .nn, compiled first) on a device
+// through libnnrt, checks it against the reference interpreter, times it.
+#include "nnc/runtime.h"
 #include "reference/Graph.h"
 #include "reference/Init.h"
 #include "reference/Interpreter.h"
 #include "reference/Npy.h"
 #include "reference/Philox.h"
+#include "tools/nnc-run/Inputs.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -21,17 +26,32 @@
 extern char **environ;
 
 using namespace nnc::ref;
+using namespace nnc::run;
 
 namespace {
 
 const char *kUsage =
     "usage: nnc-run MODEL [options]\n"
     "\n"
-    "Runs an nnc model (a .nn source, compiled with the nnc beside nnc-run, or\n"
-    "a .graph file from `nnc --emit=graph`) and prints or saves its outputs.\n"
+    "Runs an nnc model -- a model.so from `nnc model.nn -o model.so`, a .nn\n"
+    "source (compiled first with the nnc beside nnc-run) or a .graph file\n"
+    "(reference only) -- and prints or saves its outputs.\n"
+    "\n"
+    "  nnc-run model.so --device vulkan --input x=x.npy\n"
+    "  nnc-run model.so --check             device vs reference, random inputs\n"
+    "  nnc-run model.so --bench 100 --dim B=64\n"
     "\n"
     "options:\n"
-    "  --device NAME           device to run on (only 'reference' in this build)\n"
+    "  --device NAME           auto (default: cuda, then vulkan, then reference),\n"
+    "                          cuda, vulkan, reference; cuda:N / vulkan:N pick a\n"
+    "                          device by ordinal\n"
+    "  --check                 also run on the reference interpreter from the\n"
+    "                          graph inside model.so and compare every output\n"
+    "                          (max abs and rel error; exit 1 beyond 1e-4\n"
+    "                          relative for f32, 1e-2 for f16/bf16, exact for\n"
+    "                          integers); random inputs when none are given\n"
+    "  --bench N               time N runs after 3 warm-up runs; print median\n"
+    "                          and min\n"
     "  --input NAME=FILE.npy   an input tensor (repeatable)\n"
     "  --output NAME=FILE.npy  write an output to .npy (repeatable); without any\n"
     "                          --output every output is summarized on stdout\n"
@@ -79,142 +99,11 @@ bool parseI64(const std::string &s, int64_t &out) {
   return true;
 }
 
-// Runs `<dir of nnc-run>/nnc MODEL --emit=graph -o TMP`; nnc's diagnostics
-// reach the user's stderr unchanged.
-bool compileWithNnc(const std::string &model, std::string &graphPath,
-                    std::string &error, bool &nncReported) {
-  nncReported = false;
-  char self[4096];
-  ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (len <= 0) {
-    error = "cannot locate nnc-run itself (/proc/self/exe)";
-    return false;
-  }
-  self[len] = '\0';
-  std::string dir(self);
-  dir = dir.substr(0, dir.rfind('/'));
-  std::string nnc = dir + "/nnc";
-  if (access(nnc.c_str(), X_OK) != 0) {
-    error = "cannot compile '" + model + "': the compiler " + nnc +
-            " is missing (build the nnc target, or pass a .graph file)";
-    return false;
-  }
-  char tmpl[] = "/tmp/nnc-run-XXXXXX";
-  int fd = mkstemp(tmpl);
-  if (fd < 0) {
-    error = std::string("cannot create a temporary file: ") + std::strerror(errno);
-    return false;
-  }
-  close(fd);
-  graphPath = tmpl;
-  std::vector<std::string> args = {nnc, model, "--emit=graph", "-o", graphPath};
-  std::vector<char *> argv;
-  for (auto &a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid;
-  int rc = posix_spawn(&pid, nnc.c_str(), nullptr, nullptr, argv.data(), environ);
-  if (rc != 0) {
-    error = "cannot run " + nnc + ": " + std::strerror(rc);
-    return false;
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      error = "waiting for nnc failed";
-      return false;
-    }
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    nncReported = true; // nnc printed its own diagnostics
-    error = "nnc failed to compile '" + model + "'";
-    return false;
-  }
-  return true;
-}
-
-std::string formatValue(const Tensor &t, int64_t i) {
-  char buf[64];
-  if (isFloat(t.dtype()))
-    std::snprintf(buf, sizeof buf, "%.6g", t.getDouble(i));
-  else if (t.dtype() == DType::Bool)
-    std::snprintf(buf, sizeof buf, "%s", t.getInt(i) ? "true" : "false");
-  else
-    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(t.getInt(i)));
-  return buf;
-}
-
-void printSummary(const std::string &name, const Tensor &t) {
-  std::string line = name + ": " + t.typeString() + " = ";
-  if (t.rank() == 0) {
-    line += formatValue(t, 0);
-  } else {
-    line += "[";
-    int64_t n = t.numel(), shown = n < 8 ? n : 8;
-    for (int64_t i = 0; i < shown; ++i)
-      line += (i ? ", " : "") + formatValue(t, i);
-    if (n > shown)
-      line += ", ... (" + std::to_string(n) + " values)";
-    line += "]";
-  }
-  std::printf("%s\n", line.c_str());
-}
-
-Tensor randomInput(DType dtype, const Shape &shape, uint64_t seed,
-                   uint64_t stream, int64_t intBound) {
-  Tensor t(dtype, shape);
-  // Each input draws from its own seed so that adding an input does not
-  // change the others.
-  uint64_t s = seed * 1000003u + stream;
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    double u = philoxUniform(s, uint64_t(i));
-    if (isFloat(dtype))
-      t.setDouble(i, 2 * u - 1);
-    else if (dtype == DType::Bool)
-      t.setInt(i, u < 0.5 ? 0 : 1);
-    else
-      t.setInt(i, static_cast<int64_t>(std::floor(u * double(intBound))));
-  }
-  return t;
-}
-
-// The exclusive upper bound for random values of an integer input that some
-// op uses as labels or indices (cross_entropy, embedding, gather), read from
-// the declared static dim they index; 10 when nothing bounds it.
-int64_t indexBound(const Graph &graph, const std::string &input) {
-  int64_t bound = 10;
-  for (const Func &f : graph.funcs) {
-    std::map<std::string, const TypeSpec *> types;
-    for (const Decl &d : graph.decls)
-      types[d.name] = &d.type;
-    for (const Op &op : f.ops) {
-      types[op.result] = &op.type;
-      if (op.operands.size() != 2 || op.operands[1] != input)
-        continue;
-      int64_t axis = -1;
-      if (op.name == "cross_entropy")
-        axis = 1;
-      else if (op.name == "embedding")
-        axis = 0;
-      else if (op.name == "gather")
-        axis = op.attr("axis") && op.attr("axis")->kind == Attr::Kind::Int
-                   ? op.attr("axis")->i
-                   : 0;
-      auto it = types.find(op.operands[0]);
-      if (axis < 0 || it == types.end() ||
-          axis >= static_cast<int64_t>(it->second->dims.size()))
-        continue;
-      const Dim &dim = it->second->dims[axis];
-      if (dim.isStatic() && dim.size > 0 && dim.size < bound)
-        bound = dim.size;
-    }
-  }
-  return bound;
-}
-
 struct Options {
   std::string model;
-  std::string device = "reference";
+  std::string device = "auto";
+  bool check = false;
+  int64_t bench = 0;
   std::vector<std::pair<std::string, std::string>> inputs, outputs;
   DimMap dims;
   bool randomInputs = false;
@@ -254,6 +143,11 @@ int parseArgs(int argc, char **argv, Options &o, bool &help) {
       if (!value(v))
         return fail("--device needs a value");
       o.device = v;
+    } else if (a == "--check") {
+      o.check = true;
+    } else if (flagIs("--bench")) {
+      if (!value(v) || !parseI64(v, o.bench) || o.bench < 1)
+        return fail("--bench needs a positive number of runs");
     } else if (a == "--input" || a == "--output") {
       if (!value(v))
         return fail(a + " needs NAME=FILE.npy");
@@ -301,50 +195,11 @@ int parseArgs(int argc, char **argv, Options &o, bool &help) {
   return 0;
 }
 
-int runMain(int argc, char **argv) {
-  Options o;
-  bool help;
-  if (parseArgs(argc, argv, o, help) != 0)
-    return 1;
-  if (help) {
-    std::printf("%s", kUsage);
-    return 0;
-  }
-  if (o.device != "reference")
-    return fail("device '" + o.device +
-                "' is not available in this build (available: reference)");
-
-  Graph graph;
-  std::string graphPath = o.model, tmpGraph;
-  if (endsWith(o.model, ".nn")) {
-    struct stat st;
-    if (stat(o.model.c_str(), &st) != 0)
-      return fail("cannot open '" + o.model + "'");
-    std::string error;
-    bool reported;
-    if (!compileWithNnc(o.model, tmpGraph, error, reported)) {
-      if (!tmpGraph.empty())
-        unlink(tmpGraph.c_str());
-      return fail(error);
-    }
-    graphPath = tmpGraph;
-  }
-  Status s = parseGraphFile(graphPath, graph);
-  if (!tmpGraph.empty())
-    unlink(tmpGraph.c_str());
-  if (!s.ok())
-    return fail(s.message());
-
-  const Func *entry = graph.func(o.entry);
-  if (!entry) {
-    std::string names;
-    for (const Func &f : graph.funcs)
-      names += (names.empty() ? "" : ", ") + f.name;
-    return fail("model " + graph.model + " has no entry '" + o.entry +
-                "' (entries: " + names + ")");
-  }
-
-  TensorMap inputs;
+// Reads --input files and makes --random-inputs; checks them against the
+// graph's declarations and --dim.
+int prepareInputs(const Graph &graph, const Func *entry, Options &o,
+                  TensorMap &inputs) {
+  Status s;
   for (const auto &[name, file] : o.inputs) {
     const Decl *d = graph.decl(name);
     if (!d || d->kind != Decl::Kind::Input) {
@@ -408,6 +263,45 @@ int runMain(int argc, char **argv) {
       return fail("--dim " + name + "=" + std::to_string(n) +
                   " but the inputs say " + std::to_string(bound[name]));
 
+  return 0;
+}
+
+// The reference interpreter on a .graph (or a .nn compiled to one).
+int runGraph(Options &o) {
+
+  Graph graph;
+  std::string graphPath = o.model, tmpGraph;
+  if (endsWith(o.model, ".nn")) {
+    struct stat st;
+    if (stat(o.model.c_str(), &st) != 0)
+      return fail("cannot open '" + o.model + "'");
+    std::string error;
+    bool reported;
+    if (!compileWithNnc(o.model, /*graph=*/true, tmpGraph, error, reported)) {
+      if (!tmpGraph.empty())
+        unlink(tmpGraph.c_str());
+      return fail(error);
+    }
+    graphPath = tmpGraph;
+  }
+  Status s = parseGraphFile(graphPath, graph);
+  if (!tmpGraph.empty())
+    unlink(tmpGraph.c_str());
+  if (!s.ok())
+    return fail(s.message());
+
+  const Func *entry = graph.func(o.entry);
+  if (!entry) {
+    std::string names;
+    for (const Func &f : graph.funcs)
+      names += (names.empty() ? "" : ", ") + f.name;
+    return fail("model " + graph.model + " has no entry '" + o.entry +
+                "' (entries: " + names + ")");
+  }
+
+  TensorMap inputs;
+  if (prepareInputs(graph, entry, o, inputs) != 0)
+    return 1;
   TensorMap params;
   if (!(s = initParams(graph, params)).ok())
     return fail(s.message());
@@ -462,6 +356,283 @@ int runMain(int argc, char **argv) {
       return fail(s.message());
   }
   return 0;
+}
+
+
+
+nnrt_dtype_t apiDType(DType d) {
+  switch (d) {
+  case DType::F32: return NNRT_F32;
+  case DType::F16: return NNRT_F16;
+  case DType::BF16: return NNRT_BF16;
+  case DType::I32: return NNRT_I32;
+  case DType::I64: return NNRT_I64;
+  case DType::Bool: return NNRT_BOOL;
+  }
+  return NNRT_F32;
+}
+
+DType refDType(nnrt_dtype_t d) {
+  switch (d) {
+  case NNRT_F32: return DType::F32;
+  case NNRT_F16: return DType::F16;
+  case NNRT_BF16: return DType::BF16;
+  case NNRT_I32: return DType::I32;
+  case NNRT_I64: return DType::I64;
+  case NNRT_BOOL: return DType::Bool;
+  }
+  return DType::F32;
+}
+
+/// Owns the runtime objects of one device.
+struct Runtime {
+  nnrt_context_t *context = nullptr;
+  nnrt_model_t *model = nullptr;
+  nnrt_session_t *session = nullptr;
+  ~Runtime() {
+    nnrt_session_release(session);
+    nnrt_model_release(model);
+    nnrt_context_release(context);
+  }
+};
+
+/// Frees `s` and reports its message; 0 when `s` is success.
+int check(nnrt_status_t s, const std::string &context = "") {
+  if (!s)
+    return 0;
+  std::string m = nnrt_status_message(s);
+  nnrt_status_free(s);
+  return fail(context.empty() ? m : context + ": " + m);
+}
+
+int openModel(const std::string &device, const std::string &path,
+              const Options &o, Runtime &rt) {
+  if (check(nnrt_context_create(device.c_str(), &rt.context)) ||
+      check(nnrt_model_load(rt.context, path.c_str(), &rt.model)) ||
+      check(nnrt_session_create(rt.model, &rt.session)))
+    return 1;
+  if (!o.loadParams.empty() &&
+      check(nnrt_session_load_params(rt.session, o.loadParams.c_str())))
+    return 1;
+  return 0;
+}
+
+int setInputs(Runtime &rt, const TensorMap &inputs) {
+  for (const auto &[name, t] : inputs) {
+    nnrt_tensor_t *tensor = nullptr;
+    if (check(nnrt_tensor_create(apiDType(t.dtype()), int32_t(t.rank()),
+                                 t.shape().data(), t.bytes().data(), &tensor)))
+      return 1;
+    nnrt_status_t s = nnrt_session_set_input(rt.session, name.c_str(), tensor);
+    nnrt_tensor_release(tensor);
+    if (check(s))
+      return 1;
+  }
+  return 0;
+}
+
+int getOutputs(Runtime &rt, const std::string &entry, NamedTensors &outputs) {
+  int32_t count = 0;
+  const char *const *names = nullptr;
+  if (check(nnrt_model_entry_outputs(rt.model, entry.c_str(), &count, &names)))
+    return 1;
+  for (int32_t i = 0; i < count; ++i) {
+    nnrt_tensor_t *t = nullptr;
+    if (check(nnrt_session_get_output(rt.session, names[i], &t)))
+      return 1;
+    Shape shape(nnrt_tensor_dims(t), nnrt_tensor_dims(t) + nnrt_tensor_rank(t));
+    Tensor copy(refDType(nnrt_tensor_dtype(t)), shape);
+    if (!copy.bytes().empty())
+      std::memcpy(copy.bytes().data(), nnrt_tensor_data(t), copy.bytes().size());
+    nnrt_tensor_release(t);
+    outputs.emplace_back(names[i], std::move(copy));
+  }
+  return 0;
+}
+
+/// Compares a device output with the reference's; prints one line. False
+/// when beyond tolerance.
+bool compareOutput(const std::string &name, const Tensor &got, const Tensor &want) {
+  if (got.dtype() != want.dtype() || got.shape() != want.shape()) {
+    std::printf("check %s: FAIL: device gives %s, reference %s\n", name.c_str(),
+                got.typeString().c_str(), want.typeString().c_str());
+    return false;
+  }
+  if (!isFloat(got.dtype())) {
+    int64_t wrong = 0;
+    for (int64_t i = 0; i < got.numel(); ++i)
+      wrong += got.getInt(i) != want.getInt(i);
+    std::printf("check %s: %s: %lld of %lld values differ (exact match required)\n",
+                name.c_str(), got.typeString().c_str(), (long long)wrong,
+                (long long)got.numel());
+    return wrong == 0;
+  }
+  double maxAbs = 0, maxRef = 0;
+  bool nan = false;
+  for (int64_t i = 0; i < got.numel(); ++i) {
+    double a = got.getDouble(i), b = want.getDouble(i);
+    if (std::isnan(a) != std::isnan(b))
+      nan = true;
+    if (!std::isnan(a) && !std::isnan(b))
+      maxAbs = std::max(maxAbs, std::fabs(a - b));
+    if (!std::isnan(b))
+      maxRef = std::max(maxRef, std::fabs(b));
+  }
+  // Relative to the largest reference value: elementwise ratios blow up on
+  // values that are zero up to rounding.
+  double rel = maxRef > 0 ? maxAbs / maxRef : maxAbs;
+  double tol = got.dtype() == DType::F32 ? 1e-4 : 1e-2;
+  bool ok = !nan && rel <= tol;
+  std::printf("check %s: %s: max abs err %.3g, max rel err %.3g (tolerance %.0e)%s\n",
+              name.c_str(), got.typeString().c_str(), maxAbs, rel, tol,
+              nan ? ", NaN mismatch" : "");
+  return ok;
+}
+
+int runModel(Options &o, const std::string &path) {
+  Runtime dev;
+  if (openModel(o.device, path, o, dev) != 0)
+    return 1;
+  const char *text = nullptr;
+  size_t size = 0;
+  Graph graph;
+  if (check(nnrt_model_graph(dev.model, &text, &size)))
+    return 1;
+  Status s = parseGraph(std::string(text, size), graph, path + ":graph");
+  if (!s.ok())
+    return fail(s.message());
+  const Func *entry = graph.func(o.entry);
+  if (!entry) {
+    std::string names;
+    for (int32_t i = 0; i < nnrt_model_entry_count(dev.model); ++i)
+      names += std::string(i ? ", " : "") + nnrt_model_entry_name(dev.model, i);
+    return fail("model " + graph.model + " has no entry '" + o.entry +
+                "' (entries: " + names + ")");
+  }
+  if ((o.check || o.bench) && o.inputs.empty())
+    o.randomInputs = true;
+  TensorMap inputs;
+  if (prepareInputs(graph, entry, o, inputs) != 0 || setInputs(dev, inputs) != 0)
+    return 1;
+  std::fprintf(stderr, "nnc-run: %s of %s on %s\n", o.entry.c_str(), graph.model.c_str(),
+               nnrt_context_device_name(dev.context));
+  if (check(nnrt_session_run(dev.session, o.entry.c_str())))
+    return 1;
+  NamedTensors outputs;
+  if (getOutputs(dev, o.entry, outputs) != 0)
+    return 1;
+  std::string device = nnrt_context_device_name(dev.context);
+
+  if (o.bench) {
+    int64_t warm = std::min<int64_t>(3, o.bench);
+    for (int64_t i = 0; i < warm; ++i)
+      if (check(nnrt_session_run(dev.session, o.entry.c_str())))
+        return 1;
+    std::vector<double> ms;
+    for (int64_t i = 0; i < o.bench; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      if (check(nnrt_session_run(dev.session, o.entry.c_str())))
+        return 1;
+      auto t1 = std::chrono::steady_clock::now();
+      ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    std::string dimText;
+    DimMap bound;
+    bindInputs(graph, inputs, bound, entry);
+    for (const auto &[n, v] : bound)
+      dimText += " " + n + "=" + std::to_string(v);
+    std::printf("bench %s on %s:%s: median %.3f ms, min %.3f ms over %lld runs\n",
+                o.entry.c_str(), device.c_str(), dimText.c_str(), ms[ms.size() / 2],
+                ms.front(), (long long)o.bench);
+  }
+
+  bool checked = true;
+  if (o.check) {
+    Runtime ref;
+    if (openModel("reference", path, o, ref) != 0 || setInputs(ref, inputs) != 0 ||
+        check(nnrt_session_run(ref.session, o.entry.c_str()), "reference"))
+      return 1;
+    NamedTensors want;
+    if (getOutputs(ref, o.entry, want) != 0)
+      return 1;
+    std::printf("check %s on %s against the reference interpreter\n", o.entry.c_str(),
+                device.c_str());
+    for (size_t i = 0; i < outputs.size() && i < want.size(); ++i)
+      checked &= compareOutput(outputs[i].first, outputs[i].second, want[i].second);
+  }
+
+  if (o.outputs.empty()) {
+    if (!o.check && !o.bench) {
+      for (const auto &[name, t] : outputs)
+        printSummary(name, t);
+    }
+  } else {
+    for (const auto &[name, file] : o.outputs) {
+      bool found = false;
+      for (const auto &[outName, t] : outputs)
+        if (outName == name) {
+          found = true;
+          if (!(s = writeNpy(file, t)).ok())
+            return fail(s.message());
+        }
+      if (!found) {
+        std::string names;
+        for (const auto &r : outputs)
+          names += (names.empty() ? "" : ", ") + r.first;
+        return fail("entry " + o.entry + " has no output '" + name +
+                    "' (outputs: " + names + ")");
+      }
+    }
+  }
+  if (!o.saveParams.empty() &&
+      check(nnrt_session_save_params(dev.session, o.saveParams.c_str())))
+    return 1;
+  if (!checked)
+    return fail("the device's results differ from the reference interpreter's");
+  return 0;
+}
+
+int runMain(int argc, char **argv) {
+  Options o;
+  bool help;
+  if (parseArgs(argc, argv, o, help) != 0)
+    return 1;
+  if (help) {
+    std::printf("%s", kUsage);
+    return 0;
+  }
+  bool isGraph = endsWith(o.model, ".graph");
+  bool isNN = endsWith(o.model, ".nn");
+  if (isGraph) {
+    if (o.device != "reference" && o.device != "auto")
+      return fail("a .graph file runs on the reference interpreter only; "
+                  "compile a model.so with nnc for --device " + o.device);
+    if (o.check || o.bench)
+      return fail("--check and --bench need a model.so (or a .nn)");
+    return runGraph(o);
+  }
+  // A .nn on the reference device needs no code generation.
+  if (isNN && o.device == "reference" && !o.check && !o.bench)
+    return runGraph(o);
+  std::string path = o.model, tmp;
+  if (isNN) {
+    struct stat st;
+    if (stat(o.model.c_str(), &st) != 0)
+      return fail("cannot open '" + o.model + "'");
+    std::string error;
+    bool reported;
+    if (!compileWithNnc(o.model, /*graph=*/false, tmp, error, reported)) {
+      if (!tmp.empty())
+        unlink(tmp.c_str());
+      return fail(error);
+    }
+    path = tmp;
+  }
+  int rc = runModel(o, path);
+  if (!tmp.empty())
+    unlink(tmp.c_str());
+  return rc;
 }
 
 } // namespace

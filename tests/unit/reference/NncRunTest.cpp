@@ -122,7 +122,8 @@ TEST(NncRun, UserErrorsExitOneWithAMessage) {
     std::string args, message;
   } cases[] = {
       {"GRAPH", "nnc-run: error: missing input 'x' (f32[B,3])"},
-      {"GRAPH --random-inputs --device cuda", "device 'cuda' is not available in this build"},
+      {"GRAPH --random-inputs --device cuda", "a .graph file runs on the reference interpreter only"},
+      {"GRAPH --random-inputs --check", "--check and --bench need a model.so"},
       {"GRAPH --random-inputs --input q=/dev/null", "has no input 'q'"},
       {"GRAPH --random-inputs --output nope=/tmp/x.npy", "has no output 'nope'"},
       {"GRAPH --random-inputs --entry train_step", "has no entry 'train_step'"},

@@ -1,0 +1,156 @@
+// Inputs: helpers of nnc-run (see Inputs.h).
+#include "tools/nnc-run/Inputs.h"
+
+#include "reference/Philox.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+extern char **environ;
+
+namespace nnc::run {
+
+using namespace nnc::ref;
+
+// Runs `<dir of nnc-run>/nnc MODEL [--emit=graph] -o TMP`; nnc's
+// diagnostics reach the user's stderr unchanged.
+bool compileWithNnc(const std::string &model, bool graph, std::string &outPath,
+                    std::string &error, bool &nncReported) {
+  nncReported = false;
+  char self[4096];
+  ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (len <= 0) {
+    error = "cannot locate nnc-run itself (/proc/self/exe)";
+    return false;
+  }
+  self[len] = '\0';
+  std::string dir(self);
+  dir = dir.substr(0, dir.rfind('/'));
+  std::string nnc = dir + "/nnc";
+  if (access(nnc.c_str(), X_OK) != 0) {
+    error = "cannot compile '" + model + "': the compiler " + nnc +
+            " is missing (build the nnc target, or pass a .graph file)";
+    return false;
+  }
+  char tmpl[] = "/tmp/nnc-run-XXXXXX.so";
+  int fd = mkstemps(tmpl, 3);
+  if (fd < 0) {
+    error = std::string("cannot create a temporary file: ") + std::strerror(errno);
+    return false;
+  }
+  close(fd);
+  outPath = tmpl;
+  std::vector<std::string> args = {nnc, model, graph ? "--emit=graph" : "--emit=so",
+                                   "-o", outPath};
+  std::vector<char *> argv;
+  for (auto &a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawn(&pid, nnc.c_str(), nullptr, nullptr, argv.data(), environ);
+  if (rc != 0) {
+    error = "cannot run " + nnc + ": " + std::strerror(rc);
+    return false;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      error = "waiting for nnc failed";
+      return false;
+    }
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    nncReported = true; // nnc printed its own diagnostics
+    error = "nnc failed to compile '" + model + "'";
+    return false;
+  }
+  return true;
+}
+
+std::string formatValue(const Tensor &t, int64_t i) {
+  char buf[64];
+  if (isFloat(t.dtype()))
+    std::snprintf(buf, sizeof buf, "%.6g", t.getDouble(i));
+  else if (t.dtype() == DType::Bool)
+    std::snprintf(buf, sizeof buf, "%s", t.getInt(i) ? "true" : "false");
+  else
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(t.getInt(i)));
+  return buf;
+}
+
+void printSummary(const std::string &name, const Tensor &t) {
+  std::string line = name + ": " + t.typeString() + " = ";
+  if (t.rank() == 0) {
+    line += formatValue(t, 0);
+  } else {
+    line += "[";
+    int64_t n = t.numel(), shown = n < 8 ? n : 8;
+    for (int64_t i = 0; i < shown; ++i)
+      line += (i ? ", " : "") + formatValue(t, i);
+    if (n > shown)
+      line += ", ... (" + std::to_string(n) + " values)";
+    line += "]";
+  }
+  std::printf("%s\n", line.c_str());
+}
+
+Tensor randomInput(DType dtype, const Shape &shape, uint64_t seed,
+                   uint64_t stream, int64_t intBound) {
+  Tensor t(dtype, shape);
+  // Each input draws from its own seed so that adding an input does not
+  // change the others.
+  uint64_t s = seed * 1000003u + stream;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    double u = philoxUniform(s, uint64_t(i));
+    if (isFloat(dtype))
+      t.setDouble(i, 2 * u - 1);
+    else if (dtype == DType::Bool)
+      t.setInt(i, u < 0.5 ? 0 : 1);
+    else
+      t.setInt(i, static_cast<int64_t>(std::floor(u * double(intBound))));
+  }
+  return t;
+}
+
+// The exclusive upper bound for random values of an integer input that some
+// op uses as labels or indices (cross_entropy, embedding, gather), read from
+// the declared static dim they index; 10 when nothing bounds it.
+int64_t indexBound(const Graph &graph, const std::string &input) {
+  int64_t bound = 10;
+  for (const Func &f : graph.funcs) {
+    std::map<std::string, const TypeSpec *> types;
+    for (const Decl &d : graph.decls)
+      types[d.name] = &d.type;
+    for (const Op &op : f.ops) {
+      types[op.result] = &op.type;
+      if (op.operands.size() != 2 || op.operands[1] != input)
+        continue;
+      int64_t axis = -1;
+      if (op.name == "cross_entropy")
+        axis = 1;
+      else if (op.name == "embedding")
+        axis = 0;
+      else if (op.name == "gather")
+        axis = op.attr("axis") && op.attr("axis")->kind == Attr::Kind::Int
+                   ? op.attr("axis")->i
+                   : 0;
+      auto it = types.find(op.operands[0]);
+      if (axis < 0 || it == types.end() ||
+          axis >= static_cast<int64_t>(it->second->dims.size()))
+        continue;
+      const Dim &dim = it->second->dims[axis];
+      if (dim.isStatic() && dim.size > 0 && dim.size < bound)
+        bound = dim.size;
+    }
+  }
+  return bound;
+}
+
+} // namespace nnc::run
