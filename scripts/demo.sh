@@ -49,7 +49,6 @@ PY
 say "3. all 2,000 held-out digits, checked against the reference interpreter"
 "$bin/nnc-run" "$out/mlp.so" --device "$device" --input "x=$data/test/x.npy" \
   --check --output "pred=$out/pred_all.npy"
-"$bin/nnc-run" "$out/mlp.so" --device "$device" --input "x=$data/test/x.npy" --bench 5
 /usr/bin/python3 -c "
 import numpy as np
 y = np.load('$data/test/y.npy'); p = np.load('$out/pred_all.npy')

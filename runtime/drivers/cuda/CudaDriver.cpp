@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -133,12 +134,14 @@ struct CudaKernel {
 struct CudaProgram : Program {
   std::shared_ptr<CudaDevice> owner;
   std::vector<CudaKernel> kernels;
+  /// One module per distinct PTX text: nnc puts every kernel of a model in
+  /// one module, which is JIT-compiled once, not once per kernel.
+  std::map<std::string, CUmodule> modules;
   ~CudaProgram() override {
     if (owner->api.cuCtxSetCurrent(owner->context) != CUDA_SUCCESS)
       return;
-    for (CudaKernel &k : kernels)
-      if (k.handle)
-        owner->api.cuModuleUnload(k.handle);
+    for (auto &[ptx, handle] : modules)
+      owner->api.cuModuleUnload(handle);
   }
 };
 
@@ -214,24 +217,30 @@ public:
       CudaKernel kernel;
       kernel.module = blob.module;
       kernel.function = blob.function;
-      std::vector<char> errorLog(16384, 0), infoLog(4096, 0);
-      CUjit_option options[4] = {
-          CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
-          CU_JIT_INFO_LOG_BUFFER, CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES};
-      void *values[4] = {
-          errorLog.data(), reinterpret_cast<void *>(errorLog.size() - 1),
-          infoLog.data(), reinterpret_cast<void *>(infoLog.size() - 1)};
-      CUresult r = dev->api.cuModuleLoadDataEx(&kernel.handle, ptx.c_str(), 4,
-                                               options, values);
-      if (r != CUDA_SUCCESS) {
-        errorLog.back() = '\0';
-        std::string log(errorLog.data());
-        while (!log.empty() && (log.back() == '\n' || log.back() == ' '))
-          log.pop_back();
-        return DriverStatus::error(
-            "cuda: cannot load kernel " + blob.module +
-            ": cuModuleLoadDataEx failed: " + dev->describe(r) +
-            (log.empty() ? std::string() : "\n" + log));
+      auto cached = program->modules.find(ptx);
+      if (cached != program->modules.end()) {
+        kernel.handle = cached->second;
+      } else {
+        std::vector<char> errorLog(16384, 0), infoLog(4096, 0);
+        CUjit_option options[4] = {
+            CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+            CU_JIT_INFO_LOG_BUFFER, CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES};
+        void *values[4] = {
+            errorLog.data(), reinterpret_cast<void *>(errorLog.size() - 1),
+            infoLog.data(), reinterpret_cast<void *>(infoLog.size() - 1)};
+        CUresult r = dev->api.cuModuleLoadDataEx(&kernel.handle, ptx.c_str(),
+                                                 4, options, values);
+        if (r != CUDA_SUCCESS) {
+          errorLog.back() = '\0';
+          std::string log(errorLog.data());
+          while (!log.empty() && (log.back() == '\n' || log.back() == ' '))
+            log.pop_back();
+          return DriverStatus::error(
+              "cuda: cannot load kernel " + blob.module +
+              ": cuModuleLoadDataEx failed: " + dev->describe(r) +
+              (log.empty() ? std::string() : "\n" + log));
+        }
+        program->modules[ptx] = kernel.handle;
       }
       // Keep the module in the program at once, so an error below unloads it.
       program->kernels.push_back(kernel);
