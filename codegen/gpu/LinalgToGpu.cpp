@@ -109,6 +109,10 @@ struct GpuLaunchHostCompute
       for (OpOperand &use : llvm::make_early_inc_range(op->getUses())) {
         Operation *user = block.findAncestorOpInBlock(*use.getOwner());
         OpBuilder b(user);
+        // Into a launch that uses it: a copy before the launch would start a
+        // run of its own and end up in another kernel.
+        if (auto launch = dyn_cast<gpu::LaunchOp>(user))
+          b.setInsertionPointToStart(&launch.getBody().front());
         Operation *copy = b.clone(*op);
         use.set(copy->getResult(cast<OpResult>(use.get()).getResultNumber()));
       }
@@ -150,8 +154,17 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   // Frees the temporaries between kernels; returned buffers are retained.
   bufferization::buildBufferDeallocationPipeline(pm);
+  // A returned view of an argument is cloned: bufferization.clone becomes an
+  // alloc and a copy, which the next pass turns into a kernel.
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addPass(createCanonicalizerPass());
 
   pm.addPass(nnc::createNNCGpuCopyToLinalg());
+  pm.addPass(nnc::createNNCGpuParallelOuter());
+  // Matmuls and reductions get workgroup-memory kernels of their own; every
+  // other linalg op takes the naive path below.
+  pm.addPass(nnc::createNNCGpuTileMatmul());
+  pm.addPass(nnc::createNNCGpuTileReduction());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createParallelLoopTilingPass({kThreadsPerBlock}));
   // Folds the tiled steps to constants: convert-parallel-loops-to-gpu needs
@@ -160,12 +173,16 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(nnc::createNNCGpuLaunchHostCompute());
+  pm.addPass(nnc::createNNCGpuFlattenMemrefs());
   pm.addPass(nnc::createNNCGpuSinkConstants());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
   // One copy of each grid computation per entry, not one per launch.
   pm.addPass(createCSEPass());
+  // Canonicalization may fold strided metadata into affine.apply; the launch
+  // plan reads plain arith.
+  pm.addPass(createLowerAffinePass());
 }
 
 void nnc::registerCodegenGpuPasses() {

@@ -14,10 +14,11 @@ namespace nnc {
 #define GEN_PASS_REGISTRATION
 #include "codegen/gpu/Passes.h.inc"
 
-/// The naive path from linalg on tensors to outlined gpu kernels, one thread
-/// per output element (no shared memory): bufferize with identity layouts at
-/// function boundaries, deallocate temporaries, map parallel loops tiled by
-/// 256 onto blocks and threads, outline each launch into its own gpu.module.
+/// From linalg on tensors to outlined gpu kernels: bufferize with identity
+/// layouts at function boundaries, deallocate temporaries, give matmuls and
+/// innermost reductions workgroup-memory kernels, map the other loops tiled
+/// by 256 onto blocks and threads (one thread per output element), outline
+/// each launch into its own gpu.module.
 void buildLinalgToGpuPipeline(mlir::OpPassManager &pm);
 
 /// Registers `nnc-gpu-sink-constants` and the `nnc-linalg-to-gpu` pipeline.

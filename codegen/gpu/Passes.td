@@ -64,4 +64,143 @@ def NNCGpuLaunchHostCompute : Pass<"nnc-gpu-launch-host-compute"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def NNCGpuTileMatmul : Pass<"nnc-gpu-tile-matmul"> {
+  let summary = "Matmuls on memrefs as gpu.launch with workgroup-memory tiles";
+  let description = [{
+    Runs after bufferization, before linalg becomes parallel loops. A linalg
+    op with two inputs, one output and one reduction loop k, where an output
+    dim m is read by one input only and the innermost output dim n by the
+    other only (`linalg.matmul`, `linalg.batch_matmul`, the `linalg.generic`
+    of a broadcast batch or of a vector operand), becomes a `gpu.launch`:
+    grid (ceil(N/16), ceil(M/16), batch), 16x16 threads, one output element
+    per thread. Each step of the K loop copies a 16x16 tile of each operand
+    into workgroup memory (guarded at the M, N and K edges), waits at a
+    `gpu.barrier`, and folds the tile with the op's own body in k order, so
+    the result is the naive kernel's bit for bit. Sizes are computed on the
+    host (`memref.dim` stays there) and reach the kernel as arguments.
+
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<?x784xf32>, memref<784x128xf32>)
+                  outs(%c : memref<?x128xf32>)
+    // becomes
+    %gy = arith.ceildivui %m, %c16 : index
+    gpu.launch blocks(%bx, %by, %bz) in (%x = %c8, %y = %gy, %z = %c1)
+               threads(%tx, %ty, %tz) in (%u = %c16, %v = %c16, %w = %c1)
+               workgroup(%as : memref<16x16xf32, #gpu.address_space<workgroup>>,
+                         %bs : memref<16x16xf32, #gpu.address_space<workgroup>>) {
+      scf.for %k0 = %c0 to %c784 step %c16 iter_args(%acc = %init) -> (f32) {
+        ... stores into %as and %bs ...
+        gpu.barrier
+        scf.for %kk = %c0 to %kend step %c1 ... { mulf, addf }
+        gpu.barrier
+      }
+      ...
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def NNCGpuTileReduction : Pass<"nnc-gpu-tile-reduction"> {
+  let summary = "Innermost reductions as one workgroup per output element";
+  let description = [{
+    Runs after `nnc-gpu-tile-matmul`. A linalg op on memrefs with one output,
+    whose reduction loops are its innermost loops and the innermost dims of
+    every input that reads them, and whose body is `yield comb(f(ins), acc)`
+    with `comb` one of addf/addi, mulf/muli, maximumf/minimumf,
+    maxnumf/minnumf, max/min (signed, unsigned), andi/ori, becomes a
+    `gpu.launch` of one workgroup (up to 256 threads) per output element
+    (grid-stride past 65535 outputs). Each thread folds elements tid,
+    tid + 256, ... with the op's body from `comb`'s identity; the partials
+    meet in workgroup memory in a tree (a `gpu.barrier` per level); thread 0
+    folds the total into the output's old value, the fill's init. Rows of a
+    static length below 32 stay on the naive path (one thread per output).
+    A full reduction (rank-0 output) is one workgroup instead of one thread.
+    argmax (two outputs) and reductions over outer dims are left alone.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction"]}
+        ins(%x : memref<?x1000xf32>) outs(%s : memref<?xf32>) { addf }
+    // becomes
+    gpu.launch blocks(...) in (%gx = %min_rows_65535, ...) threads(...) in (%c256, ...)
+               workgroup(%p : memref<256xf32, #gpu.address_space<workgroup>>) {
+      scf.for %row = %bx to %rows step %gx {
+        %part = scf.for %i = %tx to %c1000 step %c256 iter_args(...) { addf }
+        memref.store %part, %p[%tx]
+        gpu.barrier
+        ... 8 levels: scf.if %tx < half { addf }, gpu.barrier ...
+        scf.if %tx == 0 { store addf(%p[0], %s[%row]) into %s[%row] }
+        gpu.barrier
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def NNCGpuWorkgroupToAlloc : Pass<"nnc-gpu-workgroup-to-alloc"> {
+  let summary = "Turn gpu.func workgroup attributions into memref.alloc (SPIR-V)";
+  let description = [{
+    MLIR's gpu -> SPIR-V conversion lowers a `memref.alloc` in memory space
+    3 to a Workgroup-class global variable but cannot lower a `gpu.func`'s
+    workgroup attributions; NVVM is the other way round. Kernels keep the
+    attributions (the GPU dialect's own form) and the SPIR-V pipeline runs
+    this pass first.
+
+    ```mlir
+    gpu.func @k(...) workgroup(%s : memref<256xf32, #gpu.address_space<workgroup>>) kernel
+    // becomes
+    gpu.func @k(...) kernel { %s = memref.alloc() : memref<256xf32, 3> ... }
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def NNCGpuParallelOuter : Pass<"nnc-gpu-parallel-outer"> {
+  let summary = "Reorder the loops of linalg ops so that parallel dims come first";
+  let description = [{
+    A parallel dim after a reduction dim (a sum over a middle axis or over the
+    batch) would lower to an `scf.parallel` nested in an `scf.for`, which
+    cannot be mapped to GPU threads. The op is generalized if needed and its
+    loops interchanged: parallel dims first, in their order, then the
+    reductions.
+
+    ```mlir
+    linalg.generic {indexing_maps = [(d0, d1) -> (d0, d1), (d0, d1) -> (d1)],
+                    iterator_types = ["reduction", "parallel"]} ...
+    // becomes
+    linalg.generic {indexing_maps = [(d0, d1) -> (d1, d0), (d0, d1) -> (d0)],
+                    iterator_types = ["parallel", "reduction"]} ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def NNCGpuFlattenMemrefs : Pass<"nnc-gpu-flatten-memrefs"> {
+  let summary = "Give kernels 1-D views of memrefs whose strides are dynamic";
+  let description = [{
+    SPIR-V storage buffers carry no strides, so a kernel cannot index a
+    memref whose strides or offset are known only at run time (a transpose
+    or a batch slice of a dynamic tensor). For each such memref that a
+    `gpu.launch` loads from or stores to, the host extracts its strided
+    metadata and passes a 1-D view of the root buffer; the accesses inside
+    use `offset + sum(index * stride)`.
+
+    ```mlir
+    %t : memref<4x?xf32, strided<[?, 1]>>
+    gpu.launch ... { memref.store %v, %t[%i, %j] }
+    // becomes
+    %base, %off, %sizes:2, %strides:2 = memref.extract_strided_metadata %t
+    %flat = memref.reinterpret_cast %base to offset: [0], sizes: [%n], strides: [1]
+    gpu.launch ... { memref.store %v, %flat[%off + %i * %strides#0 + %j * %strides#1] }
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 #endif // NNC_CODEGEN_GPU_PASSES_TD

@@ -1,5 +1,6 @@
 //===- LaunchPlan.cpp - host side of a gpu entry -> launch plan text ------===//
 #include "codegen/package/LaunchPlan.h"
+#include "runtime/src/PlanArith.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -109,43 +110,10 @@ Operand PlanBuilder::newReg(const std::string &text) {
 }
 
 std::optional<int64_t> PlanBuilder::fold(StringRef op, int64_t a, int64_t b) {
-  uint64_t ua = a, ub = b;
-  if (op == "add")
-    return int64_t(ua + ub);
-  if (op == "sub")
-    return int64_t(ua - ub);
-  if (op == "mul")
-    return int64_t(ua * ub);
-  if (op == "mins")
-    return std::min(a, b);
-  if (op == "maxs")
-    return std::max(a, b);
-  if (op == "minu")
-    return int64_t(std::min(ua, ub));
-  if (op == "maxu")
-    return int64_t(std::max(ua, ub));
-  if (op == "and")
-    return int64_t(ua & ub);
-  if (op == "or")
-    return int64_t(ua | ub);
-  if (op == "xor")
-    return int64_t(ua ^ ub);
-  if (b == 0 || (b == -1 && a == INT64_MIN))
-    return std::nullopt; // left to the runtime, which reports it
-  if (op == "divs")
-    return a / b;
-  if (op == "divu")
-    return int64_t(ua / ub);
-  if (op == "rems")
-    return a % b;
-  if (op == "remu")
-    return int64_t(ua % ub);
-  if (op == "ceildivs")
-    return a / b + ((a % b != 0) && ((a < 0) == (b < 0)) ? 1 : 0);
-  if (op == "floordivs")
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
-  if (op == "ceildivu")
-    return int64_t(ua / ub + (ua % ub != 0 ? 1 : 0));
+  // A division by zero is left to the runtime, which reports it.
+  int64_t r;
+  if (nnc::plan::evalBinary(op.str(), a, b, r))
+    return r;
   return std::nullopt;
 }
 
@@ -554,6 +522,23 @@ LogicalResult PlanBuilder::visit(Operation *op) {
         views[r.getResult()] = v;
         return success();
       })
+      .Case([&](memref::ExtractStridedMetadataOp m) -> LogicalResult {
+        View *src;
+        if (failed(view(op, m.getSource(), src)))
+          return failure();
+        View base = *src;
+        base.emitted = -1;
+        base.offset = Operand::imm(0);
+        base.sizes.clear();
+        base.strides.clear();
+        views[m.getBaseBuffer()] = base;
+        indices[m.getOffset()] = src->offset;
+        for (auto [i, s] : llvm::enumerate(m.getSizes()))
+          indices[s] = src->sizes[i];
+        for (auto [i, s] : llvm::enumerate(m.getStrides()))
+          indices[s] = src->strides[i];
+        return success();
+      })
       .Case([&](memref::GetGlobalOp g) { return visitGlobal(g); })
       .Case([&](gpu::LaunchFuncOp l) { return visitLaunch(l); })
       .Case([&](func::ReturnOp r) -> LogicalResult {
@@ -563,7 +548,9 @@ LogicalResult PlanBuilder::visit(Operation *op) {
             return failure();
           auto name = func.getResultAttrOfType<StringAttr>(i, "nn.name");
           std::string n = name ? name.getValue().str() : "out" + std::to_string(i);
-          os << "result " << n << " v" << emitView(*v) << "\n";
+          // The view's own line first: it must not land inside this one.
+          int64_t index = emitView(*v);
+          os << "result " << n << " v" << index << "\n";
         }
         return success();
       })

@@ -129,10 +129,26 @@ LogicalResult nnc::lowerKernels(ModuleOp gpuModule,
                                 const PackageOptions &options,
                                 CompiledModel &out) {
   if (options.spirv) {
+    // SPIR-V for Vulkan 1.1 has no bfloat16; say so at the model's line.
+    auto isBF16 = [](Type t) { return getElementTypeOrSelf(t).isBF16(); };
+    WalkResult bf16 = gpuModule.walk([&](Operation *op) {
+      if (!op->getParentOfType<gpu::GPUModuleOp>())
+        return WalkResult::advance();
+      if (llvm::any_of(op->getResultTypes(), isBF16) ||
+          llvm::any_of(op->getOperandTypes(), isBF16)) {
+        op->emitError("bf16 cannot run on Vulkan (SPIR-V has no bfloat16 "
+                      "type): compile with --target=cuda, or use f16 or f32");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (bf16.wasInterrupted())
+      return failure();
     OwningOpRef<ModuleOp> kernels = cloneKernels(gpuModule);
     PassManager pm(gpuModule.getContext());
     GpuToSpirvOptions spirvOptions;
     spirvOptions.int64 = true;
+    spirvOptions.smallTypes = true;
     buildGpuToSpirvPipeline(pm, spirvOptions);
     if (failed(pm.run(*kernels)))
       return failure();

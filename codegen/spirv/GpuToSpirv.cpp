@@ -1,6 +1,8 @@
 //===- GpuToSpirv.cpp - the gpu -> SPIR-V (Vulkan) pipeline ---------------===//
 #include "codegen/spirv/Passes.h"
 
+#include "codegen/gpu/Passes.h"
+
 #include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -8,10 +10,15 @@
 #include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 #include "mlir/Dialect/SPIRV/IR/TargetAndABI.h"
 #include "mlir/Dialect/SPIRV/Transforms/Passes.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_NNCSPIRVSETENTRYPOINTABI
+#define GEN_PASS_DEF_NNCSPIRVPREPAREMATH
 #include "codegen/spirv/Passes.h.inc"
 } // namespace nnc
 
@@ -37,21 +44,53 @@ struct SpirvSetEntryPointAbi
   }
 };
 
+struct SpirvPrepareMath
+    : public nnc::impl::NNCSpirvPrepareMathBase<SpirvPrepareMath> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    for (auto module : getOperation().getOps<gpu::GPUModuleOp>()) {
+      if (ArrayAttr targets = module.getTargetsAttr())
+        for (Attribute target : targets)
+          if (auto env = dyn_cast<spirv::TargetEnvAttr>(target))
+            module->setAttr(spirv::getTargetEnvAttrName(), env);
+      RewritePatternSet patterns(ctx);
+      populatePolynomialApproximateErfPattern(patterns);
+      if (failed(applyPatternsGreedily(module, std::move(patterns))))
+        return signalPassFailure();
+    }
+  }
+};
+
 } // namespace
 
 void nnc::buildGpuToSpirvPipeline(OpPassManager &pm,
                                   const GpuToSpirvOptions &options) {
   pm.addPass(nnc::createNNCSpirvSetEntryPointAbi());
+  // gpu-to-spirv lowers workgroup memory as memref.alloc, not attributions.
+  pm.addPass(nnc::createNNCGpuWorkgroupToAlloc());
   GpuSPIRVAttachTargetOptions target;
   target.spirvVersion = "v1.3";
   target.spirvCapabilities = {"Shader"};
+  target.spirvExtensions = {"SPV_KHR_storage_buffer_storage_class"};
   if (options.int64)
     target.spirvCapabilities.push_back("Int64");
-  target.spirvExtensions = {"SPV_KHR_storage_buffer_storage_class"};
+  if (options.smallTypes) {
+    // f16 data and bool/i8 buffers stored at their own width; without these
+    // the type converter widens them to 32 bits, which is not the layout
+    // the runtime's buffers have. spirv-update-vce keeps only what a kernel
+    // uses, so a kernel without f16 does not require it of the device.
+    for (const char *cap : {"Float16", "Int16", "Int8", "StorageBuffer16BitAccess",
+                            "StorageBuffer8BitAccess"})
+      target.spirvCapabilities.push_back(cap);
+    target.spirvExtensions.push_back("SPV_KHR_16bit_storage");
+    target.spirvExtensions.push_back("SPV_KHR_8bit_storage");
+  }
   target.deviceId = spirv::TargetEnvAttr::kUnknownDeviceID;
   pm.addPass(createGpuSPIRVAttachTarget(target));
+  pm.addPass(nnc::createNNCSpirvPrepareMath());
   // math.exp and friends have no legal form inside the kernel otherwise.
-  pm.addPass(createConvertMathToSPIRVPass());
+  // Per gpu.module, so that it sees the module's target environment (f16).
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass(/*mapMemorySpace=*/true));
   pm.addNestedPass<spirv::ModuleOp>(spirv::createSPIRVLowerABIAttributesPass());
   pm.addNestedPass<spirv::ModuleOp>(spirv::createSPIRVUpdateVCEPass());

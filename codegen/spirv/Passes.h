@@ -22,6 +22,11 @@ struct GpuToSpirvOptions : public mlir::PassPipelineOptions<GpuToSpirvOptions> {
       llvm::cl::desc("Require the Int64 capability (Vulkan shaderInt64), "
                      "which i64 data such as argmax indices needs"),
       llvm::cl::init(false)};
+  Option<bool> smallTypes{
+      *this, "small-types",
+      llvm::cl::desc("Allow f16, i16, i8 and bool data at their own width "
+                     "(Float16, Int16, Int8 and 8/16-bit storage)"),
+      llvm::cl::init(false)};
 };
 
 /// gpu kernels -> spirv.module ops for Vulkan: SPIR-V 1.3, Shader (+ Int64

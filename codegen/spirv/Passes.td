@@ -27,6 +27,31 @@ def NNCSpirvSetEntryPointAbi : Pass<"nnc-spirv-set-entry-point-abi",
   let dependentDialects = ["::mlir::spirv::SPIRVDialect"];
 }
 
+def NNCSpirvPrepareMath : Pass<"nnc-spirv-prepare-math", "::mlir::ModuleOp"> {
+  let summary = "Make kernel math lowerable to SPIR-V: target env, erf";
+  let description = [{
+    Two things the upstream SPIR-V conversions need before
+    `convert-math-to-spirv` runs on the kernels:
+    - the `spirv.target_env` attribute on each gpu.module, copied from the
+      `#spirv.target_env` that `spirv-attach-target` put in its `targets`:
+      without it the math conversion assumes a default environment with no
+      Float16 and widens f16 math to f32 through casts nothing can lower;
+    - `math.erf` (exact gelu), which has no GLSL instruction, replaced by
+      MLIR's polynomial approximation.
+
+    ```mlir
+    gpu.module @k [#spirv.target_env<...>] { ... math.erf %x : f32 ... }
+    // becomes
+    gpu.module @k [#spirv.target_env<...>] attributes {spirv.target_env = #spirv.target_env<...>} {
+      ... a polynomial in %x ...
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::spirv::SPIRVDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def NNCDumpSpirv : Pass<"nnc-dump-spirv", "::mlir::ModuleOp"> {
   let summary = "Serialize every spirv.module to DIR/<kernel>.spv";
   let description = [{

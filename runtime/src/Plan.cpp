@@ -1,5 +1,6 @@
 // Plan: launch plan text -> structures, and their evaluation for given shapes.
 #include "runtime/src/Plan.h"
+#include "runtime/src/PlanArith.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -308,32 +309,6 @@ int64_t EvalView::numel() const {
 
 namespace {
 
-bool evalBinary(const std::string &op, int64_t a, int64_t b, int64_t &r) {
-  uint64_t ua = uint64_t(a), ub = uint64_t(b);
-  if (op == "add") r = int64_t(ua + ub);
-  else if (op == "sub") r = int64_t(ua - ub);
-  else if (op == "mul") r = int64_t(ua * ub);
-  else if (op == "mins") r = std::min(a, b);
-  else if (op == "maxs") r = std::max(a, b);
-  else if (op == "minu") r = int64_t(std::min(ua, ub));
-  else if (op == "maxu") r = int64_t(std::max(ua, ub));
-  else if (op == "and") r = int64_t(ua & ub);
-  else if (op == "or") r = int64_t(ua | ub);
-  else if (op == "xor") r = int64_t(ua ^ ub);
-  else if (b == 0 || (b == -1 && a == INT64_MIN)) return false;
-  else if (op == "divs") r = a / b;
-  else if (op == "divu") r = int64_t(ua / ub);
-  else if (op == "rems") r = a % b;
-  else if (op == "remu") r = int64_t(ua % ub);
-  else if (op == "ceildivs")
-    r = a / b + ((a % b != 0) && ((a < 0) == (b < 0)) ? 1 : 0);
-  else if (op == "floordivs")
-    r = a / b - ((a % b != 0) && ((a < 0) != (b < 0)) ? 1 : 0);
-  else if (op == "ceildivu") r = int64_t(ua / ub + (ua % ub != 0 ? 1 : 0));
-  else return false;
-  return true;
-}
-
 bool evalCmp(const std::string &p, int64_t a, int64_t b, int64_t &r) {
   uint64_t ua = uint64_t(a), ub = uint64_t(b);
   if (p == "eq") r = a == b;
@@ -454,7 +429,7 @@ std::string evaluateEntry(const Plan &plan, const PlanEntry &entry,
           return "plan: unknown comparison '" + in.predicate + "'";
       } else if (in.op == "select") {
         r = val(in.operands[0]) ? val(in.operands[1]) : val(in.operands[2]);
-      } else if (!evalBinary(in.op, val(in.operands[0]), val(in.operands[1]),
+      } else if (!plan::evalBinary(in.op, val(in.operands[0]), val(in.operands[1]),
                              r)) {
         return "plan: '" + in.op + "' divides by zero";
       }

@@ -50,8 +50,8 @@ const char *kUsage =
     "                          (max abs and rel error; exit 1 beyond 1e-4\n"
     "                          relative for f32, 1e-2 for f16/bf16, exact for\n"
     "                          integers); random inputs when none are given\n"
-    "  --bench N               time N runs after 3 warm-up runs; print median\n"
-    "                          and min\n"
+    "  --bench N               time N runs of each entry (or of --entry) after\n"
+    "                          3 warm-up runs; print median and min\n"
     "  --input NAME=FILE.npy   an input tensor (repeatable)\n"
     "  --output NAME=FILE.npy  write an output to .npy (repeatable); without any\n"
     "                          --output every output is summarized on stdout\n"
@@ -104,6 +104,7 @@ struct Options {
   std::string device = "auto";
   bool check = false;
   int64_t bench = 0;
+  bool entrySet = false; // --entry given: --bench times that entry alone
   std::vector<std::pair<std::string, std::string>> inputs, outputs;
   DimMap dims;
   bool randomInputs = false;
@@ -174,6 +175,7 @@ int parseArgs(int argc, char **argv, Options &o, bool &help) {
       if (!value(v))
         return fail("--entry needs a name");
       o.entry = v;
+      o.entrySet = true;
     } else if (flagIs("--load-params")) {
       if (!value(v))
         return fail("--load-params needs FILE.npz");
@@ -524,27 +526,45 @@ int runModel(Options &o, const std::string &path) {
   std::string device = nnrt_context_device_name(dev.context);
 
   if (o.bench) {
-    int64_t warm = std::min<int64_t>(3, o.bench);
-    for (int64_t i = 0; i < warm; ++i)
-      if (check(nnrt_session_run(dev.session, o.entry.c_str())))
-        return 1;
-    std::vector<double> ms;
-    for (int64_t i = 0; i < o.bench; ++i) {
-      auto t0 = std::chrono::steady_clock::now();
-      if (check(nnrt_session_run(dev.session, o.entry.c_str())))
-        return 1;
-      auto t1 = std::chrono::steady_clock::now();
-      ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    // Every entry whose inputs are all here, unless --entry picked one.
+    std::vector<std::string> entries;
+    for (const Func &f : graph.funcs) {
+      if (o.entrySet && f.name != o.entry)
+        continue;
+      bool ready = true;
+      for (const Decl &d : graph.decls)
+        if (d.kind == Decl::Kind::Input && !inputs.count(d.name) &&
+            readsValue(f, d.name))
+          ready = false;
+      if (ready)
+        entries.push_back(f.name);
+      else
+        std::printf("bench %s: skipped (needs inputs that were not given)\n",
+                    f.name.c_str());
     }
-    std::sort(ms.begin(), ms.end());
     std::string dimText;
     DimMap bound;
     bindInputs(graph, inputs, bound, entry);
     for (const auto &[n, v] : bound)
       dimText += " " + n + "=" + std::to_string(v);
-    std::printf("bench %s on %s:%s: median %.3f ms, min %.3f ms over %lld runs\n",
-                o.entry.c_str(), device.c_str(), dimText.c_str(), ms[ms.size() / 2],
-                ms.front(), (long long)o.bench);
+    for (const std::string &e : entries) {
+      int64_t warm = std::min<int64_t>(3, o.bench);
+      for (int64_t i = 0; i < warm; ++i)
+        if (check(nnrt_session_run(dev.session, e.c_str())))
+          return 1;
+      std::vector<double> ms;
+      for (int64_t i = 0; i < o.bench; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        if (check(nnrt_session_run(dev.session, e.c_str())))
+          return 1;
+        auto t1 = std::chrono::steady_clock::now();
+        ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      }
+      std::sort(ms.begin(), ms.end());
+      std::printf("bench %s on %s:%s: median %.3f ms, min %.3f ms over %lld runs\n",
+                  e.c_str(), device.c_str(), dimText.c_str(), ms[ms.size() / 2],
+                  ms.front(), (long long)o.bench);
+    }
   }
 
   bool checked = true;

@@ -35,24 +35,36 @@
 // CHECK: gpu.func @add_relu_kernel(
 // CHECK: arith.maximumf
 
-// Static launch bounds are recorded on the kernel (known_block_size).
+// Static launch bounds are recorded on the kernel (known_block_size). The
+// matmul is one 16x16 tile per workgroup with both operands staged in
+// workgroup memory (K = 16 is one K-tile, so its loop folds away).
 // CHECK-LABEL: func.func @matmul
 // CHECK: gpu.launch_func @matmul_kernel::@matmul_kernel
-// CHECK: gpu.launch_func @matmul_kernel_1::@matmul_kernel
+// CHECK: gpu.launch_func @matmul_kernel_1::@matmul_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%c16, %c16, %c1)
 // CHECK: gpu.func @matmul_kernel(%{{.*}}: memref<8x32xf32>) kernel attributes {known_block_size = array<i32: 1, 1, 1>}
-// CHECK: gpu.func @matmul_kernel(%{{.*}}: memref<8x16xf32>, %{{.*}}: memref<16x32xf32>, %{{.*}}: memref<8x32xf32>) kernel
+// CHECK: gpu.func @matmul_kernel(%{{.*}}: memref<8x32xf32>, %{{.*}}: memref<8x16xf32>, %{{.*}}: memref<16x32xf32>) workgroup(%[[AS:.*]] : memref<16x16xf32, #gpu.address_space<workgroup>>, %[[BS:.*]] : memref<16x16xf32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 16, 16, 1>
+// CHECK: memref.store %{{.*}}, %[[AS]]
+// CHECK: memref.store %{{.*}}, %[[BS]]
+// CHECK: gpu.barrier
 // CHECK: scf.for
+// CHECK: memref.load %[[AS]]
+// CHECK: memref.load %[[BS]]
 // CHECK: arith.mulf
 // CHECK: arith.addf
+// CHECK: gpu.barrier
 
-// One thread per row; the reduced dim is a loop inside the thread.
+// One workgroup of 64 threads per row (the row's length), partials summed
+// in workgroup memory; the number of rows reaches the kernel as an index.
 // CHECK-LABEL: func.func @row_sum
 // CHECK: gpu.launch_func @row_sum_kernel::@row_sum_kernel
-// CHECK: gpu.launch_func @row_sum_kernel_2::@row_sum_kernel
+// CHECK: gpu.launch_func @row_sum_kernel_2::@row_sum_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%c64, %c1, %c1)
 // CHECK: gpu.func @row_sum_kernel(%{{.*}}: index, %{{.*}}: memref<?xf32>) kernel
-// CHECK: gpu.func @row_sum_kernel(%{{.*}}: index, %{{.*}}: memref<?x64xf32>, %{{.*}}: memref<?xf32>) kernel
-// CHECK: scf.for
+// CHECK: gpu.func @row_sum_kernel(%{{.*}}: memref<?x64xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index) workgroup(%[[P:.*]] : memref<64xf32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 64, 1, 1>}
 // CHECK: arith.addf
+// CHECK: memref.store %{{.*}}, %[[P]]
+// CHECK: gpu.barrier
+// CHECK: arith.addf
+// CHECK: gpu.barrier
 
 func.func @add_relu(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
   %0 = nn.add %x, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>

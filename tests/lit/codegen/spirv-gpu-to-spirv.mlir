@@ -28,12 +28,18 @@
 // CHECK: spirv.ExecutionMode @add_relu_kernel "LocalSize", 256, 1, 1
 // CHECK: spirv.module @__spv__matmul_kernel
 // CHECK: spirv.ExecutionMode @matmul_kernel "LocalSize", 1, 1, 1
+// The matmul and the row sum keep their tiles and partials in Workgroup
+// variables, their phases separated by control barriers.
 // CHECK: spirv.module @__spv__matmul_kernel_1
-// CHECK: spirv.ExecutionMode @matmul_kernel "LocalSize", 1, 1, 1
+// CHECK-COUNT-2: spirv.GlobalVariable @__workgroup_mem__{{[0-9]}} : !spirv.ptr<!spirv.struct<(!spirv.array<256 x f32>)>, Workgroup>
+// CHECK: spirv.ControlBarrier <Workgroup>, <Workgroup>, <AcquireRelease|WorkgroupMemory>
+// CHECK: spirv.ExecutionMode @matmul_kernel "LocalSize", 16, 16, 1
 // CHECK: spirv.module @__spv__row_sum_kernel
 // CHECK: spirv.ExecutionMode @row_sum_kernel "LocalSize", 256, 1, 1
 // CHECK: spirv.module @__spv__row_sum_kernel_2
-// CHECK: spirv.ExecutionMode @row_sum_kernel "LocalSize", 256, 1, 1
+// CHECK: spirv.GlobalVariable @__workgroup_mem__0 : !spirv.ptr<!spirv.struct<(!spirv.array<64 x f32>)>, Workgroup>
+// CHECK: spirv.ControlBarrier <Workgroup>, <Workgroup>, <AcquireRelease|WorkgroupMemory>
+// CHECK: spirv.ExecutionMode @row_sum_kernel "LocalSize", 64, 1, 1
 
 // math ops inside a kernel become GLSL extended instructions.
 // CHECK: spirv.module @__spv__exp_kernel

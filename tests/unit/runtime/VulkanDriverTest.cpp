@@ -231,10 +231,12 @@ TEST_P(VulkanDriverTest, MatmulMatchesTheHost) {
   ASSERT_TRUE(driver->write(*dw, 0, w.data(), w.size() * 4).ok());
   KernelArg y = memref(dy.get(), 8 * 32 * 4);
   DriverStatus ran =
+      // The tiled matmul kernel (nnc-gpu-tile-matmul): 16x16 output tiles,
+      // the output first among its arguments.
       driver->execute(*program, {launch(0, 32, 8, 1, {y}),
-                                 launch(1, 32, 8, 1,
-                                        {memref(dx.get(), x.size() * 4),
-                                         memref(dw.get(), w.size() * 4), y})});
+                                 launch(1, 2, 1, 1,
+                                        {y, memref(dx.get(), x.size() * 4),
+                                         memref(dw.get(), w.size() * 4)})});
   ASSERT_TRUE(ran.ok()) << ran.message;
   std::vector<float> got(8 * 32);
   ASSERT_TRUE(driver->read(*dy, 0, got.data(), got.size() * 4).ok());

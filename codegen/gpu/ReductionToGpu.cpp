@@ -1,0 +1,258 @@
+//===- ReductionToGpu.cpp - reductions as one workgroup per output -------===//
+//
+// `nnc-gpu-tile-reduction`: a linalg op on memrefs with one output whose
+// reduction loops are the innermost ones, innermost in every input too, and
+// whose body folds into the output with one associative op (add, mul, max,
+// min, and, or) becomes a gpu.launch with one workgroup per output element:
+// each thread folds a strided slice of the reduced elements with the op's
+// body, the partials meet in workgroup memory in a tree, and thread 0
+// combines the total with the value the output held (the fill's init).
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/gpu/KernelUtils.h"
+#include "codegen/gpu/Passes.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_NNCGPUTILEREDUCTION
+#include "codegen/gpu/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+using namespace nnc::gpu_kernel;
+
+namespace {
+
+/// Threads per workgroup when the reduced size is dynamic or large.
+constexpr int64_t kMaxThreads = 256;
+/// A static row shorter than this is cheaper as the naive serial loop.
+constexpr int64_t kMinReduced = 32;
+/// Vulkan guarantees at least this many workgroups along x; more outputs
+/// than that are walked by a grid-stride loop.
+constexpr int64_t kMaxGroups = 65535;
+
+/// The op that folds one element into the accumulator, and its kind.
+struct Combiner {
+  Operation *op;
+  unsigned accOperand; // the operand that is the output's block argument
+  arith::AtomicRMWKind kind;
+};
+
+std::optional<arith::AtomicRMWKind> combinerKind(Operation *op) {
+  return llvm::TypeSwitch<Operation *, std::optional<arith::AtomicRMWKind>>(op)
+      .Case([](arith::AddFOp) { return arith::AtomicRMWKind::addf; })
+      .Case([](arith::AddIOp) { return arith::AtomicRMWKind::addi; })
+      .Case([](arith::MulFOp) { return arith::AtomicRMWKind::mulf; })
+      .Case([](arith::MulIOp) { return arith::AtomicRMWKind::muli; })
+      .Case([](arith::MaximumFOp) { return arith::AtomicRMWKind::maximumf; })
+      .Case([](arith::MinimumFOp) { return arith::AtomicRMWKind::minimumf; })
+      .Case([](arith::MaxNumFOp) { return arith::AtomicRMWKind::maxnumf; })
+      .Case([](arith::MinNumFOp) { return arith::AtomicRMWKind::minnumf; })
+      .Case([](arith::MaxSIOp) { return arith::AtomicRMWKind::maxs; })
+      .Case([](arith::MinSIOp) { return arith::AtomicRMWKind::mins; })
+      .Case([](arith::MaxUIOp) { return arith::AtomicRMWKind::maxu; })
+      .Case([](arith::MinUIOp) { return arith::AtomicRMWKind::minu; })
+      .Case([](arith::OrIOp) { return arith::AtomicRMWKind::ori; })
+      .Case([](arith::AndIOp) { return arith::AtomicRMWKind::andi; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// The body must be `yield comb(f(inputs), acc)` with acc used only there.
+FailureOr<Combiner> matchCombiner(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  BlockArgument acc = body->getArgument(op.getNumDpsInputs());
+  Value yielded = body->getTerminator()->getOperand(0);
+  Operation *comb = yielded.getDefiningOp();
+  if (!comb || comb->getBlock() != body || comb->getNumOperands() != 2 ||
+      !acc.hasOneUse() || acc.getUses().begin()->getOwner() != comb)
+    return failure();
+  std::optional<arith::AtomicRMWKind> kind = combinerKind(comb);
+  if (!kind)
+    return failure();
+  unsigned accOperand = comb->getOperand(0) == acc ? 0 : 1;
+  if (comb->getOperand(accOperand) != acc)
+    return failure();
+  return Combiner{comb, accOperand, *kind};
+}
+
+/// Loops [0, parallel) are parallel and [parallel, rank) reduced; every
+/// input reads the reduced loops as its innermost dims, in order.
+bool hasInnermostReduction(linalg::LinalgOp op) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t rank = iterators.size(), parallel = op.getNumParallelLoops();
+  if (parallel == rank)
+    return false;
+  for (int64_t i = 0; i < rank; ++i)
+    if ((i < parallel) != (iterators[i] == utils::IteratorType::parallel))
+      return false;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    bool readsReduced = false;
+    for (int64_t d = parallel; d < rank; ++d)
+      readsReduced |= map.isFunctionOfDim(d);
+    if (!readsReduced)
+      continue;
+    int64_t reduced = rank - parallel, results = map.getNumResults();
+    if (results < reduced)
+      return false;
+    for (int64_t j = 0; j < reduced; ++j) {
+      auto d = dyn_cast<AffineDimExpr>(map.getResult(results - reduced + j));
+      if (!d || d.getPosition() != unsigned(parallel + j))
+        return false;
+    }
+  }
+  return true;
+}
+
+struct ReduceInWorkgroupMemory
+    : public OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+        op.getNumDpsInputs() == 0 || !hasScalarBody(op) ||
+        !llvm::all_of(op.getIndexingMapsArray(), isDimOrConstantMap) ||
+        !hasInnermostReduction(op))
+      return rewriter.notifyMatchFailure(op, "not an innermost reduction");
+    for (OpOperand *input : op.getDpsInputOperands())
+      if (!isa<MemRefType>(input->get().getType()))
+        return rewriter.notifyMatchFailure(op, "a scalar input");
+    FailureOr<Combiner> combiner = matchCombiner(op);
+    if (failed(combiner))
+      return rewriter.notifyMatchFailure(op, "no add/mul/max/min combiner");
+
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t rank = ranges.size(), parallel = op.getNumParallelLoops();
+    int64_t staticReduced = 1;
+    for (int64_t d = parallel; d < rank; ++d)
+      staticReduced = ShapedType::isDynamic(ranges[d]) || staticReduced < 0
+                          ? -1
+                          : staticReduced * ranges[d];
+    if (staticReduced >= 0 && staticReduced < kMinReduced)
+      return rewriter.notifyMatchFailure(op, "too few elements to share");
+    int64_t threads =
+        staticReduced < 0
+            ? kMaxThreads
+            : std::min<int64_t>(kMaxThreads, llvm::PowerOf2Ceil(staticReduced));
+
+    Location loc = op.getLoc();
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    Value out = op.getDpsInitOperand(0)->get();
+    Type accType = combiner->op->getResult(0).getType();
+
+    // Host side: loop sizes, the output and reduced counts, the grid.
+    SmallVector<Value> sizes;
+    for (Range r : op.createLoopRanges(rewriter, loc))
+      sizes.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.size));
+    Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value outputs = c1, reducedCount = c1;
+    for (int64_t d = 0; d < rank; ++d) {
+      Value &count = d < parallel ? outputs : reducedCount;
+      count = arith::MulIOp::create(rewriter, loc, count, sizes[d]);
+    }
+    Value groups = arith::MinUIOp::create(
+        rewriter, loc, outputs,
+        arith::ConstantIndexOp::create(rewriter, loc, kMaxGroups));
+    Value threadsV = arith::ConstantIndexOp::create(rewriter, loc, threads);
+    auto launch = gpu::LaunchOp::create(
+        rewriter, loc, groups, c1, c1, threadsV, c1, c1,
+        /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+        /*asyncDependencies=*/{},
+        TypeRange{workgroupMemRef({threads}, accType)});
+    Value partials = launch.getWorkgroupAttributions()[0];
+
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    Value tid = launch.getThreadIds().x;
+    Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value threadsK = arith::ConstantIndexOp::create(rewriter, loc, threads);
+    SmallVector<int64_t> parallelDims, reducedDims;
+    SmallVector<Value> parallelSizes, reducedSizes;
+    for (int64_t d = 0; d < rank; ++d) {
+      (d < parallel ? parallelDims : reducedDims).push_back(d);
+      (d < parallel ? parallelSizes : reducedSizes).push_back(sizes[d]);
+    }
+    auto combine = [&](OpBuilder &b, Value element, Value acc) {
+      Operation *c = b.clone(*combiner->op);
+      c->setOperand(combiner->accOperand, acc);
+      c->setOperand(1 - combiner->accOperand, element);
+      return c->getResult(0);
+    };
+
+    scf::ForOp::create(
+        rewriter, loc, launch.getBlockIds().x, outputs, launch.getGridSize().x,
+        ValueRange{}, [&](OpBuilder &b, Location l, Value o, ValueRange) {
+          SmallVector<Value> dims(rank);
+          if (parallel > 0)
+            delinearize(b, l, o, parallelDims, parallelSizes, dims);
+          Value identity =
+              arith::getIdentityValue(combiner->kind, accType, b, l);
+          // This thread's slice: elements tid, tid + threads, ...
+          Value slice = buildGuardedFor(
+              b, l, tid, reducedCount, threadsK, identity,
+              [&](OpBuilder &b, Location l, Value i, Value acc) {
+                SmallVector<Value> at = dims;
+                delinearize(b, l, i, reducedDims, reducedSizes, at);
+                SmallVector<Value> args;
+                for (OpOperand *input : op.getDpsInputOperands())
+                  args.push_back(memref::LoadOp::create(
+                      b, l, input->get(),
+                      applyMap(b, l, op.getMatchingIndexingMap(input), at)));
+                args.push_back(acc);
+                return cloneBody(b, op, args)[0];
+              });
+          memref::StoreOp::create(b, l, slice, partials, tid);
+          gpu::BarrierOp::create(b, l);
+          // Tree: the upper half folds into the lower half until one is left.
+          for (int64_t half = threads / 2; half >= 1; half /= 2) {
+            Value halfV = arith::ConstantIndexOp::create(b, l, half);
+            Value lower = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult,
+                                                tid, halfV);
+            scf::IfOp::create(b, l, lower, [&](OpBuilder &b, Location l) {
+              Value mine = memref::LoadOp::create(b, l, partials, tid);
+              Value other = memref::LoadOp::create(
+                  b, l, partials,
+                  ValueRange{arith::AddIOp::create(b, l, tid, halfV)});
+              memref::StoreOp::create(b, l, combine(b, other, mine), partials,
+                                      tid);
+              scf::YieldOp::create(b, l);
+            });
+            gpu::BarrierOp::create(b, l);
+          }
+          // The output held the init (a fill's identity, or a prior value):
+          // fold the total into it as the sequential loop would.
+          Value first =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, tid, c0);
+          scf::IfOp::create(b, l, first, [&](OpBuilder &b, Location l) {
+            SmallVector<Value> outIdx = applyMap(b, l, maps.back(), dims);
+            Value init = memref::LoadOp::create(b, l, out, outIdx);
+            Value total = memref::LoadOp::create(b, l, partials, c0);
+            memref::StoreOp::create(b, l, combine(b, total, init), out, outIdx);
+            scf::YieldOp::create(b, l);
+          });
+          // Thread 0 reads partials[0] before the next output reuses it.
+          gpu::BarrierOp::create(b, l);
+          scf::YieldOp::create(b, l);
+        });
+    gpu::TerminatorOp::create(rewriter, loc);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+struct GpuTileReduction
+    : public nnc::impl::NNCGpuTileReductionBase<GpuTileReduction> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ReduceInWorkgroupMemory>(&getContext());
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+  }
+};
+
+} // namespace
