@@ -15,6 +15,8 @@
 
 #include <optional>
 
+#include "ir/NNInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "ir/NNOps.h.inc"
 

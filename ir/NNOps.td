@@ -10,6 +10,7 @@
 #define NNC_IR_NNOPS_TD
 
 include "ir/NNBase.td"
+include "ir/NNInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
@@ -67,7 +68,8 @@ class NN_UnaryOp<string mnemonic, string kind, string what,
   let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
 }
 
-class NN_ReduceOp<string mnemonic, string what> : NN_InferOp<mnemonic> {
+class NN_ReduceOp<string mnemonic, string what, list<Trait> traits = []>
+    : NN_InferOp<mnemonic, traits> {
   let summary = what # " over axes";
   let description = "Reduces `x` with " # what # " over `axes` (normalized: "
       # "sorted, unique, in range; empty means all axes). With `keepdims` the "
@@ -107,21 +109,23 @@ def NN_ConstantOp : NN_InferOp<"constant", [ConstantLike]> {
 
 def NN_AddOp : NN_BinaryOp<"add", "f32, f16, bf16, i32 or i64",
     "%z = nn.add %x, %b : tensor<?x128xf32>, tensor<128xf32> -> tensor<?x128xf32>",
-    [Commutative]> {
+    [Commutative, NN_Differentiable]> {
   let hasFolder = 1;
 }
 def NN_SubOp : NN_BinaryOp<"sub", "f32, f16, bf16, i32 or i64",
-    "%z = nn.sub %x, %y : tensor<4xi32>, tensor<i32> -> tensor<4xi32>"> {
+    "%z = nn.sub %x, %y : tensor<4xi32>, tensor<i32> -> tensor<4xi32>",
+    [NN_Differentiable]> {
   let hasFolder = 1;
 }
 def NN_MulOp : NN_BinaryOp<"mul", "f32, f16, bf16, i32 or i64",
     "%z = nn.mul %x, %y : tensor<2x1xf32>, tensor<3xf32> -> tensor<2x3xf32>",
-    [Commutative]> {
+    [Commutative, NN_Differentiable]> {
   let hasFolder = 1;
 }
 def NN_DivOp : NN_BinaryOp<"div",
     "f32, f16, bf16, i32 or i64; integer division truncates toward zero",
-    "%z = nn.div %x, %y : tensor<?x4xf32>, tensor<4x1x4xf32> -> tensor<4x?x4xf32>"> {
+    "%z = nn.div %x, %y : tensor<?x4xf32>, tensor<4x1x4xf32> -> tensor<4x?x4xf32>",
+    [NN_Differentiable]> {
   let hasFolder = 1;
 }
 def NN_MaximumOp : NN_BinaryOp<"maximum", "f32, f16, bf16, i32 or i64",
@@ -133,7 +137,7 @@ def NN_MinimumOp : NN_BinaryOp<"minimum", "f32, f16, bf16, i32 or i64",
 def NN_PowOp : NN_BinaryOp<"pow", "f32, f16 or bf16",
     "%z = nn.pow %x, %y : tensor<8xf32>, tensor<f32> -> tensor<8xf32>">;
 
-def NN_CompareOp : NN_InferOp<"compare"> {
+def NN_CompareOp : NN_InferOp<"compare", [NN_Differentiable]> {
   let summary = "elementwise comparison with NumPy broadcasting";
   let description = [{
     Compares two tensors of the same element type elementwise; `predicate` is
@@ -157,17 +161,19 @@ def NN_CompareOp : NN_InferOp<"compare"> {
 // Elementwise unary ops
 //===----------------------------------------------------------------------===//
 
-def NN_NegOp : NN_UnaryOp<"neg", "f32, f16, bf16, i32 or i64", "negation"> {
+def NN_NegOp : NN_UnaryOp<"neg", "f32, f16, bf16, i32 or i64", "negation",
+                          [NN_Differentiable]> {
   let hasFolder = 1;
 }
 def NN_AbsOp : NN_UnaryOp<"abs", "f32, f16, bf16, i32 or i64", "absolute value">;
-def NN_ExpOp : NN_UnaryOp<"exp", "float", "`e^x`">;
-def NN_LogOp : NN_UnaryOp<"log", "float", "natural logarithm">;
-def NN_SqrtOp : NN_UnaryOp<"sqrt", "float", "square root">;
-def NN_RsqrtOp : NN_UnaryOp<"rsqrt", "float", "`1 / sqrt(x)`">;
-def NN_TanhOp : NN_UnaryOp<"tanh", "float", "hyperbolic tangent">;
-def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "float", "`1 / (1 + exp(-x))`">;
-def NN_ReluOp : NN_UnaryOp<"relu", "float", "`max(x, 0)`">;
+def NN_ExpOp : NN_UnaryOp<"exp", "float", "`e^x`", [NN_Differentiable]>;
+def NN_LogOp : NN_UnaryOp<"log", "float", "natural logarithm", [NN_Differentiable]>;
+def NN_SqrtOp : NN_UnaryOp<"sqrt", "float", "square root", [NN_Differentiable]>;
+def NN_RsqrtOp : NN_UnaryOp<"rsqrt", "float", "`1 / sqrt(x)`", [NN_Differentiable]>;
+def NN_TanhOp : NN_UnaryOp<"tanh", "float", "hyperbolic tangent", [NN_Differentiable]>;
+def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "float", "`1 / (1 + exp(-x))`",
+                              [NN_Differentiable]>;
+def NN_ReluOp : NN_UnaryOp<"relu", "float", "`max(x, 0)`", [NN_Differentiable]>;
 def NN_SiluOp : NN_UnaryOp<"silu", "float", "`x * sigmoid(x)`">;
 
 def NN_GeluOp : NN_InferOp<"gelu"> {
@@ -187,7 +193,7 @@ def NN_GeluOp : NN_InferOp<"gelu"> {
   let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
 }
 
-def NN_WhereOp : NN_InferOp<"where"> {
+def NN_WhereOp : NN_InferOp<"where", [NN_Differentiable]> {
   let summary = "elementwise select with NumPy broadcasting";
   let description = [{
     `cond ? lhs : rhs` elementwise. `cond` is `i1`; `lhs` and `rhs` have the
@@ -207,7 +213,7 @@ def NN_WhereOp : NN_InferOp<"where"> {
   }];
 }
 
-def NN_CastOp : NN_Op<"cast"> {
+def NN_CastOp : NN_Op<"cast", [NN_Differentiable]> {
   let summary = "elementwise conversion to another element type";
   let description = [{
     Converts every element to the result's element type; the shape is kept.
@@ -241,8 +247,10 @@ def NN_CastOp : NN_Op<"cast"> {
 // Reductions
 //===----------------------------------------------------------------------===//
 
-def NN_SumOp : NN_ReduceOp<"sum", "the sum (f32, f16, bf16, i32 or i64)">;
-def NN_MeanOp : NN_ReduceOp<"mean", "the arithmetic mean (float only)">;
+def NN_SumOp : NN_ReduceOp<"sum", "the sum (f32, f16, bf16, i32 or i64)",
+                           [NN_Differentiable]>;
+def NN_MeanOp : NN_ReduceOp<"mean", "the arithmetic mean (float only)",
+                            [NN_Differentiable]>;
 def NN_MaxOp : NN_ReduceOp<"max", "the maximum (f32, f16, bf16, i32 or i64)">;
 def NN_MinOp : NN_ReduceOp<"min", "the minimum (f32, f16, bf16, i32 or i64)">;
 
@@ -266,7 +274,7 @@ def NN_ArgmaxOp : NN_InferOp<"argmax"> {
 // Normalizations
 //===----------------------------------------------------------------------===//
 
-def NN_SoftmaxOp : NN_InferOp<"softmax"> {
+def NN_SoftmaxOp : NN_InferOp<"softmax", [NN_Differentiable]> {
   let summary = "softmax along an axis";
   let description = [{
     `exp(x) / sum(exp(x))` along `axis` (normalized) of a float tensor.
@@ -281,7 +289,7 @@ def NN_SoftmaxOp : NN_InferOp<"softmax"> {
   let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
 }
 
-def NN_LogSoftmaxOp : NN_InferOp<"log_softmax"> {
+def NN_LogSoftmaxOp : NN_InferOp<"log_softmax", [NN_Differentiable]> {
   let summary = "log of softmax along an axis";
   let description = [{
     `x - log(sum(exp(x)))` along `axis` (normalized) of a float tensor.
@@ -384,7 +392,7 @@ def NN_BatchNormOp : NN_InferOp<"batch_norm"> {
 // Linear algebra, convolution and pooling
 //===----------------------------------------------------------------------===//
 
-def NN_MatmulOp : NN_InferOp<"matmul"> {
+def NN_MatmulOp : NN_InferOp<"matmul", [NN_Differentiable]> {
   let summary = "batched matrix product (NumPy matmul)";
   let description = [{
     `lhs [..., M, K] @ rhs [..., K, N] -> [..., M, N]` with the batch dims
@@ -466,7 +474,7 @@ def NN_GlobalAvgPoolOp : NN_InferOp<"global_avg_pool"> {
 // Shape manipulation
 //===----------------------------------------------------------------------===//
 
-def NN_ReshapeOp : NN_InferOp<"reshape"> {
+def NN_ReshapeOp : NN_InferOp<"reshape", [NN_Differentiable]> {
   let summary = "same elements, new shape";
   let description = [{
     Reinterprets `x` (row-major) with the shape `shape`; at most one entry is
@@ -484,7 +492,7 @@ def NN_ReshapeOp : NN_InferOp<"reshape"> {
   let hasCanonicalizer = 1;
 }
 
-def NN_TransposeOp : NN_InferOp<"transpose"> {
+def NN_TransposeOp : NN_InferOp<"transpose", [NN_Differentiable]> {
   let summary = "permutes the dims";
   let description = [{
     Result dim `i` is input dim `perm[i]`; `perm` is a permutation of
@@ -558,7 +566,7 @@ def NN_SliceOp : NN_InferOp<"slice"> {
   let hasFolder = 1;
 }
 
-def NN_BroadcastToOp : NN_InferOp<"broadcast_to"> {
+def NN_BroadcastToOp : NN_InferOp<"broadcast_to", [NN_Differentiable]> {
   let summary = "broadcasts to a shape";
   let description = [{
     NumPy `broadcast_to(x, shape)`: `x` is right-aligned with `shape` and its
@@ -617,7 +625,7 @@ def NN_EmbeddingOp : NN_InferOp<"embedding"> {
 // Losses and regularization
 //===----------------------------------------------------------------------===//
 
-def NN_CrossEntropyOp : NN_InferOp<"cross_entropy"> {
+def NN_CrossEntropyOp : NN_InferOp<"cross_entropy", [NN_Differentiable]> {
   let summary = "mean softmax cross-entropy with integer labels";
   let description = [{
     `logits [B, C]` (float) and `labels [B]` (`i32`/`i64`); the 0-d result is
@@ -636,7 +644,7 @@ def NN_CrossEntropyOp : NN_InferOp<"cross_entropy"> {
   }];
 }
 
-def NN_MseOp : NN_InferOp<"mse"> {
+def NN_MseOp : NN_InferOp<"mse", [NN_Differentiable]> {
   let summary = "mean squared error";
   let description = [{
     The 0-d mean over all elements of `(pred - target)^2`; both operands

@@ -13,7 +13,7 @@ namespace nnc {
 #include "passes/Passes.h.inc"
 
 /// Registers every nn pass (`nn-infer-shapes`, `nn-canonicalize`,
-/// `nn-decompose`) with the global pass registry, for nnc-opt and textual
+/// `nn-decompose`, `nn-autodiff`) with the global pass registry, for nnc-opt and textual
 /// pipelines.
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"

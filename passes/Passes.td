@@ -83,4 +83,33 @@ def NNDecompose : Pass<"nn-decompose", "::mlir::func::FuncOp"> {
   }];
 }
 
+def NNAutodiff : Pass<"nn-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Add the reverse-mode gradient of the loss function";
+  let description = [{
+    For a module with an `nn.train` attribute, clones `@loss` into
+    `@loss_grad`, which returns the loss followed by the gradient of the loss
+    with respect to each `nn.role = "param"` argument (result `nn.name =
+    "grad_<param>"`). Gradients come from reverse-mode accumulation over the
+    ops of `@loss`: the 0-d loss is seeded with 1, each op on a path from a
+    param to the loss builds its vector-Jacobian product through
+    `DifferentiableOpInterface`, and cotangents of values used several times
+    are summed. Ops off that path (an `argmax` making a forward output) are
+    ignored; an op on it without a gradient rule is an error at its location
+    (`no gradient for 'argmax'`). Built ops have inferred types, so dynamic
+    dims stay dynamic.
+
+    Example (`-nn-autodiff`), for `loss = sum(x * w)`:
+
+    ```mlir
+    func.func @loss_grad(%x: tensor<?x4xf32>, %w: tensor<4xf32> {nn.role = "param"})
+        -> (tensor<f32> {nn.name = "loss"}, tensor<4xf32> {nn.name = "grad_w"}) {
+      ...
+      %g = nn.mul %spread, %x : tensor<?x4xf32>, tensor<?x4xf32> -> tensor<?x4xf32>
+      %gw = nn.sum %g {axes = array<i64: 0>, keepdims = false} : tensor<?x4xf32> -> tensor<4xf32>
+      return %l, %gw : tensor<f32>, tensor<4xf32>
+    }
+    ```
+  }];
+}
+
 #endif // NNC_PASSES_PASSES_TD

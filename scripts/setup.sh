@@ -19,6 +19,8 @@ packages=(
   libvulkan-dev mesa-vulkan-drivers vulkan-tools spirv-tools glslang-tools
   # independent numerics for the tests: NumPy and PyTorch (seen by /usr/bin/python3)
   python3 python3-numpy python3-torch
+  # ONNX import (frontend/onnx) and its conformance tests (tests/onnx)
+  libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata python3-onnx
 )
 
 missing=()

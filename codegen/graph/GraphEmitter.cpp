@@ -310,7 +310,7 @@ LogicalResult GraphWriter::run() {
   os << "model " << (model ? model.getValue() : StringRef("model")) << '\n';
   if (failed(writeDeclarations(forward)) || failed(writeTrain()))
     return failure();
-  for (StringRef entry : {"forward", "loss"})
+  for (StringRef entry : {"forward", "loss", "loss_grad"})
     if (auto f = module.lookupSymbol<func::FuncOp>(entry))
       if (failed(writeFunc(f)))
         return failure();

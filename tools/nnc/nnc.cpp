@@ -6,6 +6,9 @@
 #include "codegen/spirv/Passes.h"
 #include "frontend/nn/Frontend.h"
 #include "frontend/nn/Parser.h"
+#ifdef NNC_HAVE_ONNX
+#include "frontend/onnx/ImportONNX.h"
+#endif
 #include "ir/NNDialect.h"
 #include "passes/Passes.h"
 
@@ -54,7 +57,8 @@ cl::opt<Emit> emit(
                    "(default)"),
         clEnumValN(Emit::Graph, "graph",
                    "the MLIR-free graph format (docs/graph-format.md)"),
-        clEnumValN(Emit::NNGrad, "nn-grad", "(not implemented yet)"),
+        clEnumValN(Emit::NNGrad, "nn-grad",
+                   "the nn dialect with @loss_grad (after nn-autodiff)"),
         clEnumValN(Emit::NNFused, "nn-fused", "(not implemented yet)"),
         clEnumValN(Emit::Linalg, "linalg",
                    "linalg on tensors (after nn-decompose)"),
@@ -81,6 +85,10 @@ cl::opt<std::string> gpuArch("gpu",
                                       "(default sm_80)"),
                              cl::value_desc("sm_XX"), cl::init("sm_80"),
                              cl::cat(category));
+cl::opt<bool> withGrad(
+    "grad",
+    cl::desc("With --emit=graph: add @loss_grad (loss and param gradients)"),
+    cl::init(false), cl::cat(category));
 cl::list<std::string> dims(
     "dim", cl::desc("Fix a dynamic input dimension, e.g. --dim B=32"),
     cl::value_desc("NAME=N"), cl::cat(category));
@@ -122,7 +130,7 @@ int main(int argc, char **argv) {
       "  nnc model.nn --emit=spirv -o DIR\n");
   if (emit == Emit::Default)
     emit = llvm::StringRef(outputFile).ends_with(".so") ? Emit::SO : Emit::NN;
-  if (emit == Emit::NNGrad || emit == Emit::NNFused)
+  if (emit == Emit::NNFused)
     return fail(llvm::Twine("--emit=") + emitName(emit) +
                 " is not implemented yet");
 #ifndef NNC_HAVE_GRAPH
@@ -166,7 +174,8 @@ int main(int argc, char **argv) {
   mlir::SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
   bool mlirInput = llvm::StringRef(inputFile).ends_with(".mlir");
-  if (emit == Emit::AST && mlirInput)
+  bool onnxInput = llvm::StringRef(inputFile).ends_with(".onnx");
+  if (emit == Emit::AST && (mlirInput || onnxInput))
     return fail("--emit=ast needs a .nn input");
   std::unique_ptr<llvm::ToolOutputFile> output;
   if (emit != Emit::SO && emit != Emit::SPIRV) {
@@ -191,6 +200,17 @@ int main(int argc, char **argv) {
     context.loadDialect<nnc::nn::NNDialect, mlir::func::FuncDialect,
                         mlir::arith::ArithDialect>();
     module = mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  } else if (onnxInput) {
+#ifdef NNC_HAVE_ONNX
+    nnc::ONNXImportOptions onnxOptions;
+    onnxOptions.dims = options.dims;
+    std::string error;
+    module = nnc::importONNX(context, inputFile, onnxOptions, error);
+    if (!module)
+      return fail(error);
+#else
+    return fail("this nnc was built without ONNX import (libonnx-dev)");
+#endif
   } else {
     module = nnc::compileNNSource(context, sourceMgr, options);
   }
@@ -206,7 +226,10 @@ int main(int argc, char **argv) {
   };
   if (!runPipeline("nn-infer-shapes,nn-canonicalize"))
     return 1;
-  if (emit == Emit::NN) {
+  if ((emit == Emit::NNGrad || (emit == Emit::Graph && withGrad)) &&
+      !runPipeline("nn-autodiff,nn-canonicalize"))
+    return 1;
+  if (emit == Emit::NN || emit == Emit::NNGrad) {
     module->print(output->os());
     output->keep();
     return 0;
