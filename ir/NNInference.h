@@ -302,6 +302,80 @@ inline bool areCompatible(TypeRange l, TypeRange r) {
   return true;
 }
 
+/// Checks a `[h, w]` attribute whose entries are each at least `min`.
+inline LogicalResult checkPair(const Checker &c, StringRef name,
+                               ArrayRef<int64_t> values, int64_t min) {
+  if (values.size() == 2 && values[0] >= min && values[1] >= min)
+    return success();
+  return c.error(name + " must be 2 integers [h, w], each >= " + Twine(min) +
+                 "; got " + formatList(values));
+}
+
+/// One spatial output dim of a convolution or pooling window over the dim
+/// `in` of `x` (named in errors).
+inline FailureOr<int64_t> windowDim(const Checker &c, RankedTensorType x,
+                                    int64_t in, int64_t kernel, int64_t stride,
+                                    int64_t pad, int64_t dilation) {
+  if (isDyn(in) || isDyn(kernel))
+    return kDyn;
+  // Attributes come from users: keep the arithmetic in a safe range.
+  constexpr int64_t kLimit = int64_t(1) << 30;
+  if (kernel > kLimit || stride > kLimit || pad > kLimit || dilation > kLimit) {
+    (void)c.error("window attributes must be below 2^30");
+    return failure();
+  }
+  if (in > (int64_t(1) << 62)) {
+    (void)c.error("spatial dims must be below 2^62; got " + Twine(in));
+    return failure();
+  }
+  int64_t extent = dilation * (kernel - 1) + 1;
+  if (in + 2 * pad < extent) {
+    (void)c.error("window of extent " + Twine(extent) +
+                  " does not fit the input " + fmt(x) + " padded by " +
+                  Twine(pad));
+    return failure();
+  }
+  return (in + 2 * pad - extent) / stride + 1;
+}
+
+/// Checks the attributes of a pooling window (max_pool2d, avg_pool2d and
+/// their gradients).
+inline LogicalResult checkPoolAttrs(const Checker &c, ArrayRef<int64_t> kernel,
+                                    ArrayRef<int64_t> stride,
+                                    ArrayRef<int64_t> padding) {
+  if (failed(checkPair(c, "kernel", kernel, 1)) ||
+      failed(checkPair(c, "stride", stride, 1)) ||
+      failed(checkPair(c, "padding", padding, 0)))
+    return failure();
+  if (padding[0] * 2 > kernel[0] || padding[1] * 2 > kernel[1])
+    return c.error("padding " + formatList(padding) +
+                   " must be at most half the kernel " + formatList(kernel));
+  return success();
+}
+
+/// The result type of pooling `x [N, C, H, W]`.
+inline FailureOr<Type> inferPool(const Checker &c, Value xv, Dtypes kind,
+                                 ArrayRef<int64_t> kernel,
+                                 ArrayRef<int64_t> stride,
+                                 ArrayRef<int64_t> padding) {
+  RankedTensorType x = c.tensor(xv, "x", kind);
+  if (!x)
+    return failure();
+  if (x.getRank() != 4)
+    return c.error("needs x [N, C, H, W]; got " + fmt(x));
+  if (failed(checkPoolAttrs(c, kernel, stride, padding)))
+    return failure();
+  SmallVector<int64_t> shape = {x.getDimSize(0), x.getDimSize(1)};
+  for (int i = 0; i < 2; ++i) {
+    FailureOr<int64_t> d = windowDim(c, x, x.getDimSize(2 + i), kernel[i],
+                                     stride[i], padding[i], 1);
+    if (failed(d))
+      return failure();
+    shape.push_back(*d);
+  }
+  return Type(RankedTensorType::get(shape, x.getElementType()));
+}
+
 template <typename OpTy> LogicalResult verifyInferred(OpTy op) {
   FailureOr<Type> inferred =
       OpTy::inferResultType(op.getLoc(), typename OpTy::Adaptor(op));

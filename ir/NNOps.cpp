@@ -382,11 +382,20 @@ FailureOr<Type> DropoutOp::inferResultType(Loc loc, Adaptor a) {
   double p = a.getP().convertToDouble();
   if (!(p >= 0 && p < 1))
     return c.error("p must be in [0, 1); got " + fmtNum(p));
+  if (Value step = a.getStep()) {
+    RankedTensorType t = c.tensor(step, "step", Dtypes::Float);
+    if (!t)
+      return failure();
+    if (t.getRank() != 0 || !t.getElementType().isF32())
+      return c.error("needs step to be a 0-d f32 (the step count); got " +
+                     fmt(t));
+  }
   return inferUnary(c, a.getX(), Dtypes::Float);
 }
 NN_INFER_GLUE(DropoutOp)
 
 void DropoutOp::build(OpBuilder &b, OperationState &state, Value x, double p,
-                      int64_t seed) {
-  build(b, state, x, b.getF64FloatAttr(p), b.getI64IntegerAttr(seed));
+                      int64_t seed, bool training, Value step) {
+  build(b, state, x, step, b.getF64FloatAttr(p), b.getI64IntegerAttr(seed),
+        b.getBoolAttr(training));
 }

@@ -130,12 +130,13 @@ def NN_DivOp : NN_BinaryOp<"div",
 }
 def NN_MaximumOp : NN_BinaryOp<"maximum", "f32, f16, bf16, i32 or i64",
     "%z = nn.maximum %x, %y : tensor<8xf32>, tensor<f32> -> tensor<8xf32>",
-    [Commutative]>;
+    [Commutative, NN_Differentiable]>;
 def NN_MinimumOp : NN_BinaryOp<"minimum", "f32, f16, bf16, i32 or i64",
     "%z = nn.minimum %x, %y : tensor<8xf32>, tensor<f32> -> tensor<8xf32>",
-    [Commutative]>;
+    [Commutative, NN_Differentiable]>;
 def NN_PowOp : NN_BinaryOp<"pow", "f32, f16 or bf16",
-    "%z = nn.pow %x, %y : tensor<8xf32>, tensor<f32> -> tensor<8xf32>">;
+    "%z = nn.pow %x, %y : tensor<8xf32>, tensor<f32> -> tensor<8xf32>",
+    [NN_Differentiable]>;
 
 def NN_CompareOp : NN_InferOp<"compare", [NN_Differentiable]> {
   let summary = "elementwise comparison with NumPy broadcasting";
@@ -165,7 +166,8 @@ def NN_NegOp : NN_UnaryOp<"neg", "f32, f16, bf16, i32 or i64", "negation",
                           [NN_Differentiable]> {
   let hasFolder = 1;
 }
-def NN_AbsOp : NN_UnaryOp<"abs", "f32, f16, bf16, i32 or i64", "absolute value">;
+def NN_AbsOp : NN_UnaryOp<"abs", "f32, f16, bf16, i32 or i64", "absolute value",
+                          [NN_Differentiable]>;
 def NN_ExpOp : NN_UnaryOp<"exp", "float", "`e^x`", [NN_Differentiable]>;
 def NN_LogOp : NN_UnaryOp<"log", "float", "natural logarithm", [NN_Differentiable]>;
 def NN_SqrtOp : NN_UnaryOp<"sqrt", "float", "square root", [NN_Differentiable]>;
@@ -174,9 +176,10 @@ def NN_TanhOp : NN_UnaryOp<"tanh", "float", "hyperbolic tangent", [NN_Differenti
 def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "float", "`1 / (1 + exp(-x))`",
                               [NN_Differentiable]>;
 def NN_ReluOp : NN_UnaryOp<"relu", "float", "`max(x, 0)`", [NN_Differentiable]>;
-def NN_SiluOp : NN_UnaryOp<"silu", "float", "`x * sigmoid(x)`">;
+def NN_SiluOp : NN_UnaryOp<"silu", "float", "`x * sigmoid(x)`",
+                           [NN_Differentiable]>;
 
-def NN_GeluOp : NN_InferOp<"gelu"> {
+def NN_GeluOp : NN_InferOp<"gelu", [NN_Differentiable]> {
   let summary = "elementwise GELU";
   let description = [{
     Gaussian error linear unit of a float tensor. `approximate` is `"none"`
@@ -251,8 +254,10 @@ def NN_SumOp : NN_ReduceOp<"sum", "the sum (f32, f16, bf16, i32 or i64)",
                            [NN_Differentiable]>;
 def NN_MeanOp : NN_ReduceOp<"mean", "the arithmetic mean (float only)",
                             [NN_Differentiable]>;
-def NN_MaxOp : NN_ReduceOp<"max", "the maximum (f32, f16, bf16, i32 or i64)">;
-def NN_MinOp : NN_ReduceOp<"min", "the minimum (f32, f16, bf16, i32 or i64)">;
+def NN_MaxOp : NN_ReduceOp<"max", "the maximum (f32, f16, bf16, i32 or i64)",
+                           [NN_Differentiable]>;
+def NN_MinOp : NN_ReduceOp<"min", "the minimum (f32, f16, bf16, i32 or i64)",
+                           [NN_Differentiable]>;
 
 def NN_ArgmaxOp : NN_InferOp<"argmax"> {
   let summary = "index of the maximum along an axis";
@@ -304,7 +309,7 @@ def NN_LogSoftmaxOp : NN_InferOp<"log_softmax", [NN_Differentiable]> {
   let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
 }
 
-def NN_LayerNormOp : NN_InferOp<"layer_norm"> {
+def NN_LayerNormOp : NN_InferOp<"layer_norm", [NN_Differentiable]> {
   let summary = "layer normalization over the trailing dims";
   let description = [{
     `(x - mean) / sqrt(var + eps) * gamma + beta` with the mean and the
@@ -330,7 +335,7 @@ def NN_LayerNormOp : NN_InferOp<"layer_norm"> {
   ];
 }
 
-def NN_RmsNormOp : NN_InferOp<"rms_norm"> {
+def NN_RmsNormOp : NN_InferOp<"rms_norm", [NN_Differentiable]> {
   let summary = "RMS normalization over the trailing dims";
   let description = [{
     `x / sqrt(mean(x^2) + eps) * gamma` with the mean over dims
@@ -355,7 +360,7 @@ def NN_RmsNormOp : NN_InferOp<"rms_norm"> {
   ];
 }
 
-def NN_BatchNormOp : NN_InferOp<"batch_norm"> {
+def NN_BatchNormOp : NN_InferOp<"batch_norm", [NN_Differentiable]> {
   let summary = "batch normalization over channel axis 1";
   let description = [{
     `x` is `[N, C, ...]` (float); `gamma`, `beta`, `mean` and `var` are
@@ -412,7 +417,7 @@ def NN_MatmulOp : NN_InferOp<"matmul", [NN_Differentiable]> {
   }];
 }
 
-def NN_Conv2DOp : NN_InferOp<"conv2d"> {
+def NN_Conv2DOp : NN_InferOp<"conv2d", [NN_Differentiable]> {
   let summary = "2-D convolution (NCHW input, OIHW weights)";
   let description = [{
     `x [N, C, H, W]`, `w [O, C/groups, kh, kw]` and an optional `bias [O]`
@@ -437,7 +442,8 @@ def NN_Conv2DOp : NN_InferOp<"conv2d"> {
   }];
 }
 
-class NN_Pool2DOp<string mnemonic, string what> : NN_InferOp<mnemonic> {
+class NN_Pool2DOp<string mnemonic, string what, list<Trait> traits = []>
+    : NN_InferOp<mnemonic, traits> {
   let summary = "2-D " # what # " pooling (NCHW)";
   let description = "Pools `x [N, C, H, W]` with " # what # " over `kernel` "
       # "windows moved by `stride`, after `padding` (symmetric per side, at "
@@ -452,10 +458,12 @@ class NN_Pool2DOp<string mnemonic, string what> : NN_InferOp<mnemonic> {
   let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
 }
 
-def NN_MaxPool2DOp : NN_Pool2DOp<"max_pool2d", "maximum">;
-def NN_AvgPool2DOp : NN_Pool2DOp<"avg_pool2d", "average">;
+def NN_MaxPool2DOp
+    : NN_Pool2DOp<"max_pool2d", "maximum", [NN_Differentiable]>;
+def NN_AvgPool2DOp
+    : NN_Pool2DOp<"avg_pool2d", "average", [NN_Differentiable]>;
 
-def NN_GlobalAvgPoolOp : NN_InferOp<"global_avg_pool"> {
+def NN_GlobalAvgPoolOp : NN_InferOp<"global_avg_pool", [NN_Differentiable]> {
   let summary = "average over the spatial dims (NCHW)";
   let description = [{
     The mean of `x [N, C, H, W]` over `H` and `W`, as `[N, C]`.
@@ -510,7 +518,7 @@ def NN_TransposeOp : NN_InferOp<"transpose", [NN_Differentiable]> {
   let hasCanonicalizer = 1;
 }
 
-def NN_FlattenOp : NN_InferOp<"flatten"> {
+def NN_FlattenOp : NN_InferOp<"flatten", [NN_Differentiable]> {
   let summary = "flattens into two dims around an axis";
   let description = [{
     `[prod(d[:axis]), prod(d[axis:])]` with `0 <= axis <= rank` (an empty
@@ -526,7 +534,7 @@ def NN_FlattenOp : NN_InferOp<"flatten"> {
   let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
 }
 
-def NN_ConcatOp : NN_InferOp<"concat"> {
+def NN_ConcatOp : NN_InferOp<"concat", [NN_Differentiable]> {
   let summary = "joins tensors along an axis";
   let description = [{
     One or more tensors of the same dtype and rank, equal in every dim but
@@ -545,7 +553,7 @@ def NN_ConcatOp : NN_InferOp<"concat"> {
   let hasFolder = 1;
 }
 
-def NN_SliceOp : NN_InferOp<"slice"> {
+def NN_SliceOp : NN_InferOp<"slice", [NN_Differentiable]> {
   let summary = "a strided range along one axis";
   let description = [{
     `x[..., start:end:step, ...]` on `axis` with Python semantics: a negative
@@ -584,7 +592,7 @@ def NN_BroadcastToOp : NN_InferOp<"broadcast_to", [NN_Differentiable]> {
   let hasFolder = 1;
 }
 
-def NN_GatherOp : NN_InferOp<"gather"> {
+def NN_GatherOp : NN_InferOp<"gather", [NN_Differentiable]> {
   let summary = "takes slices along an axis (NumPy take)";
   let description = [{
     `x.shape[:axis] + indices.shape + x.shape[axis+1:]`; `indices` are `i32`
@@ -603,7 +611,7 @@ def NN_GatherOp : NN_InferOp<"gather"> {
   }];
 }
 
-def NN_EmbeddingOp : NN_InferOp<"embedding"> {
+def NN_EmbeddingOp : NN_InferOp<"embedding", [NN_Differentiable]> {
   let summary = "looks rows of a table up";
   let description = [{
     `table [V, D]` indexed by integer `ids`; the result is `ids.shape + [D]`.
@@ -663,24 +671,198 @@ def NN_MseOp : NN_InferOp<"mse", [NN_Differentiable]> {
   }];
 }
 
-def NN_DropoutOp : NN_InferOp<"dropout"> {
+def NN_DropoutOp : NN_InferOp<"dropout", [NN_Differentiable]> {
   let summary = "random zeroing in training";
   let description = [{
-    In training, zeroes each element with probability `p` (`0 <= p < 1`) and
-    scales the rest by `1 / (1 - p)`, drawing from Philox with `seed`; the
-    identity in `forward`.
+    With `training = false` (the `forward` entry) the identity. With
+    `training = true` (the `loss` entry and what is built from it) each
+    element is kept with probability `1 - p` (`0 <= p < 1`) and scaled by
+    `1 / (1 - p)`, else zeroed. The draw for element `i` (row-major) is
+    Philox 4x32-10 under key `(seed lo, seed hi)` at counter
+    `(i lo, i hi, uint32(step), 0)`, `u = (w0 >> 8) * 2^-24`, keep iff
+    `u >= p` (docs/graph-format.md). `step` is an optional 0-d f32 holding
+    the optimizer step count (a whole number below 2^24), so that each step
+    draws a new mask; absent, it is 0.
 
     Example:
 
     ```mlir
     %y = nn.dropout %x {p = 5.000000e-01 : f64, seed = 0 : i64} : tensor<?x128xf32> -> tensor<?x128xf32>
+    %z = nn.dropout %x, %step {p = 1.000000e-01 : f64, seed = 3 : i64, training = true}
+        : tensor<?x128xf32>, tensor<f32> -> tensor<?x128xf32>
     ```
   }];
-  let arguments = (ins NN_Tensor:$x, F64Attr:$p, I64Attr:$seed);
-  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+  let arguments = (ins NN_Tensor:$x, Optional<NN_Tensor>:$step, F64Attr:$p,
+                   I64Attr:$seed,
+                   DefaultValuedAttr<BoolAttr, "false">:$training);
+  let assemblyFormat = [{
+    $x (`,` $step^)? attr-dict `:` type($x) (`,` type($step)^)? `->`
+    type($result)
+  }];
   let builders = [
-    OpBuilder<(ins "::mlir::Value":$x, "double":$p, "int64_t":$seed)>
+    OpBuilder<(ins "::mlir::Value":$x, "double":$p, "int64_t":$seed,
+                   CArg<"bool", "false">:$training,
+                   CArg<"::mlir::Value", "{}">:$step)>
   ];
+}
+
+//===----------------------------------------------------------------------===//
+// Backward ops: built by gradient rules (ir/NNGradientsConv.cpp), not by the
+// frontend. Each takes the cotangent `dy` of a forward result and the forward
+// op's attributes; sizes that the forward result cannot tell (a stride drops
+// trailing rows) are attributes.
+//===----------------------------------------------------------------------===//
+
+def NN_Conv2DGradInputOp : NN_InferOp<"conv2d_grad_input"> {
+  let summary = "gradient of conv2d with respect to its input";
+  let description = [{
+    The transposed convolution: from the cotangent `dy [N, O, Ho, Wo]` of an
+    `nn.conv2d` result and its weights `w [O, C/groups, kh, kw]` (float, one
+    dtype), the cotangent `[N, C, H, W]` of its input `x`:
+
+        dx[n, c, h, w] = sum dy[n, o, ho, wo] * w[o, c mod C/groups, i, j]
+
+    over the `o` of `c`'s group and the `ho, wo, i, j` with
+    `ho sh - ph + i dh = h` and `wo sw - pw + j dw = w`. `stride`, `padding`,
+    `dilation` and `groups` are the forward conv's; `input_size = [H, W]` is
+    its input's (with a stride, `Ho` does not determine `H`), and `Ho, Wo`
+    must be what conv2d gives for them. Input rows no window reads get 0.
+
+    Example:
+
+    ```mlir
+    %dx = nn.conv2d_grad_input %dy, %w {dilation = array<i64: 1, 1>,
+              groups = 1 : i64, input_size = array<i64: 28, 28>,
+              padding = array<i64: 2, 2>, stride = array<i64: 1, 1>}
+        : tensor<?x16x28x28xf32>, tensor<16x1x5x5xf32> -> tensor<?x1x28x28xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$dy, NN_Tensor:$w,
+                   DenseI64ArrayAttr:$input_size, DenseI64ArrayAttr:$stride,
+                   DenseI64ArrayAttr:$padding, DenseI64ArrayAttr:$dilation,
+                   I64Attr:$groups);
+  let assemblyFormat = [{
+    $dy `,` $w attr-dict `:` type($dy) `,` type($w) `->` type($result)
+  }];
+}
+
+def NN_Conv2DGradWeightOp : NN_InferOp<"conv2d_grad_weight"> {
+  let summary = "gradient of conv2d with respect to its weights";
+  let description = [{
+    From the input `x [N, C, H, W]` of an `nn.conv2d` and the cotangent
+    `dy [N, O, Ho, Wo]` of its result (float, one dtype), the cotangent
+    `[O, C/groups, kh, kw]` of its weights, a correlation of the zero-padded
+    `x` with `dy`:
+
+        dw[o, c, i, j] = sum over n, ho, wo of
+            x[n, g C/groups + c, ho sh - ph + i dh, wo sw - pw + j dw]
+              * dy[n, o, ho, wo]
+
+    with `g = o / (O/groups)` and out-of-range `x` reading 0. `stride`,
+    `padding`, `dilation` and `groups` are the forward conv's;
+    `kernel_size = [kh, kw]` its weights' (with a stride, `Ho` does not
+    determine `kh`), and `Ho, Wo` must be what conv2d gives.
+
+    Example:
+
+    ```mlir
+    %dw = nn.conv2d_grad_weight %x, %dy {dilation = array<i64: 1, 1>,
+              groups = 1 : i64, kernel_size = array<i64: 5, 5>,
+              padding = array<i64: 2, 2>, stride = array<i64: 1, 1>}
+        : tensor<?x1x28x28xf32>, tensor<?x16x28x28xf32> -> tensor<16x1x5x5xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$x, NN_Tensor:$dy,
+                   DenseI64ArrayAttr:$kernel_size, DenseI64ArrayAttr:$stride,
+                   DenseI64ArrayAttr:$padding, DenseI64ArrayAttr:$dilation,
+                   I64Attr:$groups);
+  let assemblyFormat = [{
+    $x `,` $dy attr-dict `:` type($x) `,` type($dy) `->` type($result)
+  }];
+}
+
+def NN_MaxPool2DGradOp : NN_InferOp<"max_pool2d_grad"> {
+  let summary = "gradient of max_pool2d with respect to its input";
+  let description = [{
+    From the input `x [N, C, H, W]` of an `nn.max_pool2d` and the cotangent
+    `dy [N, C, Ho, Wo]` of its result (float, one dtype), the cotangent of
+    `x`: each window's `dy` goes to the one cell of the window that holds its
+    maximum, summed where windows overlap. The cell is PyTorch's: among the
+    window's cells inside `x` (padding is never chosen), the first maximum
+    in row-major order; a window holding NaN picks its last NaN, one holding
+    only -inf its first cell. `kernel`, `stride` and `padding` are the
+    forward op's.
+
+    Example:
+
+    ```mlir
+    %dx = nn.max_pool2d_grad %x, %dy {kernel = array<i64: 2, 2>,
+              padding = array<i64: 0, 0>, stride = array<i64: 2, 2>}
+        : tensor<?x16x28x28xf32>, tensor<?x16x14x14xf32> -> tensor<?x16x28x28xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$x, NN_Tensor:$dy, DenseI64ArrayAttr:$kernel,
+                   DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
+  let assemblyFormat = [{
+    $x `,` $dy attr-dict `:` type($x) `,` type($dy) `->` type($result)
+  }];
+}
+
+def NN_AvgPool2DGradOp : NN_InferOp<"avg_pool2d_grad"> {
+  let summary = "gradient of avg_pool2d with respect to its input";
+  let description = [{
+    From the cotangent `dy [N, C, Ho, Wo]` (float) of an `nn.avg_pool2d`
+    result, the cotangent `[N, C, H, W]` of its input: every cell of `x`
+    receives `dy / (kh kw)` from each window that covers it (the forward op
+    divides by the whole window, padded cells included). `kernel`, `stride`
+    and `padding` are the forward op's, `input_size = [H, W]` its input's,
+    and `Ho, Wo` must be what avg_pool2d gives for them.
+
+    Example:
+
+    ```mlir
+    %dx = nn.avg_pool2d_grad %dy {input_size = array<i64: 32, 32>,
+              kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>,
+              stride = array<i64: 2, 2>}
+        : tensor<?x16x16x16xf32> -> tensor<?x16x32x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$dy, DenseI64ArrayAttr:$input_size,
+                   DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$stride,
+                   DenseI64ArrayAttr:$padding);
+  let assemblyFormat = "$dy attr-dict `:` type($dy) `->` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Gradient helpers of gather, embedding and slice (ir/NNGradients.cpp)
+//===----------------------------------------------------------------------===//
+
+def NN_ScatterAddOp : NN_InferOp<"scatter_add"> {
+  let summary = "adds slices into a tensor along an axis (inverse of gather)";
+  let description = [{
+    `x` with the slices of `updates` added at `indices` along `axis`: for
+    every position `(p, j, q)` of `updates`, with `p` the `axis` leading dims,
+    `j` an index into `indices` and `q` the trailing dims,
+    `result[p, indices[j], q] += updates[p, j, q]`. Repeated indices
+    accumulate; negative ones count from the end (as `nn.gather`). `updates`
+    has the shape `nn.gather` gives, `x.shape[:axis] + indices.shape +
+    x.shape[axis+1:]`, and `x`'s dtype (numeric); `indices` are `i32` or
+    `i64`. The result has `x`'s type. This is the gradient of `nn.gather`
+    (and `nn.embedding`) with respect to `x`, with `x` zeros.
+
+    Example:
+
+    ```mlir
+    %y = nn.scatter_add %x, %i, %u {axis = 0 : i64}
+        : tensor<10x4xf32>, tensor<?xi64>, tensor<?x4xf32> -> tensor<10x4xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$x, NN_Tensor:$indices, NN_Tensor:$updates,
+                   I64Attr:$axis);
+  let assemblyFormat = [{
+    $x `,` $indices `,` $updates attr-dict `:` type($x) `,` type($indices)
+    `,` type($updates) `->` type($result)
+  }];
 }
 
 #endif // NNC_IR_NNOPS_TD

@@ -46,38 +46,6 @@ FailureOr<Type> MatmulOp::inferResultType(Loc loc, Adaptor a) {
 }
 NN_INFER_GLUE(MatmulOp)
 
-namespace {
-LogicalResult checkPair(const Checker &c, StringRef name,
-                        ArrayRef<int64_t> values, int64_t min) {
-  if (values.size() == 2 && values[0] >= min && values[1] >= min)
-    return success();
-  return c.error(name + " must be 2 integers [h, w], each >= " + Twine(min) +
-                 "; got " + formatList(values));
-}
-
-/// One spatial output dim of a convolution or pooling window.
-FailureOr<int64_t> windowDim(const Checker &c, RankedTensorType x, int64_t in,
-                             int64_t kernel, int64_t stride, int64_t pad,
-                             int64_t dilation) {
-  if (isDyn(in) || isDyn(kernel))
-    return kDyn;
-  // Attributes come from users: keep the arithmetic in a safe range.
-  constexpr int64_t kLimit = int64_t(1) << 30;
-  if (kernel > kLimit || stride > kLimit || pad > kLimit || dilation > kLimit) {
-    (void)c.error("window attributes must be below 2^30");
-    return failure();
-  }
-  int64_t extent = dilation * (kernel - 1) + 1;
-  if (in + 2 * pad < extent) {
-    (void)c.error("window of extent " + Twine(extent) +
-                  " does not fit the input " + fmt(x) + " padded by " +
-                  Twine(pad));
-    return failure();
-  }
-  return (in + 2 * pad - extent) / stride + 1;
-}
-} // namespace
-
 FailureOr<Type> Conv2DOp::inferResultType(Loc loc, Adaptor a) {
   Checker c{loc, "conv2d"};
   if (a.getOperands().size() > 3)
@@ -131,34 +99,6 @@ FailureOr<Type> Conv2DOp::inferResultType(Loc loc, Adaptor a) {
   return Type(RankedTensorType::get(shape, x.getElementType()));
 }
 NN_INFER_GLUE(Conv2DOp)
-
-namespace {
-FailureOr<Type> inferPool(const Checker &c, Value xv, Dtypes kind,
-                          ArrayRef<int64_t> kernel, ArrayRef<int64_t> stride,
-                          ArrayRef<int64_t> padding) {
-  RankedTensorType x = c.tensor(xv, "x", kind);
-  if (!x)
-    return failure();
-  if (x.getRank() != 4)
-    return c.error("needs x [N, C, H, W]; got " + fmt(x));
-  if (failed(checkPair(c, "kernel", kernel, 1)) ||
-      failed(checkPair(c, "stride", stride, 1)) ||
-      failed(checkPair(c, "padding", padding, 0)))
-    return failure();
-  if (padding[0] * 2 > kernel[0] || padding[1] * 2 > kernel[1])
-    return c.error("padding " + formatList(padding) +
-                   " must be at most half the kernel " + formatList(kernel));
-  SmallVector<int64_t> shape = {x.getDimSize(0), x.getDimSize(1)};
-  for (int i = 0; i < 2; ++i) {
-    FailureOr<int64_t> d = windowDim(c, x, x.getDimSize(2 + i), kernel[i],
-                                     stride[i], padding[i], 1);
-    if (failed(d))
-      return failure();
-    shape.push_back(*d);
-  }
-  return Type(RankedTensorType::get(shape, x.getElementType()));
-}
-} // namespace
 
 FailureOr<Type> MaxPool2DOp::inferResultType(Loc loc, Adaptor a) {
   return inferPool(Checker{loc, "max_pool2d"}, a.getX(), Dtypes::Numeric,
@@ -410,3 +350,30 @@ FailureOr<Type> EmbeddingOp::inferResultType(Loc loc, Adaptor a) {
   return Type(RankedTensorType::get(shape, table.getElementType()));
 }
 NN_INFER_GLUE(EmbeddingOp)
+
+FailureOr<Type> ScatterAddOp::inferResultType(Loc loc, Adaptor a) {
+  Checker c{loc, "scatter_add"};
+  RankedTensorType x = c.tensor(a.getX(), "x", Dtypes::Numeric);
+  if (!x)
+    return failure();
+  RankedTensorType idx = c.tensor(a.getIndices(), "indices", Dtypes::Index);
+  if (!idx)
+    return failure();
+  RankedTensorType updates = c.tensor(a.getUpdates(), "updates", Dtypes::Any);
+  int64_t axis = a.getAxis();
+  if (!updates || failed(c.axis(axis, x)) ||
+      failed(c.sameDtype(x, updates, "x and updates")))
+    return failure();
+  // updates has the shape gather(x, indices, axis) gives.
+  SmallVector<int64_t> shape(x.getShape().take_front(axis));
+  llvm::append_range(shape, idx.getShape());
+  llvm::append_range(shape, x.getShape().drop_front(axis + 1));
+  if (!compatibleShapes(updates.getShape(), shape))
+    return c.error("needs updates " +
+                   fmt(RankedTensorType::get(shape, x.getElementType())) +
+                   " (x.shape[:axis] + indices.shape + x.shape[axis+1:] for " +
+                   fmt(x) + ", " + fmt(idx) + " and axis " + Twine(axis) +
+                   "); got " + fmt(updates));
+  return Type(x);
+}
+NN_INFER_GLUE(ScatterAddOp)

@@ -84,10 +84,10 @@ def NNDecompose : Pass<"nn-decompose", "::mlir::func::FuncOp"> {
 }
 
 def NNAutodiff : Pass<"nn-autodiff", "::mlir::ModuleOp"> {
-  let summary = "Add the reverse-mode gradient of the loss function";
+  let summary = "Add the reverse-mode gradient of the loss and @train_step";
   let description = [{
     For a module with an `nn.train` attribute, clones `@loss` into
-    `@loss_grad`, which returns the loss followed by the gradient of the loss
+    `@loss_grad` (option `loss-grad`), which returns the loss followed by the gradient of the loss
     with respect to each `nn.role = "param"` argument (result `nn.name =
     "grad_<param>"`). Gradients come from reverse-mode accumulation over the
     ops of `@loss`: the 0-d loss is seeded with 1, each op on a path from a
@@ -109,7 +109,24 @@ def NNAutodiff : Pass<"nn-autodiff", "::mlir::ModuleOp"> {
       return %l, %gw : tensor<f32>, tensor<4xf32>
     }
     ```
+
+    With `train-step` (the default), also clones `@loss` into
+    `@train_step`: the same gradients, then the optimizer of `nn.train`
+    (`sgd` with momentum and weight decay, `adam`, `adamw`, PyTorch's update
+    rules) as ordinary nn ops. Its state becomes new `nn.role = "state"`
+    arguments initialised to zeros: `opt.step` (f32, the step count),
+    `opt.m.P`/`opt.v.P` (adam moments) or `opt.buf.P` (sgd momentum). A
+    training `batch_norm` whose running statistics are state arguments gets
+    PyTorch's running update (unbiased batch variance). `@train_step`
+    returns the loss and @loss's outputs, then the next value of each
+    updated param or state, marked `nn.update = "NAME"`.
   }];
+  let options = [
+    Option<"lossGrad", "loss-grad", "bool", /*default=*/"true",
+           "Add @loss_grad (the loss and the param gradients)">,
+    Option<"trainStep", "train-step", "bool", /*default=*/"true",
+           "Add @train_step (gradients and the optimizer update)">
+  ];
 }
 
 #endif // NNC_PASSES_PASSES_TD

@@ -1,6 +1,7 @@
 // Elementwise kernels: arithmetic, comparisons, activations, where, cast,
-// constant and dropout (identity: the graph entries run in inference mode).
+// constant and dropout (a Philox mask in training, else the identity).
 #include "reference/Kernels.h"
+#include "reference/Philox.h"
 
 #include <cmath>
 #include <cstring>
@@ -324,20 +325,53 @@ Status constantKernel(const Op &op, const std::vector<const Tensor *> &in,
   return Status::success();
 }
 
+// With training=true, element i is kept iff u >= p for the Philox draw of
+// docs/graph-format.md at counter (i lo, i hi, uint32(step), 0), and kept
+// values are scaled by 1 / (1 - p); dropped ones are 0 (not x * 0, which
+// would turn an inf into NaN). The optional operand `step` defaults to 0.
 Status dropoutKernel(const Op &op, const std::vector<const Tensor *> &in,
                      Tensor &out) {
-  Status s = expectOperands(op, in, 1, 1);
+  Status s = expectOperands(op, in, 1, 2);
   if (!s.ok())
     return s;
   if (!(s = needFloat(*in[0], "operand")).ok())
     return s;
   double p;
+  int64_t seed;
+  bool training;
   const double half = 0.5;
-  if (!(s = getF64Attr(op, "p", p, &half)).ok())
+  const int64_t zero = 0;
+  const bool no = false;
+  if (!(s = getF64Attr(op, "p", p, &half)).ok() ||
+      !(s = getIntAttr(op, "seed", seed, &zero)).ok() ||
+      !(s = getBoolAttr(op, "training", training, &no)).ok())
     return s;
   if (!(p >= 0 && p < 1))
     return Status::failure("p must be in [0, 1), got " + std::to_string(p));
+  uint32_t step = 0;
+  if (in.size() == 2) {
+    const Tensor &t = *in[1];
+    if (t.dtype() != DType::F32 || t.rank() != 0)
+      return Status::failure("step must be f32[], got " + t.typeString());
+    double v = t.getDouble(0);
+    if (!(v >= 0 && v < 4294967296.0))
+      return Status::failure("step must be a count in [0, 2^32), got " +
+                             std::to_string(v));
+    step = static_cast<uint32_t>(v);
+  }
   out = *in[0];
+  if (!training)
+    return Status::success();
+  const double scale = 1.0 / (1.0 - p);
+  const PhiloxKey key = {uint32_t(uint64_t(seed)),
+                         uint32_t(uint64_t(seed) >> 32)};
+  for (int64_t i = 0; i < out.numel(); ++i) {
+    uint64_t index = static_cast<uint64_t>(i);
+    PhiloxCounter w =
+        philox4x32_10({uint32_t(index), uint32_t(index >> 32), step, 0}, key);
+    bool keep = std::ldexp(double(w[0] >> 8), -24) >= p;
+    out.setDouble(i, keep ? in[0]->getDouble(i) * scale : 0.0);
+  }
   return Status::success();
 }
 

@@ -513,8 +513,12 @@ Status Parser::run(const std::string &text, Graph &g) {
       }
       if (returned)
         return err(line, "expected 'end' after return");
-      if (kw == "return") {
-        // return NAME=%V, NAME=%V
+      if (kw == "return" || kw == "update") {
+        // return NAME=%V, NAME=%V   (update: the same, once, before return)
+        bool isUpdate = kw == "update";
+        if (isUpdate && !cur->updates.empty())
+          return err(line, "a func has at most one 'update' line");
+        auto &list = isUpdate ? cur->updates : cur->returns;
         for (size_t i = 1; i < toks.size(); ++i) {
           std::string t = toks[i];
           bool last = i + 1 == toks.size();
@@ -530,13 +534,20 @@ Status Parser::run(const std::string &text, Graph &g) {
           if (!isName(name))
             return err(line, "bad output name '" + name + "'");
           if (!defined.count(value))
-            return err(line, "return of undefined value %" + value);
-          for (const auto &r : cur->returns)
+            return err(line, kw + " of undefined value %" + value);
+          for (const auto &r : list)
             if (r.first == name)
-              return err(line, "output '" + name + "' returned twice");
-          cur->returns.emplace_back(name, value);
+              return err(line, isUpdate ? "'" + name + "' updated twice"
+                                        : "output '" + name + "' returned twice");
+          if (isUpdate) {
+            const Decl *d = g.decl(name);
+            if (!d || d->kind == Decl::Kind::Input)
+              return err(line, "update of '" + name +
+                                   "', which is not a param or state");
+          }
+          list.emplace_back(name, value);
         }
-        returned = true;
+        returned = !isUpdate;
         continue;
       }
       Op op;

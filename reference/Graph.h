@@ -56,6 +56,8 @@ struct Func {
   std::string name;
   std::vector<Op> ops;
   std::vector<std::pair<std::string, std::string>> returns; // name, value
+  /// The next value of params and states (`update NAME=%V, ...`).
+  std::vector<std::pair<std::string, std::string>> updates; // name, value
 };
 
 struct Init {

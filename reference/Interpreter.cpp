@@ -196,6 +196,7 @@ static const KernelTable &kernels() {
     registerReduceKernels(t);
     registerNormKernels(t);
     registerLinalgKernels(t);
+    registerConvGradKernels(t);
     registerShapeKernels(t);
     registerLossKernels(t);
     return t;
@@ -244,9 +245,11 @@ Status bindInputs(const Graph &graph, const TensorMap &inputs, DimMap &dims,
   for (const Decl &d : graph.decls) {
     if (d.kind != Decl::Kind::Input)
       continue;
-    auto it = inputs.find(d.name);
-    if (it == inputs.end() && entry && !readsValue(*entry, d.name))
+    // An input the entry never reads is neither needed nor checked: the
+    // labels of the last training batch may be left set for `forward`.
+    if (entry && !readsValue(*entry, d.name))
       continue;
+    auto it = inputs.find(d.name);
     if (it == inputs.end())
       return Status::failure("missing input '" + d.name + "' (" + d.type.str() +
                              ")");
@@ -299,7 +302,7 @@ static Status checkResult(const Op &op, const Tensor &t) {
 
 Status runFunc(const Graph &graph, const std::string &entry,
                const TensorMap &inputs, const TensorMap &params,
-               NamedTensors &outputs) {
+               NamedTensors &outputs, NamedTensors *updates) {
   outputs.clear();
   const Func *func = graph.func(entry);
   if (!func) {
@@ -362,6 +365,15 @@ Status runFunc(const Graph &graph, const std::string &entry,
     if (it == env.end())
       return Status::failure("return of undefined value %" + r.second);
     outputs.emplace_back(r.first, *it->second);
+  }
+  if (updates) {
+    updates->clear();
+    for (const auto &u : func->updates) {
+      auto it = env.find(u.second);
+      if (it == env.end())
+        return Status::failure("update of undefined value %" + u.second);
+      updates->emplace_back(u.first, *it->second);
+    }
   }
   return Status::success();
 }

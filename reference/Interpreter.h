@@ -29,10 +29,12 @@ bool readsValue(const Func &entry, const std::string &name);
 Status declShape(const Decl &decl, const DimMap &dims, Shape &shape);
 
 /// Runs func `entry`. `params` holds every param and state (see initParams).
-/// On success `outputs` holds the returned tensors in return order.
+/// On success `outputs` holds the returned tensors in return order and,
+/// when given, `updates` the next values of the params and states the entry
+/// updates (`train_step`), which the caller stores.
 Status runFunc(const Graph &graph, const std::string &entry,
                const TensorMap &inputs, const TensorMap &params,
-               NamedTensors &outputs);
+               NamedTensors &outputs, NamedTensors *updates = nullptr);
 
 /// True when the interpreter knows an op of this name.
 bool isKnownOp(const std::string &name);

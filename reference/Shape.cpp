@@ -1,5 +1,6 @@
 // Shape kernels: reshape, transpose, flatten, concat, slice, broadcast_to,
-// gather, embedding. They move elements without arithmetic, for every dtype.
+// gather, embedding, which move elements without arithmetic, for every
+// dtype; and scatter_add (gather's gradient), which adds them.
 #include "reference/Kernels.h"
 
 #include <cstring>
@@ -290,6 +291,64 @@ Status embeddingKernel(const Op &op, const std::vector<const Tensor *> &in,
   return gatherImpl(*in[0], *in[1], 0, false, out);
 }
 
+// The inverse of gather: out = x, then out[o, indices[k], j] +=
+// updates[o, k, j]. Float sums are taken in double and rounded once per
+// element, so repeated indices do not round at every add.
+Status scatterAddKernel(const Op &op, const std::vector<const Tensor *> &in,
+                        Tensor &out) {
+  Status s = expectOperands(op, in, 3, 3);
+  if (!s.ok())
+    return s;
+  const Tensor &x = *in[0], &idx = *in[1], &upd = *in[2];
+  int64_t axis;
+  if (!(s = getIntAttr(op, "axis", axis)).ok() ||
+      !(s = needAxis(axis, x.rank())).ok() || !(s = needNumeric(x, "x")).ok())
+    return s;
+  if (!isInt(idx.dtype()))
+    return Status::failure("indices must be i32 or i64, got " +
+                           idx.typeString());
+  Shape shape(x.shape().begin(), x.shape().begin() + axis);
+  shape.insert(shape.end(), idx.shape().begin(), idx.shape().end());
+  shape.insert(shape.end(), x.shape().begin() + axis + 1, x.shape().end());
+  if (upd.dtype() != x.dtype() || upd.shape() != shape)
+    return Status::failure("updates must be " +
+                           std::string(dtypeName(x.dtype())) +
+                           shapeString(shape) + ", got " + upd.typeString());
+  int64_t outer = 1, inner = 1, n = x.shape()[axis], m = idx.numel();
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= x.shape()[d];
+  for (int64_t d = axis + 1; d < x.rank(); ++d)
+    inner *= x.shape()[d];
+  for (int64_t k = 0; k < m; ++k) {
+    int64_t v = idx.getInt(k);
+    if (v < -n || v >= n)
+      return Status::failure(
+          "index " + std::to_string(v) + " (element " + std::to_string(k) +
+          ") is out of range for a dim of " + std::to_string(n));
+  }
+  out = x;
+  bool fl = isFloat(x.dtype());
+  std::vector<double> accF(fl ? x.numel() : 0);
+  for (size_t i = 0; i < accF.size(); ++i)
+    accF[i] = x.getDouble(int64_t(i));
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t k = 0; k < m; ++k) {
+      int64_t v = idx.getInt(k);
+      if (v < 0)
+        v += n;
+      for (int64_t j = 0; j < inner; ++j) {
+        int64_t to = (o * n + v) * inner + j, from = (o * m + k) * inner + j;
+        if (fl)
+          accF[to] += upd.getDouble(from);
+        else
+          out.setInt(to, wrapAdd(out.getInt(to), upd.getInt(from)));
+      }
+    }
+  for (size_t i = 0; i < accF.size(); ++i)
+    out.setDouble(int64_t(i), accF[i]);
+  return Status::success();
+}
+
 } // namespace
 
 void registerShapeKernels(KernelTable &t) {
@@ -301,6 +360,7 @@ void registerShapeKernels(KernelTable &t) {
   t["broadcast_to"] = broadcastToKernel;
   t["gather"] = gatherKernel;
   t["embedding"] = embeddingKernel;
+  t["scatter_add"] = scatterAddKernel;
 }
 
 } // namespace nnc::ref

@@ -29,6 +29,7 @@ struct LowerToLinalgPass
     codegen::populateMatmulOpToLinalgPatterns(patterns);
     codegen::populateShapeOpToLinalgPatterns(patterns);
     codegen::populateConv2DOpToLinalgPatterns(patterns);
+    codegen::populateConvGradOpToLinalgPatterns(patterns);
     codegen::populatePoolOpToLinalgPatterns(patterns);
     codegen::populateGatherOpToLinalgPatterns(patterns);
 

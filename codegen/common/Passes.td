@@ -38,7 +38,13 @@ def NNCLowerToLinalg : Pass<"nnc-lower-to-linalg", "::mlir::ModuleOp"> {
     - `gather`, `embedding`: a `linalg.generic` over the result that
       `tensor.extract`s at the index; negative indices count from the end and
       out-of-range ones are clamped (device code cannot report errors).
-      `dropout`: the identity.
+      `scatter_add` (their gradient): a `linalg.generic` over `x` that
+      reduces over the index dims, adding the updates whose (wrapped,
+      clamped) index is the element's position; f16/bf16 accumulate in f32.
+      `dropout`: the identity, or with `training` a `linalg.generic` that
+      computes Philox 4x32-10 from `linalg.index` (`arith.mului_extended`
+      for the 32x32->64 products) and keeps, scaled, the elements whose
+      draw is at least `p`.
 
     An op without a lowering is left alone and reported:
     `nnc-lower-to-linalg: no lowering for 'nn.softmax' yet`; the pass fails.

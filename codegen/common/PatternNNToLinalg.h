@@ -82,6 +82,7 @@ void populateReduceOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateMatmulOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateShapeOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateConv2DOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateConvGradOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateGatherOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 

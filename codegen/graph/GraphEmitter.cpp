@@ -12,6 +12,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Format.h"
 
 #include <cmath>
@@ -66,8 +67,11 @@ public:
   LogicalResult run();
 
 private:
-  LogicalResult writeDeclarations(func::FuncOp forward);
+  LogicalResult writeDeclarations(func::FuncOp forward,
+                                  func::FuncOp trainStep);
   LogicalResult writeTrain();
+  LogicalResult writeArgDeclarations(func::FuncOp func,
+                                     const llvm::StringSet<> *skip);
   LogicalResult writeFunc(func::FuncOp func);
   LogicalResult writeAttr(Operation *op, StringRef name, Attribute attr,
                           std::string &out);
@@ -182,14 +186,34 @@ LogicalResult GraphWriter::writeAttr(Operation *op, StringRef name,
   return success();
 }
 
-LogicalResult GraphWriter::writeDeclarations(func::FuncOp forward) {
+LogicalResult GraphWriter::writeDeclarations(func::FuncOp forward,
+                                             func::FuncOp trainStep) {
+  // @forward declares the model's values; @train_step adds the optimizer's
+  // state (its arguments that @forward lacks).
+  llvm::StringSet<> seen;
+  for (unsigned i = 0, e = forward.getNumArguments(); i < e; ++i)
+    if (auto name = forward.getArgAttrOfType<StringAttr>(i, "nn.name"))
+      seen.insert(name.getValue());
+  if (failed(writeArgDeclarations(forward, nullptr)))
+    return failure();
+  return trainStep ? writeArgDeclarations(trainStep, &seen) : success();
+}
+
+LogicalResult GraphWriter::writeArgDeclarations(func::FuncOp forward,
+                                                const llvm::StringSet<> *skip) {
   for (unsigned i = 0, e = forward.getNumArguments(); i < e; ++i) {
+    if (skip) {
+      auto n = forward.getArgAttrOfType<StringAttr>(i, "nn.name");
+      if (n && skip->contains(n.getValue()))
+        continue;
+    }
     Location loc = forward.getArgument(i).getLoc();
     auto name = forward.getArgAttrOfType<StringAttr>(i, "nn.name");
     auto role = forward.getArgAttrOfType<StringAttr>(i, "nn.role");
     if (!name || !role)
       return emitError(loc) << "argument #" << i
-                            << " of @forward has no nn.name/nn.role",
+                            << " of @" << forward.getSymName()
+                            << " has no nn.name/nn.role",
              failure();
     auto tensor = dyn_cast<RankedTensorType>(forward.getArgument(i).getType());
     FailureOr<std::string> type = typeText(loc, forward.getArgument(i).getType());
@@ -255,14 +279,22 @@ LogicalResult GraphWriter::writeFunc(func::FuncOp func) {
   unsigned next = 0;
   for (Operation &op : func.getBody().front()) {
     if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      os << "  return";
+      // Results marked nn.update (the next param and state values of
+      // @train_step) form an `update` line; the others are returned.
+      std::string returns, updates;
       for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
         auto name = func.getResultAttrOfType<StringAttr>(i, "nn.name");
-        os << (i ? ", " : " ")
-           << (name ? name.getValue().str() : "out" + std::to_string(i)) << '='
-           << names[v];
+        auto update = func.getResultAttrOfType<StringAttr>(i, "nn.update");
+        std::string &list = update ? updates : returns;
+        list += (list.empty() ? " " : ", ") +
+                (update ? update.getValue().str()
+                 : name ? name.getValue().str()
+                        : "out" + std::to_string(i)) +
+                "=" + names[v];
       }
-      os << '\n';
+      if (!updates.empty())
+        os << "  update" << updates << '\n';
+      os << "  return" << returns << '\n';
       continue;
     }
     StringRef opName = op.getName().getStringRef();
@@ -308,9 +340,11 @@ LogicalResult GraphWriter::run() {
   os << "nngraph 1\n";
   auto model = module->getAttrOfType<StringAttr>("nn.model");
   os << "model " << (model ? model.getValue() : StringRef("model")) << '\n';
-  if (failed(writeDeclarations(forward)) || failed(writeTrain()))
+  if (failed(writeDeclarations(
+          forward, module.lookupSymbol<func::FuncOp>("train_step"))) ||
+      failed(writeTrain()))
     return failure();
-  for (StringRef entry : {"forward", "loss", "loss_grad"})
+  for (StringRef entry : {"forward", "loss", "loss_grad", "train_step"})
     if (auto f = module.lookupSymbol<func::FuncOp>(entry))
       if (failed(writeFunc(f)))
         return failure();

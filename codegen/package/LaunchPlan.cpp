@@ -547,10 +547,15 @@ LogicalResult PlanBuilder::visit(Operation *op) {
           if (failed(view(op, value, v)))
             return failure();
           auto name = func.getResultAttrOfType<StringAttr>(i, "nn.name");
-          std::string n = name ? name.getValue().str() : "out" + std::to_string(i);
+          // nn.update: the next value of a param or state (@train_step).
+          auto update = func.getResultAttrOfType<StringAttr>(i, "nn.update");
+          std::string n = update ? update.getValue().str()
+                          : name ? name.getValue().str()
+                                 : "out" + std::to_string(i);
           // The view's own line first: it must not land inside this one.
           int64_t index = emitView(*v);
-          os << "result " << n << " v" << index << "\n";
+          os << (update ? "update " : "result ") << n << " v" << index
+             << "\n";
         }
         return success();
       })

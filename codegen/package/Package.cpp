@@ -8,6 +8,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -34,6 +35,26 @@ namespace {
 /// A copy of `module` with only its gpu.modules (the kernels).
 OwningOpRef<ModuleOp> cloneKernels(ModuleOp module) {
   OwningOpRef<ModuleOp> copy = module.clone();
+  // A kernel's workgroup size is its launch's block size (SPIR-V bakes it
+  // into the shader). Outlining records it as known_block_size only where
+  // it was constant then; canonicalization may fold it to one later (a
+  // min(1, N - i) bound), so take it from the launch while it is here.
+  copy->walk([&](gpu::LaunchFuncOp launch) {
+    auto func = SymbolTable::lookupNearestSymbolFrom<gpu::GPUFuncOp>(
+        launch, launch.getKernel());
+    if (!func || func.getKnownBlockSizeAttr())
+      return;
+    SmallVector<int32_t, 3> size;
+    for (Value v : {launch.getBlockSizeX(), launch.getBlockSizeY(),
+                    launch.getBlockSizeZ()}) {
+      APInt c;
+      if (!matchPattern(v, m_ConstantInt(&c)))
+        return;
+      size.push_back(static_cast<int32_t>(c.getSExtValue()));
+    }
+    func.setKnownBlockSizeAttr(
+        DenseI32ArrayAttr::get(module.getContext(), size));
+  });
   for (Operation &op : llvm::make_early_inc_range(copy->getBody()->getOperations()))
     if (!isa<gpu::GPUModuleOp>(op))
       op.erase();

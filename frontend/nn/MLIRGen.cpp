@@ -349,7 +349,9 @@ mlir::LogicalResult Generator::genFunction(llvm::StringRef name, bool isLoss) {
     }
   }
   for (const auto &[n, l] : output->names)
-    if (!addResult(n, l, "output"))
+    // The loss entries return the loss first; an `output` naming the loss
+    // too is that same result, not a second one.
+    if (!(isLoss && n == train->loss) && !addResult(n, l, "output"))
       return mlir::failure();
 
   mlir::func::ReturnOp::create(builder, loc(output->loc), results);
@@ -402,6 +404,12 @@ mlir::LogicalResult Generator::genTrainAttr(mlir::ModuleOp m) {
     if (*v < 0 || (isLr && *v == 0)) {
       argError(a, name) << (isLr ? "must be > 0" : "must be >= 0") << ", got "
                         << fmtDouble(*v);
+      return mlir::failure();
+    }
+    // adam's bias corrections divide by 1 - beta^t.
+    llvm::StringRef key = a.spec->name;
+    if ((key == "beta1" || key == "beta2") && *v >= 1) {
+      argError(a, name) << "must be < 1, got " << fmtDouble(*v);
       return mlir::failure();
     }
     attrs.push_back(builder.getNamedAttr(a.spec->name, builder.getF64FloatAttr(*v)));

@@ -645,9 +645,11 @@ std::optional<Val> Generator::genOperator(const Signature &sig,
       argError(args[1], name) << "must be in [0, 1), got " << fmtDouble(*p);
       return std::nullopt;
     }
+    // Random only in the loss entry, as batch_norm trains only there.
     return emit("nn.dropout", l, {*x},
                 {attr("p", builder.getF64FloatAttr(*p)),
-                 attr("seed", builder.getI64IntegerAttr(*seed))});
+                 attr("seed", builder.getI64IntegerAttr(*seed)),
+                 attr("training", builder.getBoolAttr(inLoss))});
   }
   error(l) << "operator '" << name << "' is not supported yet";
   return std::nullopt;

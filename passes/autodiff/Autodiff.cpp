@@ -15,6 +15,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 
+#include <cmath>
+
 namespace nnc {
 #define GEN_PASS_DEF_NNAUTODIFF
 #include "passes/Passes.h.inc"
@@ -30,38 +32,32 @@ bool isFloatTensor(Value v) {
   return t && isa<FloatType>(t.getElementType());
 }
 
-/// Adds the gradient `{loss}_grad` of `loss` to the module.
-LogicalResult differentiate(func::FuncOp loss) {
-  Location loc = loss.getLoc();
-  if (!loss.getBody().hasOneBlock() || loss.getNumResults() == 0)
-    return loss.emitError("nn-autodiff: the loss function must have one "
-                          "block and return the loss first");
-  auto gradName = (loss.getSymName() + "_grad").str();
-  auto module = loss->getParentOfType<ModuleOp>();
-  if (module.lookupSymbol(gradName))
-    return loss.emitError()
-           << "nn-autodiff: '" << gradName << "' exists already";
+/// A 0-d nn.constant of `et` (a float, an integer or i1).
+Value scalarConstant(OpBuilder &b, Location loc, Type et, double v) {
+  Attribute elt;
+  if (auto ft = dyn_cast<FloatType>(et))
+    elt = b.getFloatAttr(ft, v);
+  else if (et.isInteger(1))
+    elt = b.getBoolAttr(v != 0);
+  else
+    elt = b.getIntegerAttr(et, static_cast<int64_t>(v));
+  auto attr = DenseElementsAttr::get(RankedTensorType::get({}, et),
+                                     ArrayRef<Attribute>(elt));
+  return ConstantOp::create(b, loc, cast<ElementsAttr>(attr));
+}
 
-  OpBuilder b(loss);
-  b.setInsertionPointAfter(loss);
-  auto grad = cast<func::FuncOp>(b.clone(*loss));
-  grad.setSymName(gradName);
-  Block &body = grad.getBody().front();
-  auto ret = cast<func::ReturnOp>(body.getTerminator());
-  Value lossValue = ret.getOperand(0);
+/// Reverse-mode accumulation over the body of `f` (a clone of @loss):
+/// builds, before the terminator, d loss / d param for every param, in
+/// order (a zero tensor for a param the loss does not depend on).
+FailureOr<SmallVector<Value>> buildGradients(func::FuncOp f, Value lossValue,
+                                             ArrayRef<BlockArgument> params,
+                                             OpBuilder &b) {
+  Block &body = f.getBody().front();
   auto lossType = dyn_cast<RankedTensorType>(lossValue.getType());
   if (!lossType || lossType.getRank() != 0 || !isFloatTensor(lossValue))
     return emitError(lossValue.getLoc())
            << "nn-autodiff: the loss must be a float scalar, got "
            << formatType(lossValue.getType());
-
-  SmallVector<BlockArgument> params;
-  for (BlockArgument arg : grad.getArguments()) {
-    auto role =
-        grad.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "nn.role");
-    if (role && role.getValue() == "param")
-      params.push_back(arg);
-  }
 
   // Active: depends on a param. Useful: the loss depends on it. An op with
   // an active operand and a useful result is on the path and needs a rule.
@@ -79,7 +75,6 @@ LogicalResult differentiate(func::FuncOp loss) {
                      [&](Value v) { return useful.contains(v); }))
       useful.insert(op->operand_begin(), op->operand_end());
 
-  b.setInsertionPoint(ret);
   llvm::DenseMap<Value, Value> cotangent;
   bool ok = true;
   // Sums a contribution into the cotangent of `v`, at `v`'s op location.
@@ -95,14 +90,8 @@ LogicalResult differentiate(func::FuncOp loss) {
     else
       slot = sum.getResult();
   };
-  {
-    auto oneType = RankedTensorType::get({}, lossType.getElementType());
-    auto one = DenseElementsAttr::get(
-        oneType, ArrayRef<Attribute>(b.getFloatAttr(
-                     cast<FloatType>(lossType.getElementType()), 1.0)));
-    cotangent[lossValue] =
-        ConstantOp::create(b, lossValue.getLoc(), cast<ElementsAttr>(one));
-  }
+  cotangent[lossValue] =
+      scalarConstant(b, lossValue.getLoc(), lossType.getElementType(), 1.0);
 
   for (Operation *op : llvm::reverse(ops)) {
     bool onPath = llvm::any_of(op->getOperands(),
@@ -149,53 +138,360 @@ LogicalResult differentiate(func::FuncOp loss) {
   if (!ok)
     return failure();
 
-  // Return the loss, then d loss / d param (zeros for a param the loss does
-  // not depend on).
-  SmallVector<Value> results{lossValue};
-  SmallVector<Attribute> resultAttrs{
-      b.getDictionaryAttr(b.getNamedAttr("nn.name", b.getStringAttr("loss")))};
+  SmallVector<Value> grads;
   for (BlockArgument p : params) {
     Value g = cotangent.lookup(p);
     if (!g) {
       Type et = cast<RankedTensorType>(p.getType()).getElementType();
-      auto zero =
-          DenseElementsAttr::get(RankedTensorType::get({}, et),
-                                 ArrayRef<Attribute>(b.getZeroAttr(et)));
-      Value z = ConstantOp::create(b, loc, cast<ElementsAttr>(zero));
-      Value t = ConstantOp::create(
-          b, loc,
-          cast<ElementsAttr>(DenseElementsAttr::get(
-              RankedTensorType::get({}, b.getI1Type()), true)));
-      auto spread = createChecked<WhereOp>(b, loc, t, z, p);
+      Value z = scalarConstant(b, f.getLoc(), et, 0.0);
+      Value t = scalarConstant(b, f.getLoc(), b.getI1Type(), 1.0);
+      auto spread = createChecked<WhereOp>(b, f.getLoc(), t, z, p);
       if (!spread)
         return failure();
       g = spread.getResult();
     }
+    grads.push_back(g);
+  }
+  return grads;
+}
+
+SmallVector<BlockArgument> argsWithRole(func::FuncOp f, StringRef role) {
+  SmallVector<BlockArgument> out;
+  for (BlockArgument arg : f.getArguments()) {
+    auto r = f.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "nn.role");
+    if (r && r.getValue() == role)
+      out.push_back(arg);
+  }
+  return out;
+}
+
+std::string argName(func::FuncOp f, BlockArgument a) {
+  auto name = f.getArgAttrOfType<StringAttr>(a.getArgNumber(), "nn.name");
+  return name ? name.getValue().str() : "arg" + std::to_string(a.getArgNumber());
+}
+
+/// Erases the pure ops of `f` whose results nothing uses.
+void eraseDeadOps(func::FuncOp f) {
+  SmallVector<Operation *> all;
+  for (Operation &op : f.getBody().front().without_terminator())
+    all.push_back(&op);
+  for (Operation *op : llvm::reverse(all))
+    if (op->use_empty() && isPure(op))
+      op->erase();
+}
+
+/// Clones @loss as `name` and checks its shape: one block, loss first.
+FailureOr<func::FuncOp> cloneLoss(func::FuncOp loss, StringRef name) {
+  if (!loss.getBody().hasOneBlock() || loss.getNumResults() == 0)
+    return loss.emitError("nn-autodiff: the loss function must have one "
+                          "block and return the loss first");
+  auto module = loss->getParentOfType<ModuleOp>();
+  if (module.lookupSymbol(name))
+    return loss.emitError() << "nn-autodiff: '" << name << "' exists already";
+  OpBuilder b(loss);
+  b.setInsertionPointAfter(loss);
+  auto f = cast<func::FuncOp>(b.clone(*loss));
+  f.setSymName(name);
+  return f;
+}
+
+/// Adds `@loss_grad`: the loss, then d loss / d param per param.
+LogicalResult buildLossGrad(func::FuncOp loss) {
+  FailureOr<func::FuncOp> cloned = cloneLoss(loss, "loss_grad");
+  if (failed(cloned))
+    return failure();
+  func::FuncOp grad = *cloned;
+  auto ret = cast<func::ReturnOp>(grad.getBody().front().getTerminator());
+  Value lossValue = ret.getOperand(0);
+  SmallVector<BlockArgument> params = argsWithRole(grad, "param");
+  OpBuilder b(ret);
+  FailureOr<SmallVector<Value>> grads =
+      buildGradients(grad, lossValue, params, b);
+  if (failed(grads))
+    return failure();
+
+  SmallVector<Value> results{lossValue};
+  SmallVector<Attribute> resultAttrs{
+      b.getDictionaryAttr(b.getNamedAttr("nn.name", b.getStringAttr("loss")))};
+  for (auto [p, g] : llvm::zip(params, *grads)) {
     results.push_back(g);
-    auto name = grad.getArgAttrOfType<StringAttr>(p.getArgNumber(), "nn.name");
-    std::string gname =
-        "grad_" + (name ? name.getValue().str()
-                        : "arg" + std::to_string(p.getArgNumber()));
-    resultAttrs.push_back(
-        b.getDictionaryAttr(b.getNamedAttr("nn.name", b.getStringAttr(gname))));
+    resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+        "nn.name", b.getStringAttr("grad_" + argName(grad, p)))));
   }
   func::ReturnOp::create(b, ret.getLoc(), results);
   ret.erase();
   grad.setType(b.getFunctionType(grad.getArgumentTypes(),
                                  ValueRange(results).getTypes()));
   grad.setAllResultAttrs(resultAttrs);
-
   // The forward outputs the loss function also returned are dead now.
-  SmallVector<Operation *> all;
-  for (Operation &op : body.without_terminator())
-    all.push_back(&op);
-  for (Operation *op : llvm::reverse(all))
-    if (op->use_empty() && isPure(op))
-      op->erase();
+  eraseDeadOps(grad);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// @train_step: the gradients, the optimizer update and state updates
+//===----------------------------------------------------------------------===//
+
+/// Builds nn ops at one location; each helper returns null once anything
+/// failed (the error is reported where it happened).
+struct Ops {
+  OpBuilder &b;
+  Location loc;
+
+  template <typename OpTy, typename... Args> Value make(Args &&...args) {
+    auto op = createChecked<OpTy>(b, loc, std::forward<Args>(args)...);
+    return op ? op->getResult(0) : Value();
+  }
+  Value add(Value x, Value y) { return x && y ? make<AddOp>(x, y) : Value(); }
+  Value sub(Value x, Value y) { return x && y ? make<SubOp>(x, y) : Value(); }
+  Value mul(Value x, Value y) { return x && y ? make<MulOp>(x, y) : Value(); }
+  Value div(Value x, Value y) { return x && y ? make<DivOp>(x, y) : Value(); }
+  Value sqrt(Value x) { return x ? make<SqrtOp>(x) : Value(); }
+  Value exp(Value x) { return x ? make<ExpOp>(x) : Value(); }
+  Value mean(Value x, ArrayRef<int64_t> axes, bool keepdims) {
+    return x ? make<MeanOp>(x, axes, keepdims) : Value();
+  }
+  Value sum(Value x, ArrayRef<int64_t> axes, bool keepdims) {
+    return x ? make<SumOp>(x, axes, keepdims) : Value();
+  }
+  Value scalar(Type et, double v) { return scalarConstant(b, loc, et, v); }
+  /// `a * x + c * y` with scalar coefficients; a coefficient of 1 is skipped.
+  Value axpby(double a, Value x, double c, Value y, Type et) {
+    Value l = a == 1.0 ? x : mul(scalar(et, a), x);
+    Value r = c == 1.0 ? y : mul(scalar(et, c), y);
+    return add(l, r);
+  }
+};
+
+struct Hyper {
+  std::string optimizer;
+  double lr = 0.001, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  double weightDecay = 0, momentum = 0;
+};
+
+FailureOr<Hyper> readHyper(ModuleOp module, DictionaryAttr train) {
+  Hyper h;
+  auto opt = train.getAs<StringAttr>("optimizer");
+  if (!opt)
+    return module.emitError("nn-autodiff: nn.train has no optimizer");
+  h.optimizer = opt.getValue().str();
+  if (h.optimizer != "sgd" && h.optimizer != "adam" && h.optimizer != "adamw")
+    return module.emitError() << "nn-autodiff: unknown optimizer '"
+                              << h.optimizer << "'";
+  auto get = [&](StringRef key, double &out) {
+    if (auto f = train.getAs<FloatAttr>(key))
+      out = f.getValueAsDouble();
+    else if (auto i = train.getAs<IntegerAttr>(key))
+      out = double(i.getInt());
+  };
+  get("lr", h.lr);
+  get("beta1", h.beta1);
+  get("beta2", h.beta2);
+  get("eps", h.eps);
+  get("weight_decay", h.weightDecay);
+  get("momentum", h.momentum);
+  return h;
+}
+
+/// Appends a session-resident state argument (zeros) to `f`.
+BlockArgument addState(func::FuncOp f, StringRef name, Type type) {
+  Builder b(f.getContext());
+  unsigned idx = f.getNumArguments();
+  SmallVector<NamedAttribute> attrs{
+      b.getNamedAttr("nn.init", b.getStringAttr("zeros")),
+      b.getNamedAttr("nn.name", b.getStringAttr(name)),
+      b.getNamedAttr("nn.role", b.getStringAttr("state"))};
+  (void)f.insertArgument(idx, type, b.getDictionaryAttr(attrs), f.getLoc());
+  return f.getArgument(idx);
+}
+
+/// The update of a training batch_norm's running statistics (PyTorch's
+/// rule): `mean <- (1 - m) mean + m batch_mean`, `var <- (1 - m) var + m
+/// n / (n - 1) batch_var` with n the count per channel.
+LogicalResult addBatchNormUpdates(
+    func::FuncOp f, OpBuilder &b,
+    SmallVectorImpl<std::pair<BlockArgument, Value>> &updates) {
+  SmallVector<BatchNormOp> norms;
+  f.walk([&](BatchNormOp op) {
+    if (op.getTraining())
+      norms.push_back(op);
+  });
+  for (BatchNormOp op : norms) {
+    auto mean = dyn_cast<BlockArgument>(op.getMean());
+    auto var = dyn_cast<BlockArgument>(op.getVar());
+    auto stateArg = [&](BlockArgument a) {
+      if (!a || a.getOwner()->getParentOp() != f)
+        return false;
+      auto r = f.getArgAttrOfType<StringAttr>(a.getArgNumber(), "nn.role");
+      return r && r.getValue() == "state";
+    };
+    Ops o{b, op.getLoc()};
+    Value x = op.getX();
+    auto xt = cast<RankedTensorType>(x.getType());
+    Type et = xt.getElementType();
+    SmallVector<int64_t> axes{0};
+    for (int64_t i = 2; i < xt.getRank(); ++i)
+      axes.push_back(i);
+    double m = op.getMomentum().convertToDouble();
+    if (stateArg(mean)) {
+      Value batchMean = o.mean(x, axes, false);
+      Value next = o.axpby(1.0 - m, mean, m, batchMean, et);
+      if (!next)
+        return failure();
+      updates.push_back({mean, next});
+    }
+    if (stateArg(var)) {
+      Value centered = o.sub(x, o.mean(x, axes, true));
+      Value biased = o.mean(o.mul(centered, centered), axes, false);
+      // n per channel, counted so that a dynamic batch needs no shape op.
+      Value ones = o.make<WhereOp>(o.scalar(b.getI1Type(), 1.0),
+                                   o.scalar(et, 1.0), x);
+      Value n = o.sum(ones, axes, false);
+      Value unbiased =
+          o.mul(biased, o.div(n, o.sub(n, o.scalar(et, 1.0))));
+      Value next = o.axpby(1.0 - m, var, m, unbiased, et);
+      if (!next)
+        return failure();
+      updates.push_back({var, next});
+    }
+  }
+  return success();
+}
+
+/// Adds `@train_step`: @loss's inputs, params and states plus the
+/// optimizer's state; returns the loss and @loss's outputs, and (results
+/// marked `nn.update = "NAME"`) the next value of every param and state.
+LogicalResult buildTrainStep(func::FuncOp loss, DictionaryAttr train) {
+  auto module = loss->getParentOfType<ModuleOp>();
+  FailureOr<Hyper> hyper = readHyper(module, train);
+  if (failed(hyper))
+    return failure();
+  FailureOr<func::FuncOp> cloned = cloneLoss(loss, "train_step");
+  if (failed(cloned))
+    return failure();
+  func::FuncOp step = *cloned;
+  SmallVector<BlockArgument> params = argsWithRole(step, "param");
+
+  // Optimizer state, in the order PyTorch's state_dict lists it.
+  const Hyper &h = *hyper;
+  bool adam = h.optimizer == "adam" || h.optimizer == "adamw";
+  bool sgdMomentum = h.optimizer == "sgd" && h.momentum != 0;
+  Type f32 = Float32Type::get(step.getContext());
+  BlockArgument stepCount =
+      addState(step, "opt.step", RankedTensorType::get({}, f32));
+  SmallVector<BlockArgument> m1, m2;
+  for (BlockArgument p : params) {
+    std::string name = argName(step, p);
+    if (adam) {
+      m1.push_back(addState(step, "opt.m." + name, p.getType()));
+      m2.push_back(addState(step, "opt.v." + name, p.getType()));
+    } else if (sgdMomentum) {
+      m1.push_back(addState(step, "opt.buf." + name, p.getType()));
+    }
+  }
+
+  Block &body = step.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  Value lossValue = ret.getOperand(0);
+  // The step count t = opt.step + 1, first: a training dropout draws its
+  // mask from (seed, t), a new mask each step, and its gradient (built
+  // next) reuses the same operand.
+  OpBuilder b(&body, body.begin());
+  Value t;
+  {
+    Ops o{b, step.getLoc()};
+    t = o.add(stepCount, o.scalar(f32, 1.0));
+    if (!t)
+      return failure();
+  }
+  step.walk([&](DropoutOp op) {
+    if (op.getTraining() && !op.getStep())
+      op.getStepMutable().assign(t);
+  });
+  b.setInsertionPoint(ret);
+  FailureOr<SmallVector<Value>> grads =
+      buildGradients(step, lossValue, params, b);
+  if (failed(grads))
+    return failure();
+
+  SmallVector<std::pair<BlockArgument, Value>> updates;
+  if (failed(addBatchNormUpdates(step, b, updates)))
+    return failure();
+
+  Ops o{b, step.getLoc()};
+  updates.push_back({stepCount, t});
+  llvm::DenseMap<Type, std::pair<Value, Value>> corrections;
+  for (auto [i, p] : llvm::enumerate(params)) {
+    Type et = cast<RankedTensorType>(p.getType()).getElementType();
+    Value g = (*grads)[i];
+    Value next;
+    if (h.optimizer == "sgd") {
+      if (h.weightDecay != 0)
+        g = o.axpby(1.0, g, h.weightDecay, p, et);
+      if (sgdMomentum) {
+        // buf <- momentum buf + g (PyTorch's first step sets buf = g, the
+        // same from a zero buf).
+        g = o.axpby(h.momentum, m1[i], 1.0, g, et);
+        updates.push_back({m1[i], g});
+      }
+      next = o.sub(p, o.mul(o.scalar(et, h.lr), g));
+    } else {
+      Value base = p;
+      if (h.optimizer == "adamw")
+        base = o.mul(o.scalar(et, 1.0 - h.lr * h.weightDecay), p);
+      else if (h.weightDecay != 0)
+        g = o.axpby(1.0, g, h.weightDecay, p, et);
+      Value m = o.axpby(h.beta1, m1[i], 1.0 - h.beta1, g, et);
+      Value v = o.axpby(h.beta2, m2[i], 1.0 - h.beta2, o.mul(g, g), et);
+      updates.push_back({m1[i], m});
+      updates.push_back({m2[i], v});
+      // Bias corrections 1 - beta^t from the step count t, once per dtype:
+      // stepSize = lr / (1 - beta1^t), sqrtBc2 = sqrt(1 - beta2^t).
+      auto &[stepSize, sqrtBc2] = corrections[et];
+      if (!stepSize) {
+        Value tt =
+            et == f32 ? t : Value(CastOp::create(b, step.getLoc(), t, et));
+        auto powBeta = [&](double beta) {
+          return o.exp(o.mul(tt, o.scalar(et, std::log(beta))));
+        };
+        Value one = o.scalar(et, 1.0);
+        stepSize = o.div(o.scalar(et, h.lr), o.sub(one, powBeta(h.beta1)));
+        sqrtBc2 = o.sqrt(o.sub(one, powBeta(h.beta2)));
+      }
+      // p <- p - (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps), as PyTorch.
+      Value denom = o.add(o.div(o.sqrt(v), sqrtBc2), o.scalar(et, h.eps));
+      next = o.sub(base, o.mul(stepSize, o.div(m, denom)));
+    }
+    if (!next)
+      return failure();
+    updates.push_back({p, next});
+  }
+
+  // The loss and the outputs as @loss returns them, then the updates.
+  SmallVector<Value> results(ret.getOperands());
+  SmallVector<Attribute> resultAttrs;
+  for (unsigned i = 0, e = ret.getNumOperands(); i < e; ++i)
+    resultAttrs.push_back(step.getResultAttrDict(i)
+                              ? Attribute(step.getResultAttrDict(i))
+                              : b.getDictionaryAttr({}));
+  for (auto [arg, value] : updates) {
+    std::string name = argName(step, arg);
+    results.push_back(value);
+    resultAttrs.push_back(b.getDictionaryAttr(
+        {b.getNamedAttr("nn.name", b.getStringAttr(name)),
+         b.getNamedAttr("nn.update", b.getStringAttr(name))}));
+  }
+  func::ReturnOp::create(b, ret.getLoc(), results);
+  ret.erase();
+  step.setType(b.getFunctionType(step.getArgumentTypes(),
+                                 ValueRange(results).getTypes()));
+  step.setAllResultAttrs(resultAttrs);
+  eraseDeadOps(step);
   return success();
 }
 
 struct NNAutodiff : nnc::impl::NNAutodiffBase<NNAutodiff> {
+  using NNAutodiffBase::NNAutodiffBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto train = module->getAttrOfType<DictionaryAttr>("nn.train");
@@ -209,7 +505,8 @@ struct NNAutodiff : nnc::impl::NNAutodiffBase<NNAutodiff> {
                        "function");
       return signalPassFailure();
     }
-    if (failed(differentiate(loss)))
+    if ((lossGrad && failed(buildLossGrad(loss))) ||
+        (trainStep && failed(buildTrainStep(loss, train))))
       signalPassFailure();
   }
 };

@@ -11,6 +11,7 @@
 #ifndef NNC_RUNTIME_DRIVERS_DRIVER_H
 #define NNC_RUNTIME_DRIVERS_DRIVER_H
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -114,6 +115,33 @@ public:
   /// and returns when all have finished on the device.
   virtual DriverStatus execute(Program &program,
                                const std::vector<Command> &commands) = 0;
+
+  /// How long each command of one execute took (NNRT_PROFILE).
+  struct CommandTimes {
+    std::vector<double> ms; // per command, in order; ~0 for a skipped one
+    std::string clock;      // how they were measured, for the report
+  };
+
+  /// Like execute, and fills `times`. Drivers override it with device
+  /// timers (Vulkan timestamp queries, CUDA events); this default is the
+  /// fallback: one execute per command, each timed on the host clock, so a
+  /// time includes that execute's submission and wait.
+  virtual DriverStatus executeTimed(Program &program,
+                                    const std::vector<Command> &commands,
+                                    CommandTimes &times) {
+    times.ms.assign(commands.size(), 0.0);
+    times.clock = "host clock, one submission per command";
+    for (size_t i = 0; i < commands.size(); ++i) {
+      auto start = std::chrono::steady_clock::now();
+      DriverStatus s = execute(program, {commands[i]});
+      if (!s.ok())
+        return s;
+      times.ms[i] = std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+    }
+    return DriverStatus::success();
+  }
 };
 
 /// Each returns an error message (and no driver) when the system library is

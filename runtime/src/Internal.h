@@ -14,6 +14,10 @@
 #include <string>
 #include <vector>
 
+namespace nnc::rt {
+struct SessionProfile; // runtime/src/Profile.h
+} // namespace nnc::rt
+
 struct nnrt_status_s {
   nnrt_status_code_t code;
   std::string message;
@@ -75,6 +79,8 @@ struct nnrt_session_s {
   nnc::rt::EvalEntry eval;
   const nnc::rt::PlanEntry *planEntry = nullptr;
   nnc::ref::NamedTensors refOutputs;
+  /// NNRT_PROFILE's records (Profile.h); null until a profiled run.
+  std::shared_ptr<nnc::rt::SessionProfile> profile;
 };
 
 nnrt_status_t nnrtError(nnrt_status_code_t code, const std::string &message);

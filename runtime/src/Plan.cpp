@@ -273,12 +273,12 @@ std::string parsePlan(const std::string &text, Plan &plan) {
         in.args.push_back(arg);
       }
       entry->instrs.push_back(in);
-    } else if (w == "result") {
+    } else if (w == "result" || w == "update") {
       int64_t v;
       if (t.size() != 3 || t[2].size() < 2 || t[2][0] != 'v' ||
           !toInt(t[2].substr(1), v) || v < 0 || v >= entry->numViews)
-        return err("malformed result");
-      entry->results.push_back({t[1], v});
+        return err("malformed " + w);
+      (w == "result" ? entry->results : entry->updates).push_back({t[1], v});
     } else {
       return err("unknown line '" + w + "'");
     }
@@ -513,6 +513,8 @@ std::string evaluateEntry(const Plan &plan, const PlanEntry &entry,
   }
   for (const auto &[name, v] : entry.results)
     out.results.push_back({name, views[size_t(v)]});
+  for (const auto &[name, v] : entry.updates)
+    out.updates.push_back({name, views[size_t(v)]});
   out.arenaBytes = arena.top();
   return "";
 }

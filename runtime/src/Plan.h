@@ -66,6 +66,8 @@ struct PlanEntry {
   std::vector<PlanArg> args;
   std::vector<PlanInstr> instrs;
   std::vector<std::pair<std::string, int64_t>> results; // name, view
+  /// `update NAME vN`: after the launches, view N is the param or state NAME.
+  std::vector<std::pair<std::string, int64_t>> updates;
   int64_t numRegs = 0, numBuffers = 0, numViews = 0;
 };
 
@@ -114,6 +116,7 @@ struct EvalEntry {
   uint64_t arenaBytes = 0;
   std::vector<EvalLaunch> launches;
   std::vector<std::pair<std::string, EvalView>> results;
+  std::vector<std::pair<std::string, EvalView>> updates;
 };
 
 /// Alignment of every buffer in the arena (Vulkan's binding offsets).

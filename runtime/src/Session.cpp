@@ -2,6 +2,7 @@
 // nnrt_session_run, which evaluates an entry's plan and hands the launches
 // to the device's driver (or runs the graph on the reference interpreter).
 #include "runtime/src/Internal.h"
+#include "runtime/src/Profile.h"
 
 #include "reference/Init.h"
 #include "reference/Npy.h"
@@ -189,7 +190,43 @@ nnrt_status_t runOnDevice(nnrt_session_s &s, const rt::PlanEntry &entry) {
     }
     commands.push_back(std::move(c));
   }
-  rt::DriverStatus st = driver.execute(*m.program, commands);
+  // Updates (train_step): after every launch, copy each next value into its
+  // param's or state's own buffer. Sources that are params themselves go
+  // first, before any param is overwritten.
+  std::vector<rt::Command> copies, late;
+  for (const auto &[name, v] : s.eval.updates) {
+    auto param = s.params.find(name);
+    if (param == s.params.end())
+      return nnrtError(NNRT_INCOMPATIBLE, "entry " + entry.name + " updates '" + name +
+                                              "', which is not a param or state");
+    rt::KernelArg src;
+    if (nnrt_status_t st = bind(v, src))
+      return st;
+    uint64_t bytes = param->second.bytes().size();
+    if (!v.contiguous() || uint64_t(v.numel()) * v.elementBytes != bytes)
+      return nnrtError(NNRT_INTERNAL, "entry " + entry.name + ": the update of '" + name +
+                                          "' is not a contiguous " + std::to_string(bytes) +
+                                          "-byte value");
+    rt::Command c;
+    c.kind = rt::Command::Kind::Copy;
+    c.src = src.buffer;
+    c.srcOffset = src.byteOffset + uint64_t(v.offset) * v.elementBytes;
+    c.dst = s.paramBuffers[name].get();
+    c.bytes = bytes;
+    if (c.src == c.dst && c.srcOffset == 0)
+      continue; // the value is the param itself
+    bool fromParam = v.root == rt::PlanViewDef::Root::Arg &&
+                     entry.args[size_t(v.rootIndex)].role != "input";
+    (fromParam ? copies : late).push_back(std::move(c));
+  }
+  for (rt::Command &c : late)
+    copies.push_back(std::move(c));
+  for (rt::Command &c : copies)
+    commands.push_back(std::move(c));
+  if (!s.eval.updates.empty())
+    s.paramsOnHost = false;
+  // driver.execute, or with NNRT_PROFILE set, timed and reported.
+  rt::DriverStatus st = rt::executeProfiled(s, entry, commands);
   if (!st.ok())
     return driverError("running " + entry.name + " on " + m.context->name, st);
   return nullptr;
@@ -285,9 +322,20 @@ nnrt_status_t nnrt_session_run(nnrt_session_t *s, const char *entry) {
       return st;
     s->planEntry = planEntry;
   } else {
-    ref::Status rs = ref::runFunc(m.graph, entry, s->inputs, s->params, s->refOutputs);
+    ref::NamedTensors updates;
+    ref::Status rs =
+        ref::runFunc(m.graph, entry, s->inputs, s->params, s->refOutputs, &updates);
     if (!rs.ok())
       return nnrtError(NNRT_FAILED, rs.message());
+    for (auto &[name, t] : updates) {
+      auto it = s->params.find(name);
+      if (it == s->params.end() || it->second.dtype() != t.dtype() ||
+          it->second.shape() != t.shape())
+        return nnrtError(NNRT_INCOMPATIBLE, "entry " + std::string(entry) + " updates '" +
+                                                name + "' with " + t.typeString() +
+                                                ", which does not match its declaration");
+      it->second = std::move(t);
+    }
   }
   s->lastEntry = entry;
   return nullptr;

@@ -17,7 +17,7 @@ pc=$(find "$prefix" -name nnrt.pc -print -quit)
 [ -n "$pc" ] || fail "no nnrt.pc under $prefix"
 libdir=$(dirname "$(dirname "$pc")")
 for f in "$libdir"/libnnrt.so "$libdir"/libnnrt.so.0 "$prefix"/include/nnc/runtime.h \
-         "$libdir"/cmake/nnrt/nnrtConfig.cmake "$prefix"/bin/nnc-run; do
+         "$libdir"/cmake/nnrt/nnrtConfig.cmake "$prefix"/bin/nnc-run "$prefix"/bin/nnc-train; do
   [ -e "$f" ] || fail "not installed: $f"
 done
 # shellcheck disable=SC2016 # a literal $ORIGIN

@@ -3,76 +3,13 @@
 
 #include "reference/Philox.h"
 
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <map>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-#include <vector>
-
-extern char **environ;
 
 namespace nnc::run {
 
 using namespace nnc::ref;
-
-// Runs `<dir of nnc-run>/nnc MODEL [--emit=graph] -o TMP`; nnc's
-// diagnostics reach the user's stderr unchanged.
-bool compileWithNnc(const std::string &model, bool graph, std::string &outPath,
-                    std::string &error, bool &nncReported) {
-  nncReported = false;
-  char self[4096];
-  ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (len <= 0) {
-    error = "cannot locate nnc-run itself (/proc/self/exe)";
-    return false;
-  }
-  self[len] = '\0';
-  std::string dir(self);
-  dir = dir.substr(0, dir.rfind('/'));
-  std::string nnc = dir + "/nnc";
-  if (access(nnc.c_str(), X_OK) != 0) {
-    error = "cannot compile '" + model + "': the compiler " + nnc +
-            " is missing (build the nnc target, or pass a .graph file)";
-    return false;
-  }
-  char tmpl[] = "/tmp/nnc-run-XXXXXX.so";
-  int fd = mkstemps(tmpl, 3);
-  if (fd < 0) {
-    error = std::string("cannot create a temporary file: ") + std::strerror(errno);
-    return false;
-  }
-  close(fd);
-  outPath = tmpl;
-  std::vector<std::string> args = {nnc, model, graph ? "--emit=graph" : "--emit=so",
-                                   "-o", outPath};
-  std::vector<char *> argv;
-  for (auto &a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid;
-  int rc = posix_spawn(&pid, nnc.c_str(), nullptr, nullptr, argv.data(), environ);
-  if (rc != 0) {
-    error = "cannot run " + nnc + ": " + std::strerror(rc);
-    return false;
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      error = "waiting for nnc failed";
-      return false;
-    }
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    nncReported = true; // nnc printed its own diagnostics
-    error = "nnc failed to compile '" + model + "'";
-    return false;
-  }
-  return true;
-}
 
 std::string formatValue(const Tensor &t, int64_t i) {
   char buf[64];

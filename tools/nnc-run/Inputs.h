@@ -1,5 +1,4 @@
-// Inputs: helpers of nnc-run: compiling a .nn with the nnc beside it, random
-// inputs, value formatting.
+// Inputs: helpers of nnc-run: random inputs, value formatting.
 #ifndef NNC_TOOLS_NNC_RUN_INPUTS_H
 #define NNC_TOOLS_NNC_RUN_INPUTS_H
 
@@ -9,11 +8,6 @@
 #include <string>
 
 namespace nnc::run {
-
-/// Runs `<dir of nnc-run>/nnc MODEL -o TMP` (--emit=graph when `graph`),
-/// leaving the output's path in `outPath`. `nncReported`: nnc printed why.
-bool compileWithNnc(const std::string &model, bool graph, std::string &outPath,
-                    std::string &error, bool &nncReported);
 
 std::string formatValue(const ref::Tensor &t, int64_t i);
 /// "name: f32[4,10] = [v, v, ... (40 values)]" on stdout.

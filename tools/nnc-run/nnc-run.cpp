@@ -6,27 +6,22 @@
 #include "reference/Interpreter.h"
 #include "reference/Npy.h"
 #include "reference/Philox.h"
+#include "tools/common/Args.h"
+#include "tools/common/Compile.h"
+#include "tools/common/Session.h"
 #include "tools/nnc-run/Inputs.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <map>
-#include <spawn.h>
 #include <string>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
-
-extern char **environ;
 
 using namespace nnc::ref;
 using namespace nnc::run;
+using namespace nnc::tools;
 
 namespace {
 
@@ -40,6 +35,8 @@ const char *kUsage =
     "  nnc-run model.so --device vulkan --input x=x.npy\n"
     "  nnc-run model.so --check             device vs reference, random inputs\n"
     "  nnc-run model.so --bench 100 --dim B=64\n"
+    "  nnc-run model.so --entry train_step --steps 20 --input x=x.npy --input y=y.npy\n"
+    "  nnc-run model.so --save-params init.npz   initial params, nothing run\n"
     "\n"
     "options:\n"
     "  --device NAME           auto (default: cuda, then vulkan, then reference),\n"
@@ -61,42 +58,27 @@ const char *kUsage =
     "                          range where they are labels or indices;\n"
     "                          unknown dims default to 4)\n"
     "  --seed S                seed for --random-inputs (default 0)\n"
-    "  --entry NAME            entry to run (default forward; 'loss' exists when\n"
-    "                          the model has a train line)\n"
+    "  --entry NAME            entry to run (default forward; 'loss' and\n"
+    "                          'train_step' exist when the model has a train line:\n"
+    "                          train_step updates every param and the optimizer\n"
+    "                          state (opt.*) in the session)\n"
+    "  --steps N               run the entry N times on the same inputs (default\n"
+    "                          1) and print 'step I: loss L' on stderr after each\n"
+    "                          run (L: the entry's 'loss' output, if any);\n"
+    "                          outputs and --save-params are those of the last\n"
+    "                          run; with --check the reference runs the same\n"
+    "                          steps and, after train_step, every param and\n"
+    "                          state is compared too (needs a model.so or a .nn)\n"
     "  --load-params FILE.npz  start from these params/states instead of their\n"
     "                          initializers\n"
-    "  --save-params FILE.npz  write params/states after the run\n"
+    "  --save-params FILE.npz  write params/states after the run; with no input,\n"
+    "                          --random-inputs, --output, --check, --bench or\n"
+    "                          --steps, write the initial values and run nothing\n"
     "  -h, --help              show this help\n";
 
 int fail(const std::string &msg) {
   std::fprintf(stderr, "nnc-run: error: %s\n", msg.c_str());
   return 1;
-}
-
-bool splitAssign(const std::string &arg, std::string &name, std::string &value) {
-  size_t eq = arg.find('=');
-  if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size())
-    return false;
-  name = arg.substr(0, eq);
-  value = arg.substr(eq + 1);
-  return true;
-}
-
-bool endsWith(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-bool parseI64(const std::string &s, int64_t &out) {
-  if (s.empty())
-    return false;
-  char *end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(s.c_str(), &end, 10);
-  if (errno || *end)
-    return false;
-  out = v;
-  return true;
 }
 
 struct Options {
@@ -110,54 +92,44 @@ struct Options {
   bool randomInputs = false;
   uint64_t seed = 0;
   std::string entry = "forward";
+  int64_t steps = 1;
+  bool stepsSet = false;
   std::string loadParams, saveParams;
 };
 
 int parseArgs(int argc, char **argv, Options &o, bool &help) {
   help = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](std::string &out) -> bool {
-      size_t eq = a.find('=');
-      if (a.rfind("--", 0) == 0 && eq != std::string::npos &&
-          a.substr(0, eq) != "--input" && a.substr(0, eq) != "--output" &&
-          a.substr(0, eq) != "--dim") {
-        out = a.substr(eq + 1);
-        return true;
-      }
-      if (i + 1 >= argc)
-        return false;
-      out = argv[++i];
-      return true;
-    };
-    auto flagIs = [&](const char *flag) {
-      return a == flag || (a.rfind(std::string(flag) + "=", 0) == 0 &&
-                           std::string(flag) != "--input" &&
-                           std::string(flag) != "--output" &&
-                           std::string(flag) != "--dim");
-    };
+  ArgReader args(argc, argv);
+  while (args.next()) {
+    const std::string &a = args.arg();
     std::string v;
     if (a == "-h" || a == "--help") {
       help = true;
       return 0;
-    } else if (flagIs("--device")) {
-      if (!value(v))
+    } else if (args.is("--device")) {
+      if (!args.value(v))
         return fail("--device needs a value");
       o.device = v;
     } else if (a == "--check") {
       o.check = true;
-    } else if (flagIs("--bench")) {
-      if (!value(v) || !parseI64(v, o.bench) || o.bench < 1)
+    } else if (args.is("--bench")) {
+      if (!args.value(v) || !parseI64(v, o.bench) || o.bench < 1)
         return fail("--bench needs a positive number of runs");
-    } else if (a == "--input" || a == "--output") {
-      if (!value(v))
-        return fail(a + " needs NAME=FILE.npy");
+    } else if (args.is("--steps")) {
+      if (!args.value(v) || !parseI64(v, o.steps) || o.steps < 1)
+        return fail("--steps needs a positive number of runs, got '" + v + "'");
+      o.stepsSet = true;
+    } else if (args.is("--input") || args.is("--output")) {
+      bool input = args.is("--input");
+      const char *flag = input ? "--input" : "--output";
+      if (!args.value(v))
+        return fail(std::string(flag) + " needs NAME=FILE.npy");
       std::string name, file;
       if (!splitAssign(v, name, file))
-        return fail(a + " needs NAME=FILE.npy, got '" + v + "'");
-      (a == "--input" ? o.inputs : o.outputs).emplace_back(name, file);
-    } else if (a == "--dim") {
-      if (!value(v))
+        return fail(std::string(flag) + " needs NAME=FILE.npy, got '" + v + "'");
+      (input ? o.inputs : o.outputs).emplace_back(name, file);
+    } else if (args.is("--dim")) {
+      if (!args.value(v))
         return fail("--dim needs NAME=N");
       std::string name, num;
       int64_t n;
@@ -166,22 +138,22 @@ int parseArgs(int argc, char **argv, Options &o, bool &help) {
       o.dims[name] = n;
     } else if (a == "--random-inputs") {
       o.randomInputs = true;
-    } else if (flagIs("--seed")) {
+    } else if (args.is("--seed")) {
       int64_t s;
-      if (!value(v) || !parseI64(v, s))
+      if (!args.value(v) || !parseI64(v, s))
         return fail("--seed needs an integer");
       o.seed = static_cast<uint64_t>(s);
-    } else if (flagIs("--entry")) {
-      if (!value(v))
+    } else if (args.is("--entry")) {
+      if (!args.value(v))
         return fail("--entry needs a name");
       o.entry = v;
       o.entrySet = true;
-    } else if (flagIs("--load-params")) {
-      if (!value(v))
+    } else if (args.is("--load-params")) {
+      if (!args.value(v))
         return fail("--load-params needs FILE.npz");
       o.loadParams = v;
-    } else if (flagIs("--save-params")) {
-      if (!value(v))
+    } else if (args.is("--save-params")) {
+      if (!args.value(v))
         return fail("--save-params needs FILE.npz");
       o.saveParams = v;
     } else if (a.size() > 1 && a[0] == '-') {
@@ -194,7 +166,22 @@ int parseArgs(int argc, char **argv, Options &o, bool &help) {
   }
   if (o.model.empty())
     return fail("no model given (see --help)");
+  if (o.stepsSet && o.bench)
+    return fail("--steps and --bench do not combine (--bench repeats the entry itself)");
   return 0;
+}
+
+/// `nnc-run MODEL --save-params F` with nothing to run on: the entry needs
+/// inputs and none was given or asked for. Then the initial params are saved
+/// as they are (the way to start an external training from nnc's init).
+bool savesInitialParamsOnly(const Options &o, const Graph &graph, const Func &entry) {
+  if (o.saveParams.empty() || !o.inputs.empty() || !o.outputs.empty() ||
+      o.randomInputs || o.check || o.bench || o.stepsSet)
+    return false;
+  for (const Decl &d : graph.decls)
+    if (d.kind == Decl::Kind::Input && readsValue(entry, d.name))
+      return true;
+  return false;
 }
 
 // Reads --input files and makes --random-inputs; checks them against the
@@ -270,25 +257,11 @@ int prepareInputs(const Graph &graph, const Func *entry, Options &o,
 
 // The reference interpreter on a .graph (or a .nn compiled to one).
 int runGraph(Options &o) {
-
   Graph graph;
-  std::string graphPath = o.model, tmpGraph;
-  if (endsWith(o.model, ".nn")) {
-    struct stat st;
-    if (stat(o.model.c_str(), &st) != 0)
-      return fail("cannot open '" + o.model + "'");
-    std::string error;
-    bool reported;
-    if (!compileWithNnc(o.model, /*graph=*/true, tmpGraph, error, reported)) {
-      if (!tmpGraph.empty())
-        unlink(tmpGraph.c_str());
-      return fail(error);
-    }
-    graphPath = tmpGraph;
-  }
-  Status s = parseGraphFile(graphPath, graph);
-  if (!tmpGraph.empty())
-    unlink(tmpGraph.c_str());
+  ModelFile file;
+  Status s = file.open(o.model, /*graph=*/true);
+  if (s.ok())
+    s = parseGraphFile(file.path(), graph);
   if (!s.ok())
     return fail(s.message());
 
@@ -300,10 +273,11 @@ int runGraph(Options &o) {
     return fail("model " + graph.model + " has no entry '" + o.entry +
                 "' (entries: " + names + ")");
   }
+  // The interpreter returns an entry's outputs and keeps no session.
+  if (o.entry == "train_step" || o.stepsSet)
+    return fail("--steps and train_step update the params of a session: give "
+                "a model.so (or a .nn) instead of a .graph");
 
-  TensorMap inputs;
-  if (prepareInputs(graph, entry, o, inputs) != 0)
-    return 1;
   TensorMap params;
   if (!(s = initParams(graph, params)).ok())
     return fail(s.message());
@@ -322,7 +296,23 @@ int runGraph(Options &o) {
       it->second = std::move(t);
     }
   }
+  auto saveParams = [&]() {
+    NamedTensors toSave;
+    for (const Decl &d : graph.decls)
+      if (d.kind != Decl::Kind::Input)
+        toSave.emplace_back(d.name, params[d.name]);
+    Status st = writeNpz(o.saveParams, toSave);
+    return st.ok() ? 0 : fail(st.message());
+  };
+  if (savesInitialParamsOnly(o, graph, *entry)) {
+    std::fprintf(stderr, "nnc-run: no inputs given: saving the initial params of %s to "
+                 "%s without running\n", graph.model.c_str(), o.saveParams.c_str());
+    return saveParams();
+  }
 
+  TensorMap inputs;
+  if (prepareInputs(graph, entry, o, inputs) != 0)
+    return 1;
   for (const auto &[name, file] : o.outputs) {
     bool found = false;
     for (const auto &r : entry->returns)
@@ -349,105 +339,61 @@ int runGraph(Options &o) {
         if (outName == name && !(s = writeNpy(file, t)).ok())
           return fail(s.message());
   }
-  if (!o.saveParams.empty()) {
-    NamedTensors toSave;
-    for (const Decl &d : graph.decls)
-      if (d.kind != Decl::Kind::Input)
-        toSave.emplace_back(d.name, params[d.name]);
-    if (!(s = writeNpz(o.saveParams, toSave)).ok())
-      return fail(s.message());
-  }
-  return 0;
+  return o.saveParams.empty() ? 0 : saveParams();
 }
 
-
-
-nnrt_dtype_t apiDType(DType d) {
-  switch (d) {
-  case DType::F32: return NNRT_F32;
-  case DType::F16: return NNRT_F16;
-  case DType::BF16: return NNRT_BF16;
-  case DType::I32: return NNRT_I32;
-  case DType::I64: return NNRT_I64;
-  case DType::Bool: return NNRT_BOOL;
-  }
-  return NNRT_F32;
-}
-
-DType refDType(nnrt_dtype_t d) {
-  switch (d) {
-  case NNRT_F32: return DType::F32;
-  case NNRT_F16: return DType::F16;
-  case NNRT_BF16: return DType::BF16;
-  case NNRT_I32: return DType::I32;
-  case NNRT_I64: return DType::I64;
-  case NNRT_BOOL: return DType::Bool;
-  }
-  return DType::F32;
-}
-
-/// Owns the runtime objects of one device.
-struct Runtime {
-  nnrt_context_t *context = nullptr;
-  nnrt_model_t *model = nullptr;
-  nnrt_session_t *session = nullptr;
-  ~Runtime() {
-    nnrt_session_release(session);
-    nnrt_model_release(model);
-    nnrt_context_release(context);
-  }
-};
-
-/// Frees `s` and reports its message; 0 when `s` is success.
+/// Reports a failed status; 0 on success.
+int check(const Status &s) { return s.ok() ? 0 : fail(s.message()); }
 int check(nnrt_status_t s, const std::string &context = "") {
-  if (!s)
-    return 0;
-  std::string m = nnrt_status_message(s);
-  nnrt_status_free(s);
-  return fail(context.empty() ? m : context + ": " + m);
+  return check(takeStatus(s, context));
 }
 
-int openModel(const std::string &device, const std::string &path,
-              const Options &o, Runtime &rt) {
-  if (check(nnrt_context_create(device.c_str(), &rt.context)) ||
-      check(nnrt_model_load(rt.context, path.c_str(), &rt.model)) ||
-      check(nnrt_session_create(rt.model, &rt.session)))
-    return 1;
-  if (!o.loadParams.empty() &&
-      check(nnrt_session_load_params(rt.session, o.loadParams.c_str())))
-    return 1;
+int setInputs(Session &rt, const TensorMap &inputs) {
+  for (const auto &[name, t] : inputs)
+    if (check(setInput(rt.session, name, t)))
+      return 1;
   return 0;
 }
 
-int setInputs(Runtime &rt, const TensorMap &inputs) {
-  for (const auto &[name, t] : inputs) {
-    nnrt_tensor_t *tensor = nullptr;
-    if (check(nnrt_tensor_create(apiDType(t.dtype()), int32_t(t.rank()),
-                                 t.shape().data(), t.bytes().data(), &tensor)))
+int getOutputs(Session &rt, const std::string &entry, NamedTensors &outputs) {
+  std::vector<std::string> names;
+  if (check(entryOutputs(rt.model, entry, names)))
+    return 1;
+  for (const std::string &name : names) {
+    Tensor t;
+    if (check(getOutput(rt.session, name, t)))
       return 1;
-    nnrt_status_t s = nnrt_session_set_input(rt.session, name.c_str(), tensor);
-    nnrt_tensor_release(tensor);
-    if (check(s))
-      return 1;
+    outputs.emplace_back(name, std::move(t));
   }
   return 0;
 }
 
-int getOutputs(Runtime &rt, const std::string &entry, NamedTensors &outputs) {
-  int32_t count = 0;
-  const char *const *names = nullptr;
-  if (check(nnrt_model_entry_outputs(rt.model, entry.c_str(), &count, &names)))
+/// Runs the entry o.steps times; with --steps, prints each run's loss on
+/// stderr, prefixed by `who` (the reference, under --check).
+int runSteps(Session &rt, const Options &o, const std::string &who = "") {
+  std::vector<std::string> names;
+  if (check(entryOutputs(rt.model, o.entry, names)))
     return 1;
-  for (int32_t i = 0; i < count; ++i) {
-    nnrt_tensor_t *t = nullptr;
-    if (check(nnrt_session_get_output(rt.session, names[i], &t)))
+  // The loss entries return the loss first, named after the train line's
+  // value ("loss" in the examples).
+  std::string lossName = "loss";
+  if ((o.entry == "train_step" || o.entry == "loss") && !names.empty())
+    lossName = names[0];
+  bool hasLoss = std::find(names.begin(), names.end(), lossName) != names.end();
+  std::string prefix = who.empty() ? "" : who + ": ";
+  for (int64_t step = 1; step <= o.steps; ++step) {
+    if (check(nnrt_session_run(rt.session, o.entry.c_str()), who))
       return 1;
-    Shape shape(nnrt_tensor_dims(t), nnrt_tensor_dims(t) + nnrt_tensor_rank(t));
-    Tensor copy(refDType(nnrt_tensor_dtype(t)), shape);
-    if (!copy.bytes().empty())
-      std::memcpy(copy.bytes().data(), nnrt_tensor_data(t), copy.bytes().size());
-    nnrt_tensor_release(t);
-    outputs.emplace_back(names[i], std::move(copy));
+    if (!o.stepsSet)
+      continue;
+    Tensor loss;
+    if (hasLoss && check(getOutput(rt.session, lossName, loss)))
+      return 1;
+    if (hasLoss && loss.numel() == 1)
+      std::fprintf(stderr, "%sstep %lld: loss %.6f\n", prefix.c_str(), (long long)step,
+                   loss.getDouble(0));
+    else
+      std::fprintf(stderr, "%sstep %lld: done\n", prefix.c_str(), (long long)step);
   }
   return 0;
 }
@@ -492,24 +438,19 @@ bool compareOutput(const std::string &name, const Tensor &got, const Tensor &wan
 }
 
 int runModel(Options &o, const std::string &path) {
-  Runtime dev;
-  if (openModel(o.device, path, o, dev) != 0)
-    return 1;
-  const char *text = nullptr;
-  size_t size = 0;
+  Session dev;
   Graph graph;
-  if (check(nnrt_model_graph(dev.model, &text, &size)))
+  if (check(openSession(o.device, path, o.loadParams, dev)) ||
+      check(modelGraph(dev, path, graph)))
     return 1;
-  Status s = parseGraph(std::string(text, size), graph, path + ":graph");
-  if (!s.ok())
-    return fail(s.message());
   const Func *entry = graph.func(o.entry);
-  if (!entry) {
-    std::string names;
-    for (int32_t i = 0; i < nnrt_model_entry_count(dev.model); ++i)
-      names += std::string(i ? ", " : "") + nnrt_model_entry_name(dev.model, i);
-    return fail("model " + graph.model + " has no entry '" + o.entry +
-                "' (entries: " + names + ")");
+  if (!entry)
+    return fail("model " + graph.model + " has no entry '" + o.entry + "' (entries: " +
+                entryNames(dev.model) + ")");
+  if (savesInitialParamsOnly(o, graph, *entry)) {
+    std::fprintf(stderr, "nnc-run: no inputs given: saving the initial params of %s to "
+                 "%s without running\n", graph.model.c_str(), o.saveParams.c_str());
+    return check(nnrt_session_save_params(dev.session, o.saveParams.c_str()));
   }
   if ((o.check || o.bench) && o.inputs.empty())
     o.randomInputs = true;
@@ -518,8 +459,9 @@ int runModel(Options &o, const std::string &path) {
     return 1;
   std::fprintf(stderr, "nnc-run: %s of %s on %s\n", o.entry.c_str(), graph.model.c_str(),
                nnrt_context_device_name(dev.context));
-  if (check(nnrt_session_run(dev.session, o.entry.c_str())))
+  if (runSteps(dev, o) != 0)
     return 1;
+  Status s;
   NamedTensors outputs;
   if (getOutputs(dev, o.entry, outputs) != 0)
     return 1;
@@ -569,9 +511,9 @@ int runModel(Options &o, const std::string &path) {
 
   bool checked = true;
   if (o.check) {
-    Runtime ref;
-    if (openModel("reference", path, o, ref) != 0 || setInputs(ref, inputs) != 0 ||
-        check(nnrt_session_run(ref.session, o.entry.c_str()), "reference"))
+    Session ref;
+    if (check(openSession("reference", path, o.loadParams, ref)) ||
+        setInputs(ref, inputs) != 0 || runSteps(ref, o, "reference") != 0)
       return 1;
     NamedTensors want;
     if (getOutputs(ref, o.entry, want) != 0)
@@ -580,6 +522,15 @@ int runModel(Options &o, const std::string &path) {
                 device.c_str());
     for (size_t i = 0; i < outputs.size() && i < want.size(); ++i)
       checked &= compareOutput(outputs[i].first, outputs[i].second, want[i].second);
+    // train_step's real results are the updated params and optimizer state.
+    if (o.entry == "train_step")
+      for (const std::string &name : paramNames(dev.model)) {
+        Tensor got, ref_;
+        if (check(getParam(dev.session, name, got)) ||
+            check(getParam(ref.session, name, ref_)))
+          return 1;
+        checked &= compareOutput(name, got, ref_);
+      }
   }
 
   if (o.outputs.empty()) {
@@ -632,27 +583,13 @@ int runMain(int argc, char **argv) {
       return fail("--check and --bench need a model.so (or a .nn)");
     return runGraph(o);
   }
-  // A .nn on the reference device needs no code generation.
-  if (isNN && o.device == "reference" && !o.check && !o.bench)
+  // A .nn on the reference device needs no code generation, unless a session
+  // must keep params from one run to the next.
+  if (isNN && o.device == "reference" && !o.check && !o.bench && !o.stepsSet &&
+      o.entry != "train_step")
     return runGraph(o);
-  std::string path = o.model, tmp;
-  if (isNN) {
-    struct stat st;
-    if (stat(o.model.c_str(), &st) != 0)
-      return fail("cannot open '" + o.model + "'");
-    std::string error;
-    bool reported;
-    if (!compileWithNnc(o.model, /*graph=*/false, tmp, error, reported)) {
-      if (!tmp.empty())
-        unlink(tmp.c_str());
-      return fail(error);
-    }
-    path = tmp;
-  }
-  int rc = runModel(o, path);
-  if (!tmp.empty())
-    unlink(tmp.c_str());
-  return rc;
+  ModelFile file;
+  return check(file.open(o.model, /*graph=*/false)) ? 1 : runModel(o, file.path());
 }
 
 } // namespace

@@ -58,7 +58,8 @@ cl::opt<Emit> emit(
         clEnumValN(Emit::Graph, "graph",
                    "the MLIR-free graph format (docs/graph-format.md)"),
         clEnumValN(Emit::NNGrad, "nn-grad",
-                   "the nn dialect with @loss_grad (after nn-autodiff)"),
+                   "the nn dialect with @loss_grad and @train_step (after "
+                   "nn-autodiff)"),
         clEnumValN(Emit::NNFused, "nn-fused", "(not implemented yet)"),
         clEnumValN(Emit::Linalg, "linalg",
                    "linalg on tensors (after nn-decompose)"),
@@ -226,8 +227,12 @@ int main(int argc, char **argv) {
   };
   if (!runPipeline("nn-infer-shapes,nn-canonicalize"))
     return 1;
-  if ((emit == Emit::NNGrad || (emit == Emit::Graph && withGrad)) &&
-      !runPipeline("nn-autodiff,nn-canonicalize"))
+  // A model with a `train` line gets @train_step (every stage after nn);
+  // @loss_grad only where it is shown (--emit=nn-grad, --emit=graph --grad).
+  bool lossGrad = emit == Emit::NNGrad || (emit == Emit::Graph && withGrad);
+  if (emit != Emit::NN &&
+      !runPipeline(std::string("nn-autodiff{loss-grad=") +
+                   (lossGrad ? "true" : "false") + "},nn-canonicalize"))
     return 1;
   if (emit == Emit::NN || emit == Emit::NNGrad) {
     module->print(output->os());

@@ -28,10 +28,12 @@ struct CUctx_st;
 struct CUmod_st;
 struct CUfunc_st;
 struct CUstream_st;
+struct CUevent_st;
 using CUcontext = CUctx_st *;
 using CUmodule = CUmod_st *;
 using CUfunction = CUfunc_st *;
 using CUstream = CUstream_st *;
+using CUevent = CUevent_st *;
 using CUjit_option = int;
 
 constexpr CUresult CUDA_SUCCESS = 0;
@@ -70,6 +72,13 @@ struct CudaApi {
                              void **);
   CUresult (*cuGetErrorName)(CUresult, const char **);
   CUresult (*cuGetErrorString)(CUresult, const char **);
+  // Profiling (executeTimed); optional: null when libcuda lacks one, and
+  // then executeTimed falls back to the host clock.
+  CUresult (*cuEventCreate)(CUevent *, unsigned int);
+  CUresult (*cuEventRecord)(CUevent, CUstream);
+  CUresult (*cuEventSynchronize)(CUevent);
+  CUresult (*cuEventElapsedTime)(float *, CUevent, CUevent);
+  CUresult (*cuEventDestroy)(CUevent);
 };
 
 /// The library, the device and its primary context, shared by the driver,
@@ -286,6 +295,71 @@ public:
                       "cuCtxSynchronize (after " + last + ")");
   }
 
+  /// execute with an event recorded on the default stream before each
+  /// command and after the last; command i took elapsed(event i, i + 1).
+  DriverStatus executeTimed(Program &program,
+                            const std::vector<Command> &commands,
+                            CommandTimes &times) override {
+    const CudaApi &api = dev->api;
+    if (!api.cuEventCreate || !api.cuEventRecord || !api.cuEventSynchronize ||
+        !api.cuEventElapsedTime || !api.cuEventDestroy)
+      return Driver::executeTimed(program, commands, times);
+    auto *cudaProgram = dynamic_cast<CudaProgram *>(&program);
+    if (!cudaProgram || cudaProgram->owner != dev)
+      return DriverStatus::error(
+          "cuda: the program was not loaded by this driver");
+    if (DriverStatus s = dev->makeCurrent(); !s.ok())
+      return s;
+    std::vector<CUevent> events;
+    auto destroy = [&] {
+      for (CUevent e : events)
+        api.cuEventDestroy(e);
+    };
+    for (size_t i = 0; i <= commands.size(); ++i) {
+      CUevent e = nullptr;
+      if (DriverStatus s = dev->check(api.cuEventCreate(&e, 0),
+                                      "cuEventCreate");
+          !s.ok()) {
+        destroy();
+        return s;
+      }
+      events.push_back(e);
+    }
+    std::string last = "the first command";
+    DriverStatus status;
+    for (size_t i = 0; i < commands.size() && status.ok(); ++i) {
+      status = dev->check(api.cuEventRecord(events[i], nullptr),
+                          "cuEventRecord");
+      if (!status.ok())
+        break;
+      const Command &c = commands[i];
+      status = c.kind == Command::Kind::Launch ? launch(*cudaProgram, c, last)
+                                               : copy(c, i, last);
+    }
+    if (status.ok())
+      status = dev->check(api.cuEventRecord(events.back(), nullptr),
+                          "cuEventRecord");
+    if (status.ok())
+      status = dev->check(api.cuEventSynchronize(events.back()),
+                          "cuEventSynchronize (after " + last + ")");
+    if (status.ok())
+      status = dev->check(api.cuCtxSynchronize(),
+                          "cuCtxSynchronize (after " + last + ")");
+    else
+      api.cuCtxSynchronize();
+    times.ms.assign(commands.size(), 0.0);
+    times.clock = "cuda events";
+    for (size_t i = 0; i < commands.size() && status.ok(); ++i) {
+      float ms = 0;
+      status = dev->check(
+          api.cuEventElapsedTime(&ms, events[i], events[i + 1]),
+          "cuEventElapsedTime");
+      times.ms[i] = ms;
+    }
+    destroy();
+    return status;
+  }
+
 private:
   DriverStatus range(DeviceBuffer &buffer, uint64_t offset, uint64_t bytes,
                      const char *what, uint64_t &address) {
@@ -394,6 +468,14 @@ DriverStatus loadApi(void *library, CudaApi &api) {
   NNC_CUDA_BIND(cuGetErrorName, "cuGetErrorName")
   NNC_CUDA_BIND(cuGetErrorString, "cuGetErrorString")
 #undef NNC_CUDA_BIND
+  // Optional (profiling only): a driver lacking them still runs models.
+  bind(library, api.cuEventCreate, "cuEventCreate");
+  bind(library, api.cuEventRecord, "cuEventRecord");
+  bind(library, api.cuEventSynchronize, "cuEventSynchronize");
+  if (!bind(library, api.cuEventElapsedTime, "cuEventElapsedTime_v2"))
+    bind(library, api.cuEventElapsedTime, "cuEventElapsedTime");
+  if (!bind(library, api.cuEventDestroy, "cuEventDestroy_v2"))
+    bind(library, api.cuEventDestroy, "cuEventDestroy");
   return DriverStatus::success();
 }
 

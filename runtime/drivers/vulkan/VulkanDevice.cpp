@@ -90,6 +90,7 @@ DriverStatus VulkanDriver::pickDevice(int ordinal) {
       continue;
     physical = candidate;
     queueFamily = static_cast<uint32_t>(chosen);
+    timestampBits = props[chosen].timestampValidBits;
     fns.vkGetPhysicalDeviceProperties(physical, &properties);
     if (properties.apiVersion < apiVersion)
       apiVersion = properties.apiVersion;
@@ -310,6 +311,8 @@ VulkanDriver::~VulkanDriver() {
     destroyHostBuffer(scalars);
     if (descriptorPool)
       fns.vkDestroyDescriptorPool(device, descriptorPool, nullptr);
+    if (queryPool)
+      fns.vkDestroyQueryPool(device, queryPool, nullptr);
     if (fence)
       fns.vkDestroyFence(device, fence, nullptr);
     if (commandPool)

@@ -83,6 +83,11 @@ public:
                            std::unique_ptr<Program> &out) override;
   DriverStatus execute(Program &program,
                        const std::vector<Command> &commands) override;
+  /// With timestamp queries around each command where the queue has them
+  /// (timestampValidBits), else Driver's host-clock fallback.
+  DriverStatus executeTimed(Program &program,
+                            const std::vector<Command> &commands,
+                            CommandTimes &times) override;
 
   const Features &features() const { return supported; }
   /// Whether the device can run a kernel declaring capability `name`.
@@ -103,6 +108,10 @@ private:
   void destroyHostBuffer(HostBuffer &host);
   DriverStatus loadKernel(const KernelBlob &blob, VulkanKernel &kernel);
   DriverStatus ensureDescriptorPool(uint32_t sets, uint32_t descriptors);
+  /// execute, with a timestamp before and after each command when `times`.
+  DriverStatus run(Program &program, const std::vector<Command> &commands,
+                   CommandTimes *times);
+  DriverStatus ensureQueryPool(uint32_t queries);
   /// Resets the command buffer and begins it with a full barrier, so that
   /// every submission sees all writes of the ones before.
   DriverStatus beginCommands();
@@ -130,6 +139,10 @@ private:
   HostBuffer staging, scalars;
   VkDescriptorPool descriptorPool = VK_NULL_HANDLE;
   uint32_t poolSets = 0, poolDescriptors = 0;
+  // Profiling: timestamp queries (created on the first executeTimed).
+  uint32_t timestampBits = 0; // the queue family's timestampValidBits
+  VkQueryPool queryPool = VK_NULL_HANDLE;
+  uint32_t poolQueries = 0;
 };
 
 } // namespace nnc::rt::vk

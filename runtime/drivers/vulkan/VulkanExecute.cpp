@@ -189,8 +189,43 @@ DriverStatus VulkanDriver::ensureDescriptorPool(uint32_t sets,
   return DriverStatus::success();
 }
 
+DriverStatus VulkanDriver::ensureQueryPool(uint32_t queries) {
+  if (queryPool && queries <= poolQueries)
+    return DriverStatus::success();
+  queries = std::max({queries, 2 * poolQueries, 128u});
+  if (queryPool)
+    fns.vkDestroyQueryPool(device, queryPool, nullptr);
+  queryPool = VK_NULL_HANDLE;
+  poolQueries = 0;
+  VkQueryPoolCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+  info.queryType = VK_QUERY_TYPE_TIMESTAMP;
+  info.queryCount = queries;
+  if (VkResult r = fns.vkCreateQueryPool(device, &info, nullptr, &queryPool))
+    return DriverStatus::error(failure("vkCreateQueryPool", r));
+  poolQueries = queries;
+  return DriverStatus::success();
+}
+
 DriverStatus VulkanDriver::execute(Program &program,
                                    const std::vector<Command> &commands) {
+  return run(program, commands, nullptr);
+}
+
+DriverStatus VulkanDriver::executeTimed(Program &program,
+                                        const std::vector<Command> &commands,
+                                        CommandTimes &times) {
+  // A queue family without timestamps (timestampValidBits 0; devices with
+  // timestampComputeAndGraphics have them on every compute queue) falls
+  // back to one submission per command on the host clock.
+  if (!timestampBits || commands.size() > UINT32_MAX / 2)
+    return Driver::executeTimed(program, commands, times);
+  return run(program, commands, &times);
+}
+
+DriverStatus VulkanDriver::run(Program &program,
+                               const std::vector<Command> &commands,
+                               CommandTimes *times) {
   auto &prog = static_cast<VulkanProgram &>(program);
   if (prog.driver != this)
     return DriverStatus::error("vulkan: the program was loaded by another "
@@ -358,37 +393,75 @@ DriverStatus VulkanDriver::execute(Program &program,
     fns.vkUpdateDescriptorSets(device, static_cast<uint32_t>(writes.size()),
                                writes.data(), 0, nullptr);
 
+  const uint32_t queries = static_cast<uint32_t>(2 * commands.size());
+  if (times && queries) {
+    status = ensureQueryPool(queries);
+    if (!status.ok())
+      return status;
+  }
   status = beginCommands();
   if (!status.ok())
     return status;
+  if (times && queries)
+    fns.vkCmdResetQueryPool(commandBuffer, queryPool, 0, queries);
+  // Timestamps at BOTTOM_OF_PIPE: each is written once everything recorded
+  // before it has finished, so command c's pair brackets exactly its work.
+  auto stamp = [&](size_t query) {
+    if (times)
+      fns.vkCmdWriteTimestamp(commandBuffer,
+                              VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queryPool,
+                              static_cast<uint32_t>(query));
+  };
   nextSet = 0;
   for (size_t c = 0; c < commands.size(); ++c) {
     const Command &cmd = commands[c];
     if (c > 0)
       fullBarrier();
+    stamp(2 * c);
     if (cmd.kind == Command::Kind::Copy) {
-      if (!cmd.bytes)
-        continue;
-      VkBufferCopy region{cmd.srcOffset, cmd.dstOffset, cmd.bytes};
-      fns.vkCmdCopyBuffer(
-          commandBuffer, static_cast<VulkanBuffer *>(cmd.src)->buffer,
-          static_cast<VulkanBuffer *>(cmd.dst)->buffer, 1, &region);
-      continue;
+      if (cmd.bytes) {
+        VkBufferCopy region{cmd.srcOffset, cmd.dstOffset, cmd.bytes};
+        fns.vkCmdCopyBuffer(
+            commandBuffer, static_cast<VulkanBuffer *>(cmd.src)->buffer,
+            static_cast<VulkanBuffer *>(cmd.dst)->buffer, 1, &region);
+      }
+    } else if (!isSkipped(cmd)) {
+      const VulkanKernel &k = prog.kernels[cmd.kernel];
+      fns.vkCmdBindPipeline(commandBuffer, VK_PIPELINE_BIND_POINT_COMPUTE,
+                            k.pipeline);
+      if (k.numBindings)
+        fns.vkCmdBindDescriptorSets(
+            commandBuffer, VK_PIPELINE_BIND_POINT_COMPUTE, k.pipelineLayout, 0,
+            1, &descriptorSets[nextSet++], 0, nullptr);
+      fns.vkCmdDispatch(commandBuffer, static_cast<uint32_t>(cmd.grid[0]),
+                        static_cast<uint32_t>(cmd.grid[1]),
+                        static_cast<uint32_t>(cmd.grid[2]));
     }
-    if (isSkipped(cmd))
-      continue;
-    const VulkanKernel &k = prog.kernels[cmd.kernel];
-    fns.vkCmdBindPipeline(commandBuffer, VK_PIPELINE_BIND_POINT_COMPUTE,
-                          k.pipeline);
-    if (k.numBindings)
-      fns.vkCmdBindDescriptorSets(commandBuffer, VK_PIPELINE_BIND_POINT_COMPUTE,
-                                  k.pipelineLayout, 0, 1,
-                                  &descriptorSets[nextSet++], 0, nullptr);
-    fns.vkCmdDispatch(commandBuffer, static_cast<uint32_t>(cmd.grid[0]),
-                      static_cast<uint32_t>(cmd.grid[1]),
-                      static_cast<uint32_t>(cmd.grid[2]));
+    stamp(2 * c + 1);
   }
-  return submitAndWait();
+  status = submitAndWait();
+  if (!status.ok() || !times)
+    return status;
+
+  times->ms.assign(commands.size(), 0.0);
+  times->clock = "vulkan timestamp queries";
+  if (!queries)
+    return DriverStatus::success();
+  std::vector<uint64_t> ticks(queries);
+  if (VkResult r = fns.vkGetQueryPoolResults(
+          device, queryPool, 0, queries, ticks.size() * sizeof(uint64_t),
+          ticks.data(), sizeof(uint64_t),
+          VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT))
+    return DriverStatus::error(failure("vkGetQueryPoolResults", r));
+  // Only the low timestampValidBits count; a difference modulo 2^bits
+  // survives one wrap-around.
+  const uint64_t mask =
+      timestampBits >= 64 ? ~uint64_t(0) : (uint64_t(1) << timestampBits) - 1;
+  const double nsPerTick = properties.limits.timestampPeriod;
+  for (size_t c = 0; c < commands.size(); ++c)
+    times->ms[c] =
+        double((ticks[2 * c + 1] - ticks[2 * c]) & mask) * nsPerTick * 1e-6;
+  return DriverStatus::success();
 }
 
 } // namespace nnc::rt::vk

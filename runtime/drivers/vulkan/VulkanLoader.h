@@ -70,7 +70,12 @@ namespace nnc::rt::vk {
   X(vkDestroyFence)                                                            \
   X(vkResetFences)                                                             \
   X(vkWaitForFences)                                                           \
-  X(vkQueueSubmit)
+  X(vkQueueSubmit)                                                             \
+  X(vkCreateQueryPool)                                                         \
+  X(vkDestroyQueryPool)                                                        \
+  X(vkCmdResetQueryPool)                                                       \
+  X(vkCmdWriteTimestamp)                                                       \
+  X(vkGetQueryPoolResults)
 
 /// The function table; members are null until loaded.
 struct Fns {

@@ -159,7 +159,10 @@ NNRT_API void nnrt_session_release(nnrt_session_t *session);
 NNRT_API nnrt_status_t nnrt_session_set_input(nnrt_session_t *session,
                                               const char *name,
                                               const nnrt_tensor_t *tensor);
-/* Runs an entry point to completion on the device. */
+/* Runs an entry point to completion on the device. With the environment
+ * variable NNRT_PROFILE set (1, top=N, all, sum, host; comma-separated), a
+ * run on a device prints its kernels' times to stderr (see README.md,
+ * "Profiling", and runtime/src/Profile.h). */
 NNRT_API nnrt_status_t nnrt_session_run(nnrt_session_t *session,
                                         const char *entry);
 /* A new tensor holding output `name` of the last run (caller releases). */

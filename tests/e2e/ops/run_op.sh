@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # run_op.sh BUILD_DIR MODEL.nn: the end-to-end check of one model (one ctest
-# test each, registered by tests/e2e/ops/CMakeLists.txt).
+# test each, registered by tests/e2e/ops/CMakeLists.txt). MODEL may also be
+# an nn-dialect .mlir file (ops the language has no call for, such as the
+# backward ops): its @forward's arguments carry nn.name/nn.role/nn.dims as
+# the frontend writes them, and its directives start with `//`.
 #   1. nnc compiles MODEL.nn to model.so (both targets);
 #   2. every SPIR-V kernel passes `spirv-val --target-env vulkan1.1`;
 #   3. the PTX module passes `ptxas -arch=sm_80` (skipped without ptxas);
@@ -40,12 +43,12 @@ if [ $# -eq 0 ]; then
     exit 0
   fi
   pass=0; failed=()
-  for f in "$here"/*.nn "$root/examples/mnist/mlp.nn" "$root/examples/mnist/cnn.nn"; do
+  for f in "$here"/*.nn "$here"/*.mlir "$root/examples/mnist/mlp.nn" "$root/examples/mnist/cnn.nn"; do
     case $f in */examples/*) dims="4 3" ;; *) dims=${NNC_E2E_DIMS:-} ;; esac
     if out=$(NNC_E2E_DIMS=$dims bash "$0" "$build" "$f" 2>&1); then
       pass=$((pass + 1))
     else
-      failed+=("$(basename "$f" .nn)")
+      failed+=("$(basename "${f%.*}")")
       echo "FAIL: $f"; echo "$out" | tail -15 | sed 's/^/    /'
     fi
   done
@@ -62,7 +65,7 @@ build=$(cd "$1" && pwd) || exit 2
 model=$2
 nnc=$build/bin/nnc
 nncrun=$build/bin/nnc-run
-name=$(basename "$model" .nn)
+name=$(basename "${model%.*}")
 for tool in "$nnc" "$nncrun"; do
   [ -x "$tool" ] || { echo "FAIL: $tool is not built"; exit 1; }
 done
@@ -90,20 +93,21 @@ fail() { # fail WHAT: print the failing step's output and exit 1
 }
 
 # 0. An expected compiler error.
-expect=$(sed -n 's/^# *EXPECT-ERROR: *//p' "$model" | head -1)
+# Directives are comments: `#` in .nn files, `//` in .mlir files.
+expect=$(sed -nE 's@^(#|//) *EXPECT-ERROR: *@@p' "$model" | head -1)
 if [ -n "$expect" ]; then
   step "nnc (expecting an error)" "$nnc" "$model" -o "$tmp/model.so"
   [ $rc -eq 1 ] || fail "nnc was expected to fail with '$expect' but exited $rc"
   grep -qF -- "$expect" "$tmp/out" || fail "nnc failed without the expected message '$expect'"
   echo "nnc rejects it as expected: $(grep -F -- "$expect" "$tmp/out" | head -1)"
   # `# TARGET: cuda`: the model still runs where CUDA does (bf16).
-  if ! grep -qE '^# *TARGET: *cuda' "$model"; then
+  if ! grep -qE '^(#|//) *TARGET: *cuda' "$model"; then
     echo "PASS: $name"
     exit 0
   fi
 fi
 target=all
-grep -qE '^# *TARGET: *cuda' "$model" && target=cuda
+grep -qE '^(#|//) *TARGET: *cuda' "$model" && target=cuda
 
 # 1. Compile.
 step "nnc -o model.so" "$nnc" "$model" --target=$target -o "$tmp/model.so"
@@ -149,11 +153,11 @@ fi
 if [ -n "${NNC_E2E_DIMS:-}" ]; then
   dims=$NNC_E2E_DIMS
 else
-  dims=$(sed -n 's/^# *DIMS: *//p' "$model" | head -1)
+  dims=$(sed -nE 's@^(#|//) *DIMS: *@@p' "$model" | head -1)
   [ -n "$dims" ] || dims="4 300"
 fi
 # A model without a dynamic dim B runs once, without --dim.
-grep -qE '^ *input .*[[, ]B[],]' "$model" || dims=static
+grep -qE '^ *input .*[[, ]B[],]|nn\.dims = \[[^]]*"B"' "$model" || dims=static
 
 # run_device DEVICE: every batch size; exits 1 on a failure. A device that
 # cannot be opened is a skip for cuda, and for vulkan only where vulkaninfo

@@ -8,6 +8,10 @@
 // CHECK-NEXT: input y i32[B]
 // CHECK-NEXT: param w f32[4,3] glorot_uniform(seed=1)
 // CHECK-NEXT: state s f32[3] zeros
+// The optimizer's state, declared by @train_step:
+// CHECK-NEXT: state opt.step f32[] zeros
+// CHECK-NEXT: state opt.m.w f32[4,3] zeros
+// CHECK-NEXT: state opt.v.w f32[4,3] zeros
 // CHECK-NEXT: train loss adam beta1=0.9 lr=0.001 weight_decay=0
 // CHECK-NEXT: func forward
 // Canonicalization hoists the constants to the top.
@@ -26,6 +30,14 @@
 // CHECK-NEXT:   %0 = matmul %x %w : f32[?,3]
 // CHECK-NEXT:   %1 = cross_entropy %0 %y : f32[]
 // CHECK-NEXT:   return loss=%1
+// CHECK-NEXT: end
+// @train_step: the loss, its gradient and adam's update; the next values of
+// the params and the optimizer's state are an `update` line.
+// CHECK-NEXT: func train_step
+// CHECK:        [[T:%[0-9]+]] = add %opt.step
+// CHECK:        [[W:%[0-9]+]] = sub %w
+// CHECK-NEXT:   update opt.step=[[T]], opt.m.w=%{{[0-9]+}}, opt.v.w=%{{[0-9]+}}, w=[[W]]
+// CHECK-NEXT:   return loss=%{{[0-9]+}}
 // CHECK-NEXT: end
 
 module attributes {nn.model = "tiny", nn.train = {loss = "loss", optimizer = "adam", lr = 1.0e-3 : f64, beta1 = 0.9 : f64, weight_decay = 0 : i64}} {

@@ -438,3 +438,43 @@ func.func @constant_dtype() {
   %0 = "nn.constant"() <{value = dense<1.0> : tensor<2xf64>}> : () -> tensor<2xf32>
   return
 }
+
+// -----
+
+func.func @dropout_step(%x: tensor<3xf32>, %s: tensor<1xf32>) {
+  // expected-error @+1 {{'dropout' needs step to be a 0-d f32 (the step count); got f32[1]}}
+  %0 = nn.dropout %x, %s {p = 0.5 : f64, seed = 0 : i64, training = true} : tensor<3xf32>, tensor<1xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_add_updates(%x: tensor<10x4xf32>, %i: tensor<3xi32>, %u: tensor<3x5xf32>) {
+  // expected-error @+1 {{'scatter_add' needs updates f32[3,4] (x.shape[:axis] + indices.shape + x.shape[axis+1:] for f32[10,4], i32[3] and axis 0); got f32[3,5]}}
+  %0 = nn.scatter_add %x, %i, %u {axis = 0 : i64} : tensor<10x4xf32>, tensor<3xi32>, tensor<3x5xf32> -> tensor<10x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_add_dtype(%x: tensor<10x4xf32>, %i: tensor<3xi32>, %u: tensor<3x4xf16>) {
+  // expected-error @+1 {{'scatter_add' needs x and updates of the same dtype; got f32[10,4] and f16[3,4]}}
+  %0 = nn.scatter_add %x, %i, %u {axis = 0 : i64} : tensor<10x4xf32>, tensor<3xi32>, tensor<3x4xf16> -> tensor<10x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_add_axis(%x: tensor<10x4xf32>, %i: tensor<3xi32>, %u: tensor<3x4xf32>) {
+  // expected-error @+1 {{'scatter_add' axis 2 is out of range [0, 2) for f32[10,4]}}
+  %0 = nn.scatter_add %x, %i, %u {axis = 2 : i64} : tensor<10x4xf32>, tensor<3xi32>, tensor<3x4xf32> -> tensor<10x4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_add_indices(%x: tensor<10x4xf32>, %i: tensor<3xf32>, %u: tensor<3x4xf32>) {
+  // expected-error @+1 {{'scatter_add' needs indices to be integer (i32 or i64); got f32[3]}}
+  %0 = nn.scatter_add %x, %i, %u {axis = 0 : i64} : tensor<10x4xf32>, tensor<3xf32>, tensor<3x4xf32> -> tensor<10x4xf32>
+  return
+}

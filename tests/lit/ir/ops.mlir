@@ -37,7 +37,7 @@ func.func @binary(%a: tensor<?x4xf32>, %b: tensor<4xf32>, %i: tensor<3xi32>, %j:
 }
 
 // CHECK-LABEL: func.func @unary
-func.func @unary(%x: tensor<?x8xf32>, %i: tensor<5xi64>) {
+func.func @unary(%x: tensor<?x8xf32>, %i: tensor<5xi64>, %step: tensor<f32>) {
   // CHECK: nn.neg %{{.*}} : tensor<5xi64> -> tensor<5xi64>
   %0 = nn.neg %i : tensor<5xi64> -> tensor<5xi64>
   // CHECK: nn.abs %{{.*}} : tensor<?x8xf32> -> tensor<?x8xf32>
@@ -66,6 +66,10 @@ func.func @unary(%x: tensor<?x8xf32>, %i: tensor<5xi64>) {
   %12 = nn.cast %i : tensor<5xi64> -> tensor<5xi1>
   // CHECK: nn.dropout %{{.*}} {p = 5.000000e-01 : f64, seed = 7 : i64} : tensor<?x8xf32> -> tensor<?x8xf32>
   %13 = nn.dropout %x {p = 0.5 : f64, seed = 7 : i64} : tensor<?x8xf32> -> tensor<?x8xf32>
+  // CHECK: nn.dropout %{{.*}} {p = 5.000000e-01 : f64, seed = 7 : i64, training = true} : tensor<?x8xf32> -> tensor<?x8xf32>
+  %14 = nn.dropout %x {p = 0.5 : f64, seed = 7 : i64, training = true} : tensor<?x8xf32> -> tensor<?x8xf32>
+  // CHECK: nn.dropout %{{.*}}, %{{.*}} {p = 1.000000e-01 : f64, seed = 3 : i64, training = true} : tensor<?x8xf32>, tensor<f32> -> tensor<?x8xf32>
+  %15 = nn.dropout %x, %step {p = 0.1 : f64, seed = 3 : i64, training = true} : tensor<?x8xf32>, tensor<f32> -> tensor<?x8xf32>
   return
 }
 
@@ -141,6 +145,8 @@ func.func @shapes(%x: tensor<?x28x28xf32>, %s: tensor<3x4xf32>, %t: tensor<3x5xf
   %7 = nn.gather %s, %i {axis = 0 : i64} : tensor<3x4xf32>, tensor<?xi64> -> tensor<?x4xf32>
   // CHECK: nn.embedding %{{.*}}, %{{.*}} : tensor<3x4xf32>, tensor<?xi64> -> tensor<?x4xf32>
   %8 = nn.embedding %s, %i : tensor<3x4xf32>, tensor<?xi64> -> tensor<?x4xf32>
+  // CHECK: nn.scatter_add %{{.*}}, %{{.*}}, %{{.*}} {axis = 0 : i64} : tensor<3x4xf32>, tensor<?xi64>, tensor<?x4xf32> -> tensor<3x4xf32>
+  %9 = nn.scatter_add %s, %i, %7 {axis = 0 : i64} : tensor<3x4xf32>, tensor<?xi64>, tensor<?x4xf32> -> tensor<3x4xf32>
   return
 }
 

@@ -114,3 +114,222 @@ module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
     return %0 : tensor<3xf32>
   }
 }
+
+// -----
+
+// layer_norm recomputes its statistics: with xh = (x - mean) r and
+// a = g gamma, d x = r (a - mean(a) - xh mean(a xh)); d gamma sums g xh
+// over the leading dims, d beta sums g.
+// CHECK-LABEL: func.func @loss_grad
+// CHECK: %[[G:.*]] = nn.where
+// CHECK: %[[MU:.*]] = nn.mean %[[X:arg0]] {axes = array<i64: 2>, keepdims = true}
+// CHECK: %[[XC:.*]] = nn.sub %[[X]], %[[MU]]
+// CHECK: %[[VAR:.*]] = nn.mean %{{.*}} {axes = array<i64: 2>, keepdims = true}
+// CHECK: %[[EPS:.*]] = nn.add %[[VAR]], %{{.*}} : tensor<?x3x1xf32>, tensor<f32>
+// CHECK: %[[R:.*]] = nn.rsqrt %[[EPS]]
+// CHECK: %[[XH:.*]] = nn.mul %[[XC]], %[[R]]
+// CHECK: %[[A:.*]] = nn.mul %[[G]], %[[GAMMA:arg1]]
+// CHECK: %[[MA:.*]] = nn.mean %[[A]] {axes = array<i64: 2>, keepdims = true}
+// CHECK: %[[C:.*]] = nn.sub %[[A]], %[[MA]]
+// CHECK: %[[AXH:.*]] = nn.mul %[[A]], %[[XH]]
+// CHECK: %[[MAXH:.*]] = nn.mean %[[AXH]] {axes = array<i64: 2>, keepdims = true}
+// CHECK: %[[P:.*]] = nn.mul %[[XH]], %[[MAXH]]
+// CHECK: %[[D:.*]] = nn.sub %[[C]], %[[P]]
+// CHECK: %[[DX:.*]] = nn.mul %[[R]], %[[D]]
+// CHECK: %[[GXH:.*]] = nn.mul %[[G]], %[[XH]]
+// CHECK: %[[DG:.*]] = nn.sum %[[GXH]] {axes = array<i64: 0, 1>, keepdims = false} : tensor<?x3x4xf32> -> tensor<4xf32>
+// CHECK: %[[DB:.*]] = nn.sum %[[G]] {axes = array<i64: 0, 1>, keepdims = false} : tensor<?x3x4xf32> -> tensor<4xf32>
+// CHECK: return %{{.*}}, %[[DX]], %[[DG]], %[[DB]] :
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x3x4xf32> {nn.name = "x", nn.role = "param"}, %g: tensor<4xf32> {nn.name = "g", nn.role = "param"}, %b: tensor<4xf32> {nn.name = "b", nn.role = "param"}) -> (tensor<f32> {nn.name = "loss"}) {
+    %0 = nn.layer_norm %x, %g, %b {axis = 2 : i64, eps = 1.0e-05 : f64} : tensor<?x3x4xf32>, tensor<4xf32>, tensor<4xf32> -> tensor<?x3x4xf32>
+    %1 = nn.sum %0 {axes = array<i64>, keepdims = false} : tensor<?x3x4xf32> -> tensor<f32>
+    return %1 : tensor<f32>
+  }
+}
+
+// -----
+
+// rms_norm: xh = x r, r = rsqrt(mean(x^2) + eps); d x = r (a - xh mean(a xh)).
+// CHECK-LABEL: func.func @loss_grad
+// CHECK: %[[MS:.*]] = nn.mean %{{.*}} {axes = array<i64: 1, 2>, keepdims = true} : tensor<?x3x4xf32> -> tensor<?x1x1xf32>
+// CHECK: %[[R:.*]] = nn.rsqrt
+// CHECK: %[[XH:.*]] = nn.mul %arg0, %[[R]]
+// CHECK: %[[A:.*]] = nn.mul %{{.*}}, %arg1 : tensor<?x3x4xf32>, tensor<3x4xf32>
+// CHECK: %[[AXH:.*]] = nn.mul %[[A]], %[[XH]]
+// CHECK: %[[M:.*]] = nn.mean %[[AXH]] {axes = array<i64: 1, 2>, keepdims = true}
+// CHECK: %[[P:.*]] = nn.mul %[[XH]], %[[M]]
+// CHECK: %[[D:.*]] = nn.sub %[[A]], %[[P]]
+// CHECK: %[[DX:.*]] = nn.mul %[[R]], %[[D]]
+// CHECK: nn.sum %{{.*}} {axes = array<i64: 0>, keepdims = false} : tensor<?x3x4xf32> -> tensor<3x4xf32>
+// CHECK: return %{{.*}}, %[[DX]], %{{.*}} : tensor<f32>, tensor<?x3x4xf32>, tensor<3x4xf32>
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x3x4xf32> {nn.name = "x", nn.role = "param"}, %g: tensor<3x4xf32> {nn.name = "g", nn.role = "param"}) -> (tensor<f32> {nn.name = "loss"}) {
+    %0 = nn.rms_norm %x, %g {axis = 1 : i64, eps = 1.0e-06 : f64} : tensor<?x3x4xf32>, tensor<3x4xf32> -> tensor<?x3x4xf32>
+    %1 = nn.sum %0 {axes = array<i64>, keepdims = false} : tensor<?x3x4xf32> -> tensor<f32>
+    return %1 : tensor<f32>
+  }
+}
+
+// -----
+
+// batch_norm: with training = false the running statistics are constants
+// (d x = g gamma r, per channel through a [C, 1, 1] reshape); with
+// training = true the batch statistics over axes 0, 2, 3 are recomputed and
+// differentiated. The running statistics (state) get no gradient.
+// CHECK-LABEL: func.func @loss_grad
+// CHECK-SAME: -> (tensor<f32> {nn.name = "loss"}, tensor<?x3x2x2xf32> {nn.name = "grad_x"}, tensor<3xf32> {nn.name = "grad_g"}, tensor<3xf32> {nn.name = "grad_b"})
+// CHECK: %[[G:.*]] = nn.where
+// CHECK: nn.mul %[[G]], %{{.*}}
+// CHECK: %[[G1:.*]] = nn.mul %[[G]], %{{.*}}
+// CHECK: %[[GAMMA:.*]] = nn.reshape %arg1 {shape = array<i64: -1, 1, 1>} : tensor<3xf32> -> tensor<3x1x1xf32>
+// CHECK: %[[A:.*]] = nn.mul %[[G1]], %[[GAMMA]]
+// CHECK: %[[VAR:.*]] = nn.reshape %arg4 {shape = array<i64: -1, 1, 1>}
+// CHECK: %[[R:.*]] = nn.rsqrt
+// CHECK: %[[MEAN:.*]] = nn.reshape %arg3 {shape = array<i64: -1, 1, 1>}
+// CHECK: %[[DXE:.*]] = nn.mul %[[A]], %[[R]]
+// CHECK: nn.sum %{{.*}} {axes = array<i64: 0, 2, 3>, keepdims = false} : tensor<?x3x2x2xf32> -> tensor<3xf32>
+// CHECK: nn.mean %arg0 {axes = array<i64: 0, 2, 3>, keepdims = true} : tensor<?x3x2x2xf32> -> tensor<1x3x1x1xf32>
+// CHECK: %[[R2:.*]] = nn.rsqrt %{{.*}} : tensor<1x3x1x1xf32>
+// CHECK: nn.mean %{{.*}} {axes = array<i64: 0, 2, 3>, keepdims = true}
+// CHECK: nn.mean %{{.*}} {axes = array<i64: 0, 2, 3>, keepdims = true}
+// CHECK: %[[DXT:.*]] = nn.mul %[[R2]], %{{.*}} : tensor<1x3x1x1xf32>, tensor<?x3x2x2xf32>
+// CHECK: nn.add %[[DXE]], %[[DXT]]
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x3x2x2xf32> {nn.name = "x", nn.role = "param"}, %g: tensor<3xf32> {nn.name = "g", nn.role = "param"}, %b: tensor<3xf32> {nn.name = "b", nn.role = "param"}, %m: tensor<3xf32> {nn.name = "m", nn.role = "state"}, %v: tensor<3xf32> {nn.name = "v", nn.role = "state"}) -> (tensor<f32> {nn.name = "loss"}) {
+    %0 = nn.batch_norm %x, %g, %b, %m, %v {eps = 1.0e-05 : f64, momentum = 1.0e-01 : f64, training = true} : tensor<?x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32> -> tensor<?x3x2x2xf32>
+    %1 = nn.batch_norm %x, %g, %b, %m, %v {eps = 1.0e-05 : f64, momentum = 1.0e-01 : f64, training = false} : tensor<?x3x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32> -> tensor<?x3x2x2xf32>
+    %2 = nn.mul %0, %1 : tensor<?x3x2x2xf32>, tensor<?x3x2x2xf32> -> tensor<?x3x2x2xf32>
+    %3 = nn.sum %2 {axes = array<i64>, keepdims = false} : tensor<?x3x2x2xf32> -> tensor<f32>
+    return %3 : tensor<f32>
+  }
+}
+
+// -----
+
+// max over a middle axis: the result is reshaped back to [?, 1, 4], the
+// positions equal to it share the cotangent evenly (divided by their
+// count). maximum: the winner takes the cotangent, a tie gives each half,
+// and w's share is summed over the broadcast batch axis.
+// CHECK-LABEL: func.func @loss_grad
+// CHECK: %[[Y:.*]] = nn.max %arg0 {axes = array<i64: 1>, keepdims = false}
+// CHECK: %[[G:.*]] = nn.where
+// CHECK: %[[HALF:.*]] = nn.mul %[[G]], %{{.*}} : tensor<?x4xf32>, tensor<f32>
+// CHECK: %[[TIE:.*]] = nn.compare "eq", %[[Y]], %arg1
+// CHECK: %[[SPLIT:.*]] = nn.where %[[TIE]], %[[HALF]], %{{.*}}
+// CHECK: %[[LW:.*]] = nn.compare "gt", %[[Y]], %arg1
+// CHECK: %[[DL:.*]] = nn.where %[[LW]], %[[G]], %[[SPLIT]]
+// CHECK: %[[RW:.*]] = nn.compare "gt", %arg1, %[[Y]]
+// CHECK: %[[DR:.*]] = nn.where %[[RW]], %[[G]], %[[SPLIT]]
+// CHECK: %[[DW:.*]] = nn.sum %[[DR]] {axes = array<i64: 0>, keepdims = false} : tensor<?x4xf32> -> tensor<4xf32>
+// CHECK: %[[YK:.*]] = nn.reshape %[[Y]] {shape = array<i64: -1, 1, 4>} : tensor<?x4xf32> -> tensor<?x1x4xf32>
+// CHECK: %[[HIT:.*]] = nn.compare "eq", %arg0, %[[YK]] : tensor<?x3x4xf32>, tensor<?x1x4xf32> -> tensor<?x3x4xi1>
+// CHECK: %[[HITF:.*]] = nn.cast %[[HIT]] : tensor<?x3x4xi1> -> tensor<?x3x4xf32>
+// CHECK: %[[N:.*]] = nn.sum %[[HITF]] {axes = array<i64: 1>, keepdims = false} : tensor<?x3x4xf32> -> tensor<?x4xf32>
+// CHECK: %[[SHARE:.*]] = nn.div %[[DL]], %[[N]]
+// CHECK: %[[SK:.*]] = nn.reshape %[[SHARE]] {shape = array<i64: -1, 1, 4>}
+// CHECK: %[[DX:.*]] = nn.where %[[HIT]], %[[SK]], %{{.*}} : tensor<?x3x4xi1>, tensor<?x1x4xf32>, tensor<f32> -> tensor<?x3x4xf32>
+// CHECK: return %{{.*}}, %[[DX]], %[[DW]]
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x3x4xf32> {nn.name = "x", nn.role = "param"}, %w: tensor<4xf32> {nn.name = "w", nn.role = "param"}) -> (tensor<f32> {nn.name = "loss"}) {
+    %0 = nn.max %x {axes = array<i64: 1>, keepdims = false} : tensor<?x3x4xf32> -> tensor<?x4xf32>
+    %1 = nn.maximum %0, %w : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+    %2 = nn.sum %1 {axes = array<i64>, keepdims = false} : tensor<?x4xf32> -> tensor<f32>
+    return %2 : tensor<f32>
+  }
+}
+
+// -----
+
+// slice along the dynamic batch dim from row 1: zeros for row 0 are
+// concatenated in front; a strided slice of a static dim scatter-adds at
+// the constant positions [0, 2]; concat along the batch dim with the
+// dynamic input first slices [0, -2) and [-2, end).
+// CHECK-LABEL: func.func @loss_grad
+// CHECK: %[[G:.*]] = nn.where
+// CHECK: %[[Z1:.*]] = nn.where %{{.*}}, %{{.*}}, %[[S1:.*]] : tensor<i1>, tensor<f32>, tensor<?x2xf32> -> tensor<?x2xf32>
+// CHECK: %[[HEAD:.*]] = nn.slice %[[Z1]] {axis = 0 : i64, end = 1 : i64, start = 0 : i64, step = 1 : i64}
+// CHECK: %[[D1:.*]] = nn.concat %[[HEAD]], %[[G]] {axis = 0 : i64}
+// CHECK: %[[Z0:.*]] = nn.where %{{.*}}, %{{.*}}, %[[C:.*]] : tensor<i1>, tensor<f32>, tensor<?x3xf32> -> tensor<?x3xf32>
+// CHECK: %[[POS:.*]] = nn.constant dense<[0, 2]> : tensor<2xi64>
+// CHECK: %[[D0:.*]] = nn.scatter_add %[[Z0]], %[[POS]], %[[D1]] {axis = 1 : i64} : tensor<?x3xf32>, tensor<2xi64>, tensor<?x2xf32> -> tensor<?x3xf32>
+// CHECK: %[[DX:.*]] = nn.slice %[[D0]] {axis = 0 : i64, end = -2 : i64, start = 0 : i64, step = 1 : i64}
+// CHECK: %[[DC:.*]] = nn.slice %[[D0]] {axis = 0 : i64, end = 9223372036854775807 : i64, start = -2 : i64, step = 1 : i64}
+// CHECK: return %{{.*}}, %[[DX]], %[[DC]] : tensor<f32>, tensor<?x3xf32>, tensor<?x3xf32>
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x3xf32> {nn.name = "x", nn.role = "param"}, %c: tensor<2x3xf32> {nn.name = "c", nn.role = "param"}) -> (tensor<f32> {nn.name = "loss"}) {
+    %0 = nn.concat %x, %c {axis = 0 : i64} : tensor<?x3xf32>, tensor<2x3xf32> -> tensor<?x3xf32>
+    %1 = nn.slice %0 {axis = 1 : i64, start = 0 : i64, end = 3 : i64, step = 2 : i64} : tensor<?x3xf32> -> tensor<?x2xf32>
+    %2 = nn.slice %1 {axis = 0 : i64, start = 1 : i64, end = 9223372036854775807 : i64, step = 1 : i64} : tensor<?x2xf32> -> tensor<?x2xf32>
+    %3 = nn.sum %2 {axes = array<i64>, keepdims = false} : tensor<?x2xf32> -> tensor<f32>
+    return %3 : tensor<f32>
+  }
+}
+
+// -----
+
+// gather and embedding: the cotangent is scatter-added into zeros shaped
+// like the table along the gathered axis; the indices get none. dropout in
+// training: its gradient is the same dropout (p, seed, step) of the
+// cotangent.
+// CHECK-LABEL: func.func @loss_grad
+// CHECK: %[[GE:.*]] = nn.where %{{.*}}, %{{.*}}, %{{.*}} : tensor<i1>, tensor<f32>, tensor<?x4xf32> -> tensor<?x4xf32>
+// CHECK: %[[GG:.*]] = nn.where %{{.*}}, %{{.*}}, %{{.*}} : tensor<i1>, tensor<f32>, tensor<5x?xf32> -> tensor<5x?xf32>
+// CHECK: %[[DD:.*]] = nn.dropout %[[GE]], %arg2 {p = 2.500000e-01 : f64, seed = 3 : i64, training = true} : tensor<?x4xf32>, tensor<f32> -> tensor<?x4xf32>
+// CHECK: %[[Z:.*]] = nn.where %{{.*}}, %{{.*}}, %arg1 : tensor<i1>, tensor<f32>, tensor<5x4xf32> -> tensor<5x4xf32>
+// CHECK: %[[DE:.*]] = nn.scatter_add %[[Z]], %arg0, %[[DD]] {axis = 0 : i64} : tensor<5x4xf32>, tensor<?xi32>, tensor<?x4xf32> -> tensor<5x4xf32>
+// CHECK: %[[DG:.*]] = nn.scatter_add %{{.*}}, %arg0, %[[GG]] {axis = 1 : i64} : tensor<5x4xf32>, tensor<?xi32>, tensor<5x?xf32> -> tensor<5x4xf32>
+// CHECK: %[[DT:.*]] = nn.add %[[DE]], %[[DG]]
+// CHECK: return %{{.*}}, %[[DT]] : tensor<f32>, tensor<5x4xf32>
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%i: tensor<?xi32> {nn.name = "i", nn.role = "input"}, %t: tensor<5x4xf32> {nn.name = "t", nn.role = "param"}, %s: tensor<f32> {nn.name = "s", nn.role = "input"}) -> (tensor<f32> {nn.name = "loss"}) {
+    %0 = nn.gather %t, %i {axis = 1 : i64} : tensor<5x4xf32>, tensor<?xi32> -> tensor<5x?xf32>
+    %1 = nn.embedding %t, %i : tensor<5x4xf32>, tensor<?xi32> -> tensor<?x4xf32>
+    %2 = nn.dropout %1, %s {p = 2.500000e-01 : f64, seed = 3 : i64, training = true} : tensor<?x4xf32>, tensor<f32> -> tensor<?x4xf32>
+    %3 = nn.sum %0 {axes = array<i64>, keepdims = false} : tensor<5x?xf32> -> tensor<f32>
+    %4 = nn.sum %2 {axes = array<i64>, keepdims = false} : tensor<?x4xf32> -> tensor<f32>
+    %5 = nn.add %3, %4 : tensor<f32>, tensor<f32> -> tensor<f32>
+    return %5 : tensor<f32>
+  }
+}
+
+// -----
+
+// Outside training dropout passes the cotangent through.
+// CHECK-LABEL: func.func @loss_grad
+// CHECK: %[[G:.*]] = nn.where
+// CHECK-NOT: nn.dropout %[[G]]
+// CHECK: return %{{.*}}, %[[G]] : tensor<f32>, tensor<?x4xf32>
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x4xf32> {nn.name = "x", nn.role = "param"}) -> (tensor<f32> {nn.name = "loss"}) {
+    %0 = nn.dropout %x {p = 5.000000e-01 : f64, seed = 0 : i64} : tensor<?x4xf32> -> tensor<?x4xf32>
+    %1 = nn.sum %0 {axes = array<i64>, keepdims = false} : tensor<?x4xf32> -> tensor<f32>
+    return %1 : tensor<f32>
+  }
+}
+
+// -----
+
+// concat along an axis where two inputs are dynamic: the offsets of the
+// slices are unknown.
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x3xf32> {nn.name = "x", nn.role = "param"}) -> (tensor<f32> {nn.name = "loss"}) {
+    // expected-error @+1 {{the gradient of 'concat' needs the sizes along axis 0 of all inputs but one to be static}}
+    %0 = nn.concat %x, %x {axis = 0 : i64} : tensor<?x3xf32>, tensor<?x3xf32> -> tensor<?x3xf32>
+    %1 = nn.sum %0 {axes = array<i64>, keepdims = false} : tensor<?x3xf32> -> tensor<f32>
+    return %1 : tensor<f32>
+  }
+}
+
+// -----
+
+// slice of a dynamic dim from a positive start to a negative end: whether
+// it is empty depends on the size.
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x3xf32> {nn.name = "x", nn.role = "param"}) -> (tensor<f32> {nn.name = "loss"}) {
+    // expected-error @+1 {{the gradient of 'slice' along the dynamic dim 0 of f32[?,3] needs step 1 and start and end of the same sign; got start 1, end -1, step 1}}
+    %0 = nn.slice %x {axis = 0 : i64, start = 1 : i64, end = -1 : i64, step = 1 : i64} : tensor<?x3xf32> -> tensor<?x3xf32>
+    %1 = nn.sum %0 {axes = array<i64>, keepdims = false} : tensor<?x3xf32> -> tensor<f32>
+    return %1 : tensor<f32>
+  }
+}

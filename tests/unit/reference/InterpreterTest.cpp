@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace nnc::ref;
 
 namespace {
@@ -254,8 +256,54 @@ TEST(Interpreter, KnowsEveryOpOfTheTable) {
         "log_softmax", "layer_norm", "rms_norm", "batch_norm", "matmul", "conv2d",
         "max_pool2d", "avg_pool2d", "global_avg_pool", "reshape", "transpose", "flatten",
         "concat", "slice", "broadcast_to", "gather", "embedding", "cross_entropy", "mse",
-        "dropout"})
+        "dropout", "scatter_add"})
     EXPECT_TRUE(isKnownOp(op)) << op;
+}
+
+TEST(Interpreter, ScatterAddRejectsAnOutOfRangeIndex) {
+  expectError(
+      run("input x f32[3,2]\ninput i i32[2]\ninput u f32[2,2]\n",
+          "  %0 = scatter_add %x %i %u axis=0 : f32[3,2]\n  return y=%0\n",
+          {{"x", filled(DType::F32, {3, 2})},
+           {"i", filled(DType::I32, {2}, 3)},
+           {"u", filled(DType::F32, {2, 2})}}),
+      "index 3 (element 0) is out of range for a dim of 3");
+}
+
+TEST(Interpreter, ScatterAddChecksTheUpdatesShape) {
+  expectError(
+      run("input x f32[3,2]\ninput i i32[2]\ninput u f32[2,3]\n",
+          "  %0 = scatter_add %x %i %u axis=0 : f32[3,2]\n  return y=%0\n",
+          {{"x", filled(DType::F32, {3, 2})},
+           {"i", filled(DType::I32, {2}, 0)},
+           {"u", filled(DType::F32, {2, 3})}}),
+      "updates must be f32[2,2], got f32[2,3]");
+}
+
+TEST(Interpreter, DropoutStepMustBeACount) {
+  for (double bad : {-1.0, std::nan("")})
+    expectError(run("input x f32[4]\ninput s f32[]\n",
+                    "  %0 = dropout %x %s p=0.5 seed=1 training=true : f32[4]\n"
+                    "  return y=%0\n",
+                    {{"x", filled(DType::F32, {4})},
+                     {"s", filled(DType::F32, {}, bad)}}),
+                "step must be a count in [0, 2^32)");
+}
+
+TEST(Interpreter, DropoutTrainingKeepsAboutOneMinusP) {
+  NamedTensors outs;
+  Status s = run("input x f32[10000]\n",
+                 "  %0 = dropout %x p=0.25 seed=9 training=true : f32[10000]\n"
+                 "  return y=%0\n",
+                 {{"x", filled(DType::F32, {10000}, 3)}}, &outs);
+  ASSERT_TRUE(s.ok()) << s.message();
+  int kept = 0;
+  for (int64_t i = 0; i < 10000; ++i) {
+    double v = outs[0].second.getDouble(i);
+    ASSERT_TRUE(v == 0 || v == 4) << v; // 3 / (1 - 0.25)
+    kept += v != 0;
+  }
+  EXPECT_NEAR(kept, 7500, 200);
 }
 
 } // namespace

@@ -128,6 +128,8 @@ TEST(NncRun, UserErrorsExitOneWithAMessage) {
       {"GRAPH --random-inputs --output nope=/tmp/x.npy", "has no output 'nope'"},
       {"GRAPH --random-inputs --entry train_step", "has no entry 'train_step'"},
       {"GRAPH --random-inputs --bogus", "unknown option '--bogus'"},
+      {"GRAPH --random-inputs --steps 0", "--steps needs a positive number of runs"},
+      {"GRAPH --random-inputs --steps 2", "give a model.so (or a .nn) instead of a .graph"},
       {"GRAPH --input x=/nonexistent.npy --random-inputs", "input x: cannot read"},
       {"GRAPH --random-inputs --load-params /nonexistent.npz", "cannot read"},
       {"/nonexistent/model.nn", "cannot open"},
@@ -139,6 +141,20 @@ TEST(NncRun, UserErrorsExitOneWithAMessage) {
     EXPECT_EQ(r.code, 1) << c.args;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.args << " → " << r.err;
   }
+}
+
+TEST(NncRun, SaveParamsWithoutInputsWritesTheInitialParams) {
+  std::string pp = tempPath("init.npz");
+  Result r = runNncRun("GRAPH --save-params=" + pp);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("saving the initial params of tiny"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  NamedTensors params;
+  ASSERT_TRUE(readNpz(pp, params).ok());
+  ASSERT_EQ(params.size(), 2u);
+  EXPECT_EQ(params[0].second.typeString(), "f32[3,2]");
+  EXPECT_EQ(params[1].second.getDouble(0), 0.5);
+  std::remove(pp.c_str());
 }
 
 TEST(NncRun, DimFlagMustAgreeWithInputs) {

@@ -16,6 +16,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+# The dropout mask in NumPy (docs/ops.md), shared with the autodiff checks.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "e2e"))
+from autodiff_fd import philox_keep  # noqa: E402
+
 OUT = sys.argv[1]
 os.makedirs(OUT, exist_ok=True)
 RNG = np.random.default_rng(1234)
@@ -369,6 +374,37 @@ mp, mt = f32(3, 4), f32(3, 4)
 case("mse", [("p", mp), ("t", mt)], ["%0 = mse %p %t : f32[]"],
      [("loss", "0", np.float32(((mp.astype(np.float64) - mt) ** 2).mean()))])
 case("dropout_is_identity", [("x", mp)], ["%0 = dropout %x p=0.5 seed=3 : f32[3,4]"], [("y", "0", mp)])
+case("dropout_not_training", [("x", mp)], ["%0 = dropout %x p=0.5 seed=3 training=false : f32[3,4]"],
+     [("y", "0", mp)])
+dx = f32(6, 7)
+for name, p, seed, step in (("dropout_training", 0.3, 3, None), ("dropout_training_step", 0.5, 2 ** 32 + 9, 5)):
+    keep = philox_keep(seed, dx.shape, p, step or 0)
+    want = np.where(keep, dx.astype(np.float64) / (1 - p), 0).astype(np.float32)
+    operands, inputs = "%x", [("x", dx)]
+    if step is not None:
+        operands, inputs = "%x %s", inputs + [("s", np.float32(step))]
+    case(name, inputs, ["%%0 = dropout %s p=%g seed=%d training=true : f32[6,7]" % (operands, p, seed)],
+         [("y", "0", want)])
+
+# ---- scatter_add (the gradient of gather) ----------------------------------
+sx, su = f32(5, 3), f32(4, 3)
+si = np.array([4, 0, 4, -1], np.int32)  # a repeat, and -1 = 4 once more
+want = sx.astype(np.float64)
+np.add.at(want, si, su)
+case("scatter_add_axis0", [("x", sx), ("i", si), ("u", su)], ["%0 = scatter_add %x %i %u axis=0 : f32[5,3]"],
+     [("y", "0", want.astype(np.float32))])
+si2 = np.array([[2, 0], [2, 2]], np.int64)
+su2 = f32(5, 2, 2)
+want = sx.astype(np.float64)
+for k, j in np.ndindex(si2.shape):
+    want[:, si2[k, j]] += su2[:, k, j]
+case("scatter_add_axis1_2d_indices", [("x", sx), ("i", si2), ("u", su2)],
+     ["%0 = scatter_add %x %i %u axis=1 : f32[5,3]"], [("y", "0", want.astype(np.float32))])
+sxi, sui = ints(np.int32, 3, 2), ints(np.int32, 2, 2)
+want = sxi.copy()
+np.add.at(want, np.array([1, 1]), sui)
+case("scatter_add_i32", [("x", sxi), ("i", np.array([1, 1], np.int64)), ("u", sui)],
+     ["%0 = scatter_add %x %i %u axis=0 : i32[3,2]"], [("y", "0", want)])
 
 # ---- dynamic dims and a small model ----------------------------------------
 dx, dw, db_ = f32(3, 8), f32(8, 4), f32(4)

@@ -153,6 +153,95 @@ TEST(RuntimeApi, MlpForwardOnReference) { checkMlpForward("reference"); }
 TEST(RuntimeApi, MlpForwardOnVulkan) { checkMlpForward("vulkan"); }
 TEST(RuntimeApi, MlpForwardOnCuda) { checkMlpForward("cuda"); }
 
+/// One train_step of the MLP on `device`, checked against a double-precision
+/// recomputation from the session's own params: the loss, adam's first
+/// moment of b2 and b2's first update (lr * g / (|g| + eps) at step 1);
+/// a second step advances the step count.
+void checkMlpTrainStep(const char *device) {
+  Objects o;
+  open(o, device);
+  if (!o.session)
+    return;
+  const int64_t B = 6;
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> dist(0, 1);
+  std::vector<float> x(B * 784);
+  for (float &v : x)
+    v = dist(rng);
+  std::vector<int32_t> y = {3, 1, 4, 1, 5, 9};
+  nnrt_tensor_t *xt = tensor(NNRT_F32, {B, 784}, x.data());
+  nnrt_tensor_t *yt = tensor(NNRT_I32, {B}, y.data());
+  ASSERT_OK(nnrt_session_set_input(o.session, "x", xt));
+  ASSERT_OK(nnrt_session_set_input(o.session, "y", yt));
+  nnrt_tensor_release(xt);
+  nnrt_tensor_release(yt);
+
+  std::vector<std::vector<float>> p;
+  for (const char *name : {"w1", "b1", "w2", "b2"}) {
+    nnrt_tensor_t *t = nullptr;
+    ASSERT_OK(nnrt_session_get_param(o.session, name, &t));
+    p.push_back(floats(t));
+    nnrt_tensor_release(t);
+  }
+  // d loss / d b2 = mean over the batch of softmax(logits) - onehot(y).
+  double loss = 0;
+  std::vector<double> g(10, 0.0);
+  for (int64_t b = 0; b < B; ++b) {
+    std::vector<double> h(128), z(10);
+    for (int j = 0; j < 128; ++j) {
+      double acc = p[1][j];
+      for (int k = 0; k < 784; ++k)
+        acc += double(x[b * 784 + k]) * p[0][k * 128 + j];
+      h[j] = acc > 0 ? acc : 0;
+    }
+    double mx = -1e300, den = 0;
+    for (int j = 0; j < 10; ++j) {
+      z[j] = p[3][j];
+      for (int k = 0; k < 128; ++k)
+        z[j] += h[k] * p[2][k * 10 + j];
+      mx = std::max(mx, z[j]);
+    }
+    for (int j = 0; j < 10; ++j)
+      den += std::exp(z[j] - mx);
+    loss += (mx + std::log(den) - z[y[b]]) / B;
+    for (int j = 0; j < 10; ++j)
+      g[j] += (std::exp(z[j] - mx) / den - (j == y[b] ? 1.0 : 0.0)) / B;
+  }
+
+  ASSERT_OK(nnrt_session_run(o.session, "train_step"));
+  nnrt_tensor_t *t = nullptr;
+  ASSERT_OK(nnrt_session_get_output(o.session, "loss", &t));
+  EXPECT_NEAR(floats(t)[0], loss, 1e-5 * std::fabs(loss)) << device;
+  nnrt_tensor_release(t);
+  ASSERT_OK(nnrt_session_get_param(o.session, "opt.m.b2", &t));
+  std::vector<float> m = floats(t);
+  nnrt_tensor_release(t);
+  ASSERT_OK(nnrt_session_get_param(o.session, "b2", &t));
+  std::vector<float> b2 = floats(t);
+  nnrt_tensor_release(t);
+  for (int j = 0; j < 10; ++j) {
+    EXPECT_NEAR(m[j], 0.1 * g[j], 1e-6) << device << " j=" << j;
+    double want = p[3][j] - 0.001 * g[j] / (std::fabs(g[j]) + 1e-8);
+    EXPECT_NEAR(b2[j], want, 1e-6) << device << " j=" << j;
+  }
+  ASSERT_OK(nnrt_session_run(o.session, "train_step"));
+  ASSERT_OK(nnrt_session_get_param(o.session, "opt.step", &t));
+  EXPECT_EQ(floats(t)[0], 2.0f) << device;
+  nnrt_tensor_release(t);
+  // forward does not touch the params.
+  ASSERT_OK(nnrt_session_get_param(o.session, "b2", &t));
+  std::vector<float> before = floats(t);
+  nnrt_tensor_release(t);
+  ASSERT_OK(nnrt_session_run(o.session, "forward"));
+  ASSERT_OK(nnrt_session_get_param(o.session, "b2", &t));
+  EXPECT_EQ(floats(t), before);
+  nnrt_tensor_release(t);
+}
+
+TEST(RuntimeApi, MlpTrainStepOnReference) { checkMlpTrainStep("reference"); }
+TEST(RuntimeApi, MlpTrainStepOnVulkan) { checkMlpTrainStep("vulkan"); }
+TEST(RuntimeApi, MlpTrainStepOnCuda) { checkMlpTrainStep("cuda"); }
+
 TEST(RuntimeApi, DescribesTheModel) {
   Objects o;
   open(o, "reference");
@@ -169,13 +258,21 @@ TEST(RuntimeApi, DescribesTheModel) {
   EXPECT_EQ(nnrt_model_value_count(o.model, NNRT_VALUE_PARAM), 4);
   EXPECT_STATUS(nnrt_model_value_info(o.model, NNRT_VALUE_PARAM, 4, &info), NNRT_NOT_FOUND,
                 "out of range");
-  ASSERT_EQ(nnrt_model_entry_count(o.model), 2);
+  ASSERT_EQ(nnrt_model_entry_count(o.model), 3);
   EXPECT_STREQ(nnrt_model_entry_name(o.model, 0), "forward");
+  EXPECT_STREQ(nnrt_model_entry_name(o.model, 2), "train_step");
   int32_t n = 0;
   const char *const *names = nullptr;
   ASSERT_OK(nnrt_model_entry_outputs(o.model, "loss", &n, &names));
   ASSERT_EQ(n, 3);
   EXPECT_STREQ(names[0], "loss");
+  // train_step returns what loss returns; its updates are not outputs.
+  ASSERT_OK(nnrt_model_entry_outputs(o.model, "train_step", &n, &names));
+  ASSERT_EQ(n, 3);
+  EXPECT_STREQ(names[0], "loss");
+  EXPECT_STREQ(names[2], "pred");
+  // adam's state: a step count and two moments per param.
+  EXPECT_EQ(nnrt_model_value_count(o.model, NNRT_VALUE_STATE), 9);
 }
 
 TEST(RuntimeApi, BadDevices) {
@@ -243,7 +340,9 @@ TEST(RuntimeApi, BadInputsAndCalls) {
   // B is 2 in x and 3 in y.
   EXPECT_STATUS(nnrt_session_run(o.session, "loss"), NNRT_INVALID_ARGUMENT, "B");
   EXPECT_STATUS(nnrt_session_run(o.session, "train"), NNRT_NOT_FOUND,
-                "has no entry 'train' (entries: forward, loss)");
+                "has no entry 'train' (entries: forward, loss, train_step)");
+  // forward never reads y: a stale y of another batch size does not matter.
+  ASSERT_OK(nnrt_session_run(o.session, "forward"));
   nnrt_tensor_release(y);
   y = tensor(NNRT_I32, {2});
   ASSERT_OK(nnrt_session_set_input(o.session, "y", y));

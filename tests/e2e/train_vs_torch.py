@@ -1,0 +1,280 @@
+#!/usr/bin/python3
+"""train_vs_torch: nnc's compiled train_step agrees with PyTorch on real digits.
+
+For each model below: compile it with nnc, save its initial params with
+`nnc-run model.so --save-params init.npz`, and run up to 20 train_steps (see
+MODELS) on a fixed sequence of batches of 64 MNIST training digits (rows 0,
+1, 2, ... in order),
+one `nnc-run --entry train_step` per batch chained through
+--load-params/--save-params (so the optimizer state opt.* crosses the .npz
+too), on the reference device and on Vulkan. PyTorch (CPU, float64) builds
+the same model with torch.nn.functional from init.npz and trains it with the
+torch.optim optimizer that the graph's `train` line names, hyper-parameters
+included. Each step's loss must agree to 1e-4 relative on the reference and
+1e-3 on Vulkan; the params after the last step normwise (||nnc - torch|| /
+||torch|| per param) to 1e-3 on the reference and 1e-2 on Vulkan. The params
+get more room than the loss because a trajectory forks wherever a ReLU input
+lies within rounding of 0, and Adam turns the changed gradient of that unit
+into lr-sized steps. Measured: on Vulkan (f32) hidden unit 21 of the MLP flips
+for one digit of the second batch and w1 ends 3e-3 off (the loss 3e-4); on
+the reference the MLP stays within 1e-6 of float64 torch, but after 20 steps
+the CNN's first conv bias cb1 (a small norm) ended 5e-4 off (the loss 3e-6).
+A wrong update rule is off by tens of percent.
+
+Then nnc-train trains the MLP for one epoch on the first 1280 digits
+(--limit 1280, --seed 7) on the reference; PyTorch replays the same shuffle
+(splitmix64 + Fisher-Yates, copied below from tools/nnc-train/Dataset.h) and
+the two must end with the same params (1e-3) and the same test accuracy.
+
+The MNIST digits come from scripts/setup.sh (BUILD/data/mnist, or
+NNC_MNIST_DIR). Without them the test fails, unless NNC_ALLOW_MISSING_DATA=1,
+when it says so and passes. It prints one line per model and device it ran.
+Usage: train_vs_torch.py BUILD_DIR
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+STEPS, BATCH = 20, 64
+# device: (relative loss tolerance, normwise param tolerance); see above
+TOLERANCE = {"reference": (1e-4, 1e-3), "vulkan": (1e-3, 1e-2)}
+# name, .nn under the repository, torch forward, steps per device. Budget (2 busy cores, lavapipe): one nnc-run per step costs
+# ~0.2 s on the reference and ~0.8 s on Vulkan (pipeline creation) for the
+# MLPs; a CNN step takes 2-4 s on the reference and ~8 s on lavapipe, so the
+# CNN runs 10 steps there and 3 on Vulkan, the optimizer variants 10 on Vulkan.
+MODELS = [
+    ("mlp", "examples/mnist/mlp.nn", "mlp", {"reference": 20, "vulkan": 20}),
+    ("mlp_sgd", "tests/e2e/train/mlp_sgd.nn", "mlp", {"reference": 20, "vulkan": 10}),
+    ("mlp_adamw", "tests/e2e/train/mlp_adamw.nn", "mlp", {"reference": 20, "vulkan": 10}),
+    ("cnn", "examples/mnist/cnn.nn", "cnn", {"reference": 10, "vulkan": 3}),
+]
+UNAVAILABLE = re.compile(r"vulkan: (this runtime was built without|cannot load lib|no Vulkan device)")
+
+
+class Failure(Exception):
+    pass
+
+
+def run(cmd, what):
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise Failure(f"{what} failed (exit {r.returncode}): {' '.join(cmd)}\n{r.stdout}{r.stderr}")
+    return r
+
+
+def torch_logits(kind, p, x):
+    import torch
+    F = torch.nn.functional
+    if kind == "mlp":
+        return torch.relu(x @ p["w1"] + p["b1"]) @ p["w2"] + p["b2"]
+    img = x.reshape(-1, 1, 28, 28)
+    h1 = F.max_pool2d(torch.relu(F.conv2d(img, p["c1"], p["cb1"], padding=2)), 2)
+    h2 = F.max_pool2d(torch.relu(F.conv2d(h1, p["c2"], p["cb2"], padding=2)), 2)
+    h3 = torch.relu(h2.flatten(1) @ p["w3"] + p["b3"])
+    return h3 @ p["w4"] + p["b4"]
+
+
+def torch_optimizer(train_line, params):
+    """The torch.optim optimizer for a graph line `train LOSS OPT k=v ...`."""
+    import torch
+    words = train_line.split()
+    opt, hp = words[2], dict(w.split("=") for w in words[3:])
+    hp = {k: float(v) for k, v in hp.items()}
+    known = {"sgd": {"lr", "momentum", "weight_decay"},
+             "adam": {"lr", "beta1", "beta2", "eps", "weight_decay"},
+             "adamw": {"lr", "beta1", "beta2", "eps", "weight_decay"}}
+    if opt not in known or set(hp) - known[opt]:
+        raise Failure(f"the test has no torch twin for `{train_line}`")
+    if opt == "sgd":
+        return torch.optim.SGD(params, lr=hp["lr"], momentum=hp["momentum"],
+                               weight_decay=hp["weight_decay"])
+    cls = torch.optim.Adam if opt == "adam" else torch.optim.AdamW
+    return cls(params, lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), eps=hp["eps"],
+               weight_decay=hp["weight_decay"])
+
+
+def torch_train(kind, train_line, init, batches):
+    """Losses of each step and the final params, in float64."""
+    import torch
+    F = torch.nn.functional
+    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+         for k, v in init.items() if not k.startswith("opt.")}
+    opt = torch_optimizer(train_line, list(p.values()))
+    losses = []
+    for x, y in batches:
+        opt.zero_grad()
+        loss = F.cross_entropy(torch_logits(kind, p, torch.tensor(x, dtype=torch.float64)),
+                               torch.tensor(y, dtype=torch.long))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses, {k: v.detach().numpy() for k, v in p.items()}
+
+
+def compare_params(nnc, torch_params, tol, what):
+    worst = 0.0
+    for name, want in torch_params.items():
+        got = nnc[name].astype(np.float64)
+        err = np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-30)
+        worst = max(worst, err)
+        if not err <= tol:
+            raise Failure(f"{what}: param {name} differs from torch's by {err:.3g} "
+                          f"(normwise, tolerance {tol:g})")
+    return worst
+
+
+def nnc_train_steps(build, so, device, init, batches, tmp):
+    """Runs train_step once per batch with nnc-run; losses and final params."""
+    params, losses = init, []
+    for i, (x, y) in enumerate(batches):
+        xf, yf = os.path.join(tmp, f"x{i}.npy"), os.path.join(tmp, f"y{i}.npy")
+        np.save(xf, x)
+        np.save(yf, y)
+        nxt, lf = os.path.join(tmp, f"{device}-p{i}.npz"), os.path.join(tmp, f"{device}-l{i}.npy")
+        run([f"{build}/bin/nnc-run", so, "--device", device, "--entry", "train_step",
+             "--input", f"x={xf}", "--input", f"y={yf}", "--load-params", params,
+             "--save-params", nxt, "--output", f"loss={lf}"], f"nnc-run train_step on {device}")
+        losses.append(float(np.load(lf)))
+        params = nxt
+    return losses, dict(np.load(params))
+
+
+def splitmix64_orders(seed, n, epochs):
+    """tools/nnc-train/Dataset.h: one splitmix64 stream, Fisher-Yates per epoch."""
+    mask = (1 << 64) - 1
+    state = seed & mask
+    for _ in range(epochs):
+        perm = list(range(n))
+        for i in range(n - 1, 0, -1):
+            state = (state + 0x9E3779B97F4A7C15) & mask
+            z = state
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+            z ^= z >> 31
+            j = z % (i + 1)
+            perm[i], perm[j] = perm[j], perm[i]
+        yield np.array(perm)
+
+
+def check_nnc_train(build, so, train_line, init_path, data, tmp):
+    """nnc-train's shuffle, batching and scoring against a torch replay."""
+    import torch
+    x, y = (np.load(os.path.join(data, "train", f)) for f in ("x.npy", "y.npy"))
+    tx, ty = (np.load(os.path.join(data, "test", f))[:256] for f in ("x.npy", "y.npy"))
+    test_dir = os.path.join(tmp, "test256")
+    os.makedirs(test_dir, exist_ok=True)
+    np.save(os.path.join(test_dir, "x.npy"), tx)
+    np.save(os.path.join(test_dir, "y.npy"), ty)
+    limit, seed, out = 20 * BATCH, 7, os.path.join(tmp, "nnc-train.npz")
+    r = run([f"{build}/bin/nnc-train", so, "--train", os.path.join(data, "train"),
+             "--test", test_dir, "--limit", str(limit), "--epochs", "1", "--batch", str(BATCH),
+             "--seed", str(seed), "--device", "reference", "--load-params", init_path,
+             "--save-params", out], "nnc-train")
+    order = next(splitmix64_orders(seed, limit, 1))
+    batches = [(x[order[i:i + BATCH]], y[order[i:i + BATCH]]) for i in range(0, limit, BATCH)]
+    init = dict(np.load(init_path))
+    losses, want = torch_train("mlp", train_line, init, batches)
+    worst = compare_params(dict(np.load(out)), want, TOLERANCE["reference"][1], "nnc-train")
+    logits = torch_logits("mlp", {k: torch.tensor(v) for k, v in want.items()},
+                          torch.tensor(tx, dtype=torch.float64))
+    acc = float((logits.argmax(1).numpy() == ty).mean())
+    m = re.search(r"^test accuracy: (\d\.\d{4})$", r.stdout.strip().splitlines()[-1])
+    if not m:
+        raise Failure(f"nnc-train's last line is not `test accuracy: 0.NNNN`:\n{r.stdout}")
+    if abs(float(m.group(1)) - acc) > 1.5 / len(ty):
+        raise Failure(f"nnc-train says {m.group(1)}, torch's params score {acc:.4f}")
+    epoch = re.search(r"epoch 1/1: loss (\d+\.\d+)", r.stderr)
+    if not epoch or abs(float(epoch.group(1)) - np.mean(losses)) > 1e-4 + 1e-4 * np.mean(losses):
+        raise Failure(f"nnc-train's epoch loss is not torch's mean {np.mean(losses):.4f}:\n{r.stderr}")
+    return f"nnc-train mlp, 1 epoch of {limit} shuffled digits: params within {worst:.1e}, " \
+           f"test accuracy {m.group(1)} (torch {acc:.4f})"
+
+
+def vulkan_missing(err):
+    if not UNAVAILABLE.search(err):
+        return False
+    r = subprocess.run(["vulkaninfo", "--summary"], capture_output=True, text=True)
+    return "deviceName" not in r.stdout
+
+
+def check_model(build, name, nn, kind, steps, data, tmp, report):
+    so = os.path.join(tmp, f"{name}.so")
+    run([f"{build}/bin/nnc", os.path.join(ROOT, nn), "-o", so], f"nnc {nn}")
+    graph = run([f"{build}/bin/nnc", os.path.join(ROOT, nn), "--emit=graph"], "nnc --emit=graph").stdout
+    if not re.search(r"^func train_step$", graph, re.M):
+        raise Failure(f"nnc emits no train_step for {nn}")
+    train_line = next(l for l in graph.splitlines() if l.startswith("train "))
+    init = os.path.join(tmp, f"{name}-init.npz")
+    run([f"{build}/bin/nnc-run", so, "--save-params", init], "nnc-run --save-params")
+    x = np.load(os.path.join(data, "train", "x.npy"))[:STEPS * BATCH]
+    y = np.load(os.path.join(data, "train", "y.npy"))[:STEPS * BATCH]
+    batches = [(x[i:i + BATCH], y[i:i + BATCH]) for i in range(0, STEPS * BATCH, BATCH)]
+    for device, (tol, param_tol) in TOLERANCE.items():
+        t0 = time.time()
+        want, want_params = torch_train(kind, train_line, dict(np.load(init)), batches[:steps[device]])
+        n = steps[device]
+        try:
+            got, got_params = nnc_train_steps(build, so, device, init, batches[:n], tmp)
+        except Failure as e:
+            if device == "vulkan" and vulkan_missing(str(e)):
+                report.append(f"{name} on vulkan: SKIPPED (vulkaninfo lists no Vulkan device)")
+                continue
+            raise
+        rel = [abs(g - w) / abs(w) for g, w in zip(got, want)]
+        bad = [i for i, e in enumerate(rel) if not e <= tol]
+        if bad:
+            i = bad[0]
+            raise Failure(f"{name} on {device}: step {i + 1} loss {got[i]:.7g}, torch {want[i]:.7g} "
+                          f"(rel err {rel[i]:.3g} > {tol:g})\n nnc:   {got}\n torch: {want}")
+        step = got_params.get("opt.step")
+        if step is not None and float(step) != n:
+            raise Failure(f"{name} on {device}: opt.step is {float(step)} after {n} steps")
+        worst = compare_params(got_params, want_params, param_tol, f"{name} on {device}")
+        report.append(f"{name} ({train_line.split()[2]}) on {device}: {n} steps, loss "
+                      f"{want[0]:.4f} -> {want[-1]:.4f}, max rel loss err {max(rel):.1e}, "
+                      f"params within {worst:.1e} ({time.time() - t0:.1f} s)")
+    return so, train_line, init
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: train_vs_torch.py BUILD_DIR")
+    build = sys.argv[1]
+    data = os.environ.get("NNC_MNIST_DIR", os.path.join(build, "data", "mnist"))
+    if not os.path.exists(os.path.join(data, "train", "y.npy")):
+        msg = f"no MNIST digits in {data} (scripts/setup.sh fetches them)"
+        if os.environ.get("NNC_ALLOW_MISSING_DATA") == "1":
+            print(f"SKIP: train_vs_torch: {msg}; NNC_ALLOW_MISSING_DATA=1 lets this pass")
+            return 0
+        print(f"FAIL: train_vs_torch: {msg}; set NNC_ALLOW_MISSING_DATA=1 to skip instead")
+        return 1
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("FAIL: train_vs_torch: /usr/bin/python3 has no torch (Debian python3-torch)")
+        return 1
+    report = []
+    start = time.time()
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            for name, nn, kind, steps in MODELS:
+                done = check_model(build, name, nn, kind, steps, data, tmp, report)
+                if name == "mlp":
+                    report.append(check_nnc_train(build, done[0], done[1], done[2], data, tmp))
+        except Failure as e:
+            print("\n".join(report))
+            print(f"FAIL: train_vs_torch: {e}")
+            return 1
+    print("\n".join(report))
+    print(f"PASS: train_vs_torch ({time.time() - start:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+// nnc-lower-to-linalg on the backward ops of conv2d and the pools. The
+// input gradients are gathers over a "stuffed" dy: dy's rows `stride` apart
+// in a zero tensor (tensor.insert_slice with strides), read by a convolution
+// with affine maps; conv2d_grad_input flips w, max_pool2d_grad first picks
+// each window's cell (an order-free reduction to an i32 window position)
+// and stuffs those positions with -1 between them. conv2d_grad_weight
+// correlates the zero-padded x with dy per sample, then sums the samples.
+// Results [N, C, H, W] are computed as [N, C H W] with loop 0 the flat
+// (c, h, w) and loop 1 the sample (the naive GPU mapping puts loop 0 on a
+// block's threads), then expanded. Shape-only tensor.empty operands give
+// linalg the sizes of the window loops. The batch stays `?`.
+// RUN: nnc-opt %s --nnc-lower-to-linalg | FileCheck %s
+// RUN: nnc-opt %s --nnc-lower-to-linalg --one-shot-bufferize="bufferize-function-boundaries" --convert-linalg-to-loops | FileCheck %s --check-prefix=LOOPS \
+// RUN:   --implicit-check-not=tensor. --implicit-check-not=linalg.
+
+// LOOPS-LABEL: func.func @grad_input_strided_grouped
+// LOOPS: memref.subview {{.*}}[0, 0, 2, 2] [%{{.*}}, 6, 3, 3] [1, 1, 2, 2]
+// LOOPS: scf.for
+// LOOPS: arith.mulf
+// LOOPS: memref.expand_shape
+// LOOPS-LABEL: func.func @grad_weight
+// LOOPS-LABEL: func.func @max_pool_grad
+// LOOPS: arith.cmpf ogt
+// LOOPS: arith.cmpi eq
+// LOOPS-LABEL: func.func @avg_pool_grad_bf16
+
+// Stride 2 on 8x8 with a 3x3 kernel: dy [3, 3] lands at rows 2, 4, 6 of a
+// 10x10 zero tensor; input row h reads rows h .. h + 2 against w's rows
+// 2 .. 0. Loop 0 is c * 64 + h * 8 + w; with groups = 2, output channel o of
+// c's group is (c floordiv 2) * 3 + o and w's channel is c mod 2.
+// CHECK-DAG: #[[DYP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, ((d0 floordiv 64) floordiv 2) * 3 + d2, (d0 floordiv 8) mod 8 + d3, d0 mod 8 + d4)>
+// CHECK-DAG: #[[WF:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (((d0 floordiv 64) floordiv 2) * 3 + d2, (d0 floordiv 64) mod 2, -d3 + 2, -d4 + 2)>
+// CHECK-DAG: #[[WIN3:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d3, d4)>
+// CHECK-DAG: #[[OUT5:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d0)>
+// CHECK-DAG: #[[SHIFTED:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, (d0 floordiv 6) mod 5 + d3, d0 mod 6 + d4 + 1)>
+// CHECK-DAG: #[[WF2:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d0 floordiv 30, -d3 + 2, -d4 + 1)>
+// CHECK-DAG: #[[XPMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, 0, d2 + (d0 floordiv 5) mod 5, d3 + d0 mod 5)>
+// CHECK-DAG: #[[DYMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0 floordiv 25, d2, d3)>
+// CHECK-DAG: #[[OUT4:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0)>
+// CHECK-DAG: #[[SAMPLES:.*]] = affine_map<(d0, d1) -> (d1, d0)>
+// CHECK-DAG: #[[CELL:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[WINDOW:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0 floordiv 16, ((d0 floordiv 4) mod 4) * 2 + d2, (d0 mod 4) * 2 + d3)>
+// CHECK-DAG: #[[WIN2:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+// CHECK-DAG: #[[READ:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0 floordiv 64, (d0 floordiv 8) mod 8 + d2, d0 mod 8 + d3)>
+
+// CHECK-LABEL: func.func @grad_input_strided_grouped
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x6x10x10xf32>
+// CHECK: %[[Z:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E]] : tensor<?x6x10x10xf32>)
+// CHECK: %[[S:.*]] = tensor.insert_slice %arg0 into %[[Z]][0, 0, 2, 2] [%{{.*}}, 6, 3, 3] [1, 1, 2, 2] : tensor<?x6x3x3xf32> into tensor<?x6x10x10xf32>
+// CHECK: %[[INIT:.*]] = linalg.fill {{.*}} -> tensor<?x256xf32>
+// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<3x3x3xf32>
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[DYP]], #[[WF]], #[[WIN3]], #[[OUT5]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[S]], %arg1, %[[WIN]] : tensor<?x6x10x10xf32>, tensor<6x2x3x3xf32>, tensor<3x3x3xf32>) outs(%[[INIT]] : tensor<?x256xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: %[[DX:.*]] = tensor.expand_shape %[[R]] {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 4, 8, 8] : tensor<?x256xf32> into tensor<?x4x8x8xf32>
+// CHECK: return %[[DX]]
+func.func @grad_input_strided_grouped(%dy: tensor<?x6x3x3xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<?x4x8x8xf32> {
+  %0 = nn.conv2d_grad_input %dy, %w {dilation = array<i64: 1, 1>, groups = 2 : i64, input_size = array<i64: 8, 8>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x6x3x3xf32>, tensor<6x2x3x3xf32> -> tensor<?x4x8x8xf32>
+  return %0 : tensor<?x4x8x8xf32>
+}
+
+// Padding [1, 2] with a 3x2 kernel: along w the padding (2) exceeds the
+// kernel's reach (1), so dy's first column lands at 0 and every read is
+// shifted by 1; along h dy lands at 1.
+// CHECK-LABEL: func.func @grad_input_wide_padding
+// CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 0, 1, 0] [%{{.*}}, 4, 5, 9] [1, 1, 1, 1] : tensor<?x4x5x9xf32> into tensor<?x4x7x9xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[SHIFTED]], #[[WF2]], #[[WIN3]], #[[OUT5]]]
+func.func @grad_input_wide_padding(%dy: tensor<?x4x5x9xf32>, %w: tensor<4x2x3x2xf32>) -> tensor<?x2x5x6xf32> {
+  %0 = nn.conv2d_grad_input %dy, %w {dilation = array<i64: 1, 1>, groups = 1 : i64, input_size = array<i64: 5, 6>, padding = array<i64: 1, 2>, stride = array<i64: 1, 1>} : tensor<?x4x5x9xf32>, tensor<4x2x3x2xf32> -> tensor<?x2x5x6xf32>
+  return %0 : tensor<?x2x5x6xf32>
+}
+
+// Per sample, loop 0 is (o, c, i, j) flat into [N, 400]; a second generic
+// sums the samples.
+// CHECK-LABEL: func.func @grad_weight
+// CHECK: %[[XP:.*]] = tensor.pad %arg0 low[0, 0, 2, 2] high[0, 0, 2, 2]
+// CHECK: %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x400xf32>)
+// CHECK: %[[PER:.*]] = linalg.generic {indexing_maps = [#[[XPMAP]], #[[DYMAP]], #[[OUT4]]], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[XP]], %arg1 : tensor<?x1x32x32xf32>, tensor<?x16x28x28xf32>) outs(%[[F]] : tensor<?x400xf32>)
+// CHECK: %[[T:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<400xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[SAMPLES]], #[[CELL]]], iterator_types = ["parallel", "reduction"]} ins(%[[PER]] : tensor<?x400xf32>) outs(%[[T]] : tensor<400xf32>)
+// CHECK: tensor.expand_shape %[[SUM]] {{\[}}[0, 1, 2, 3]] output_shape [16, 1, 5, 5] : tensor<400xf32> into tensor<16x1x5x5xf32>
+func.func @grad_weight(%x: tensor<?x1x28x28xf32>, %dy: tensor<?x16x28x28xf32>) -> tensor<16x1x5x5xf32> {
+  %0 = nn.conv2d_grad_weight %x, %dy {dilation = array<i64: 1, 1>, groups = 1 : i64, kernel_size = array<i64: 5, 5>, padding = array<i64: 2, 2>, stride = array<i64: 1, 1>} : tensor<?x1x28x28xf32>, tensor<?x16x28x28xf32> -> tensor<16x1x5x5xf32>
+  return %0 : tensor<16x1x5x5xf32>
+}
+
+// Kernel 3, stride 2, padding 1 on 8x8: the cells are chosen from x padded
+// with -inf into the window position i * 3 + j (INT32_MAX before any cell),
+// rejecting padded rows and columns (outside [1, 9) of the padded x; the
+// window's (ho, wo) is unflattened from loop 0); the positions and dy are
+// stuffed at rows 1, 3, 5, 7 of 10 (-1 and 0 between), and a cell takes dy
+// where the stuffed position is (2 - i) * 3 + (2 - j).
+// CHECK-LABEL: func.func @max_pool_grad
+// CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[XP:.*]] = tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor.yield %[[NEGINF]] : f32
+// CHECK: %[[NONE:.*]] = arith.constant 2147483647 : i32
+// CHECK: %[[IDX0:.*]] = linalg.fill ins(%[[NONE]] : i32) outs(%{{.*}} : tensor<?x48xi32>)
+// CHECK: %[[CHOSEN:.*]]:2 = linalg.generic {indexing_maps = [#[[WINDOW]], #[[WIN2]], #[[OUT4]], #[[OUT4]]], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[XP]], %{{.*}} : tensor<?x3x10x10xf32>, tensor<3x3xf32>) outs(%{{.*}}, %[[IDX0]] : tensor<?x48xf32>, tensor<?x48xi32>)
+// CHECK: ^bb0(%[[V:.*]]: f32, %{{.*}}: f32, %[[TOP:.*]]: f32, %[[TOPIDX:.*]]: i32):
+// CHECK: %[[I:.*]] = linalg.index 2 : index
+// CHECK: %[[J:.*]] = linalg.index 3 : index
+// CHECK: %[[POSITION:.*]] = arith.index_cast %{{.*}} : index to i32
+// CHECK: arith.cmpf uno, %[[V]], %[[V]] : f32
+// CHECK: arith.cmpi slt, %[[POSITION]], %[[TOPIDX]] : i32
+// CHECK: arith.cmpi sgt, %[[POSITION]], %[[TOPIDX]] : i32
+// CHECK: arith.cmpf oeq, %[[V]], %[[TOP]] : f32
+// CHECK: arith.cmpf ogt, %[[V]], %[[TOP]] : f32
+// CHECK: linalg.index 0 : index
+// CHECK: arith.cmpi slt, %{{.*}}, %c9 : index
+// CHECK: arith.cmpi sge, %{{.*}}, %c1 : index
+// CHECK: arith.select %[[TAKE:.*]], %[[V]], %[[TOP]] : f32
+// CHECK-NEXT: arith.select %[[TAKE]], %[[POSITION]], %[[TOPIDX]] : i32
+// CHECK: %[[CHOSEN4:.*]] = tensor.expand_shape %[[CHOSEN]]#1 {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 3, 4, 4] : tensor<?x48xi32> into tensor<?x3x4x4xi32>
+// CHECK: %[[DYS:.*]] = tensor.insert_slice %arg1 into %{{.*}}[0, 0, 1, 1] [%{{.*}}, 3, 4, 4] [1, 1, 2, 2] : tensor<?x3x4x4xf32> into tensor<?x3x10x10xf32>
+// CHECK: %[[MINUS1:.*]] = arith.constant -1 : i32
+// CHECK: linalg.fill ins(%[[MINUS1]] : i32)
+// CHECK: %[[IDXS:.*]] = tensor.insert_slice %[[CHOSEN4]] into %{{.*}}[0, 0, 1, 1] [%{{.*}}, 3, 4, 4] [1, 1, 2, 2] : tensor<?x3x4x4xi32> into tensor<?x3x10x10xi32>
+// CHECK: %[[DX:.*]] = linalg.generic {indexing_maps = [#[[READ]], #[[READ]], #[[WIN2]], #[[OUT4]]], {{.*}}} ins(%[[IDXS]], %[[DYS]], %{{.*}} : tensor<?x3x10x10xi32>, tensor<?x3x10x10xf32>, tensor<3x3xf32>) outs(%{{.*}} : tensor<?x192xf32>)
+// CHECK: ^bb0(%[[POS:.*]]: i32, %[[G:.*]]: f32, %{{.*}}: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[WANT:.*]] = arith.index_cast %{{.*}} : index to i32
+// CHECK: %[[HIT:.*]] = arith.cmpi eq, %[[POS]], %[[WANT]] : i32
+// CHECK: %[[KEEP:.*]] = arith.select %[[HIT]], %[[G]], %{{.*}} : f32
+// CHECK: arith.addf %[[ACC]], %[[KEEP]] : f32
+// CHECK: %[[DX4:.*]] = tensor.expand_shape %[[DX]] {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 3, 8, 8] : tensor<?x192xf32> into tensor<?x3x8x8xf32>
+// CHECK: return %[[DX4]]
+func.func @max_pool_grad(%x: tensor<?x3x8x8xf32>, %dy: tensor<?x3x4x4xf32>) -> tensor<?x3x8x8xf32> {
+  %0 = nn.max_pool2d_grad %x, %dy {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : tensor<?x3x8x8xf32>, tensor<?x3x4x4xf32> -> tensor<?x3x8x8xf32>
+  return %0 : tensor<?x3x8x8xf32>
+}
+
+// bf16 sums dy / 4 in f32 and rounds once.
+// CHECK-LABEL: func.func @avg_pool_grad_bf16
+// CHECK: %[[S:.*]] = tensor.insert_slice %arg0 into %{{.*}}[0, 0, 1, 1] [%{{.*}}, 3, 4, 4] [1, 1, 2, 2] : tensor<?x3x4x4xbf16> into tensor<?x3x9x9xbf16>
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[READ]], #[[WIN2]], #[[OUT4]]], {{.*}}} ins(%[[S]], %{{.*}} : tensor<?x3x9x9xbf16>, tensor<2x2xbf16>) outs(%{{.*}} : tensor<?x192xf32>)
+// CHECK: %[[FOUR:.*]] = arith.constant 4.000000e+00 : f32
+// CHECK: %[[G:.*]] = arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.divf %[[G]], %[[FOUR]] : f32
+// CHECK: %[[B:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<?x192xf32>) outs(%{{.*}} : tensor<?x192xbf16>)
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: tensor.expand_shape %[[B]] {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 3, 8, 8] : tensor<?x192xbf16> into tensor<?x3x8x8xbf16>
+func.func @avg_pool_grad_bf16(%dy: tensor<?x3x4x4xbf16>) -> tensor<?x3x8x8xbf16> {
+  %0 = nn.avg_pool2d_grad %dy {input_size = array<i64: 8, 8>, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x3x4x4xbf16> -> tensor<?x3x8x8xbf16>
+  return %0 : tensor<?x3x8x8xbf16>
+}
