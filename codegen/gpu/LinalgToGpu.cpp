@@ -180,6 +180,10 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   // One copy of each grid computation per entry, not one per launch.
   pm.addPass(createCSEPass());
+  // After CSE, so that a load and a store of the same element share their
+  // index values: each thread's reduction loops keep the running value in a
+  // register instead of loading and storing the output on every iteration.
+  pm.addPass(nnc::createNNCGpuPromoteAccumulators());
   // Canonicalization may fold strided metadata into affine.apply; the launch
   // plan reads plain arith.
   pm.addPass(createLowerAffinePass());

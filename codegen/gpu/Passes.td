@@ -203,4 +203,41 @@ def NNCGpuFlattenMemrefs : Pass<"nnc-gpu-flatten-memrefs"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def NNCGpuPromoteAccumulators : Pass<"nnc-gpu-promote-accumulators"> {
+  let summary = "Keep a kernel loop's running value in a register (iter_args)";
+  let description = [{
+    The naive path gives each thread of a reduction (convolutions and their
+    gradients, reductions over outer dims) a serial `scf.for` that loads the
+    output element, folds one product into it and stores it back on every
+    iteration. In kernels (inside `gpu.launch` or `gpu.func`), a loop whose
+    own body holds a `memref.load` and a later `memref.store` of one memref at
+    the same loop-invariant indices instead loads once before the loop,
+    carries the value as an appended `iter_args` and stores once after it.
+    Loops are visited innermost first, so a nest of reduction loops keeps the
+    value in a register across the whole nest. Pure loop-invariant ops are
+    hoisted first (LICM), so linear indices computed in the body by
+    `nnc-gpu-flatten-memrefs` qualify.
+
+    Only when safe: no other op in the body (recursively) writes memory, has
+    effects it does not describe, is a `gpu.barrier`, or touches a memref that
+    is a view of the same root value (kernel argument or allocation). A loop
+    that may run zero times guards the hoisted load and store by `lb < ub`.
+
+    ```mlir
+    scf.for %k = %c0 to %c5 step %c1 {
+      %a = memref.load %C[%i] ; %s = arith.addf %a, %p ; memref.store %s, %C[%i]
+    }
+    // becomes
+    %a0 = memref.load %C[%i]
+    %r = scf.for %k = %c0 to %c5 step %c1 iter_args(%a = %a0) -> (f32) {
+      %s = arith.addf %a, %p ; scf.yield %s : f32
+    }
+    memref.store %r, %C[%i]
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // NNC_CODEGEN_GPU_PASSES_TD
