@@ -6,7 +6,7 @@
 # the reference interpreter) on 8,000 real MNIST digits, score the 2,000
 # held-out digits, and show a few predictions of the trained model, checked
 # against the reference interpreter.
-# Environment: NNC_DEVICE (default auto), NNC_DEMO_EPOCHS (default 2; the
+# Environment: NNC_DEVICE (default auto), NNC_DEMO_EPOCHS (default 4; the
 # full run is 10 epochs, see examples/mnist/README.md), NNC_BUILD_DIR.
 set -euo pipefail
 
@@ -21,7 +21,7 @@ out=$build/demo
 mkdir -p "$out"
 model=$root/examples/mnist/cnn.nn
 device=${NNC_DEVICE:-auto}
-epochs=${NNC_DEMO_EPOCHS:-2}
+epochs=${NNC_DEMO_EPOCHS:-4}
 say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 
 say "1. compile $(basename "$model") to model.so"
