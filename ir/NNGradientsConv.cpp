@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/NNOps.h"
+#include "ir/VJPBuilder.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -48,17 +49,6 @@ Value scalarLike(OpBuilder &b, Location loc, Value x, double v) {
   Attribute elt = b.getFloatAttr(t.getElementType(), v);
   return make<ConstantOp>(
       b, loc, cast<ElementsAttr>(DenseElementsAttr::get(t, ArrayRef(elt))));
-}
-
-/// Appends one gradient per `(value, wanted)`; fails if a wanted one is null.
-LogicalResult finish(SmallVectorImpl<Value> &out,
-                     std::initializer_list<std::pair<Value, bool>> grads) {
-  for (auto [g, wanted] : grads) {
-    if (wanted && !g)
-      return failure();
-    out.push_back(wanted ? g : Value());
-  }
-  return success();
 }
 
 } // namespace

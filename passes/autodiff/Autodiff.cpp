@@ -9,6 +9,7 @@
 #include "passes/Passes.h"
 
 #include "ir/NNOps.h"
+#include "ir/VJPBuilder.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -30,20 +31,6 @@ namespace {
 bool isFloatTensor(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
   return t && isa<FloatType>(t.getElementType());
-}
-
-/// A 0-d nn.constant of `et` (a float, an integer or i1).
-Value scalarConstant(OpBuilder &b, Location loc, Type et, double v) {
-  Attribute elt;
-  if (auto ft = dyn_cast<FloatType>(et))
-    elt = b.getFloatAttr(ft, v);
-  else if (et.isInteger(1))
-    elt = b.getBoolAttr(v != 0);
-  else
-    elt = b.getIntegerAttr(et, static_cast<int64_t>(v));
-  auto attr = DenseElementsAttr::get(RankedTensorType::get({}, et),
-                                     ArrayRef<Attribute>(elt));
-  return ConstantOp::create(b, loc, cast<ElementsAttr>(attr));
 }
 
 /// Reverse-mode accumulation over the body of `f` (a clone of @loss):
@@ -91,7 +78,7 @@ FailureOr<SmallVector<Value>> buildGradients(func::FuncOp f, Value lossValue,
       slot = sum.getResult();
   };
   cotangent[lossValue] =
-      scalarConstant(b, lossValue.getLoc(), lossType.getElementType(), 1.0);
+      VJPBuilder{b, lossValue.getLoc()}.scalar(lossType.getElementType(), 1.0);
 
   for (Operation *op : llvm::reverse(ops)) {
     bool onPath = llvm::any_of(op->getOperands(),
@@ -143,8 +130,8 @@ FailureOr<SmallVector<Value>> buildGradients(func::FuncOp f, Value lossValue,
     Value g = cotangent.lookup(p);
     if (!g) {
       Type et = cast<RankedTensorType>(p.getType()).getElementType();
-      Value z = scalarConstant(b, f.getLoc(), et, 0.0);
-      Value t = scalarConstant(b, f.getLoc(), b.getI1Type(), 1.0);
+      Value z = VJPBuilder{b, f.getLoc()}.scalar(et, 0.0);
+      Value t = VJPBuilder{b, f.getLoc()}.scalar(b.getI1Type(), 1.0);
       auto spread = createChecked<WhereOp>(b, f.getLoc(), t, z, p);
       if (!spread)
         return failure();
@@ -232,29 +219,12 @@ LogicalResult buildLossGrad(func::FuncOp loss) {
 // @train_step: the gradients, the optimizer update and state updates
 //===----------------------------------------------------------------------===//
 
-/// Builds nn ops at one location; each helper returns null once anything
-/// failed (the error is reported where it happened).
-struct Ops {
-  OpBuilder &b;
-  Location loc;
+/// VJPBuilder plus the combination the optimizers are written with.
+struct Ops : VJPBuilder {
+  Ops(OpBuilder &b, Location loc) : VJPBuilder{b, loc} {}
 
-  template <typename OpTy, typename... Args> Value make(Args &&...args) {
-    auto op = createChecked<OpTy>(b, loc, std::forward<Args>(args)...);
-    return op ? op->getResult(0) : Value();
-  }
-  Value add(Value x, Value y) { return x && y ? make<AddOp>(x, y) : Value(); }
-  Value sub(Value x, Value y) { return x && y ? make<SubOp>(x, y) : Value(); }
-  Value mul(Value x, Value y) { return x && y ? make<MulOp>(x, y) : Value(); }
-  Value div(Value x, Value y) { return x && y ? make<DivOp>(x, y) : Value(); }
   Value sqrt(Value x) { return x ? make<SqrtOp>(x) : Value(); }
-  Value exp(Value x) { return x ? make<ExpOp>(x) : Value(); }
-  Value mean(Value x, ArrayRef<int64_t> axes, bool keepdims) {
-    return x ? make<MeanOp>(x, axes, keepdims) : Value();
-  }
-  Value sum(Value x, ArrayRef<int64_t> axes, bool keepdims) {
-    return x ? make<SumOp>(x, axes, keepdims) : Value();
-  }
-  Value scalar(Type et, double v) { return scalarConstant(b, loc, et, v); }
+
   /// `a * x + c * y` with scalar coefficients; a coefficient of 1 is skipped.
   Value axpby(double a, Value x, double c, Value y, Type et) {
     Value l = a == 1.0 ? x : mul(scalar(et, a), x);
