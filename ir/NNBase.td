@@ -16,7 +16,9 @@ def NN_Dialect : Dialect {
   let description = [{
     The `nn` dialect holds the dataflow graph of a model: one op per operator
     of the `.nn` language, on ranked tensors whose element types are
-    `f32 f16 bf16 i32 i64 i1`. Dynamic dims are `?`. Result types are inferred
+    `f64 f32 f16 bf16 i8 i16 i32 i64 ui8 ui16 ui32 ui64 i1` (signless
+    integers are signed; `ui*` unsigned, spelt `u8`... in `.nn`). Dynamic
+    dims are `?`. Result types are inferred
     from the operands and attributes (NumPy broadcasting for elementwise
     ops); a declared result type may be more or less static than the inferred
     one, which is how `nn-infer-shapes` refines a function after its
@@ -31,8 +33,9 @@ def NN_Dialect : Dialect {
 // Type constraints
 //===----------------------------------------------------------------------===//
 
-def NN_ElementType : AnyTypeOf<[F32, F16, BF16, I32, I64, I1],
-    "f32, f16, bf16, i32, i64 or i1">;
+def NN_ElementType : AnyTypeOf<[F64, F32, F16, BF16, I8, I16, I32, I64, UI8,
+                                UI16, UI32, UI64, I1],
+    "f64, f32, f16, bf16, i8, i16, i32, i64, ui8, ui16, ui32, ui64 or i1">;
 
 // Operands accept any nn tensor here; which dtypes and ranks an op takes is
 // checked by its type inference, which words the error for users.
@@ -41,7 +44,8 @@ def NN_Tensor : Type<
          SubstLeaves<"$_self",
                      "::llvm::cast<::mlir::ShapedType>($_self).getElementType()",
                      NN_ElementType.predicate>]>,
-    "ranked tensor of f32, f16, bf16, i32, i64 or i1",
+    "ranked tensor of an nn dtype (f64, f32, f16, bf16, i8, i16, i32, i64, "
+    "ui8, ui16, ui32, ui64 or i1)",
     "::mlir::RankedTensorType">;
 
 #endif // NNC_IR_NNBASE_TD

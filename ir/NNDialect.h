@@ -16,8 +16,13 @@ namespace nnc::nn {
 /// `f32` for a scalar. Types outside nnc's vocabulary print as MLIR does.
 std::string formatType(mlir::Type type);
 
-/// The dtype name of an element type (`f32`, `bool`, ...).
+/// The dtype name of an element type (`f32`, `u8` for ui8, `bool` for i1,
+/// ...).
 std::string formatDtype(mlir::Type elementType);
+
+/// The element type of a `.nn` dtype name (`f64 f32 f16 bf16 i8 i16 i32 i64
+/// u8 u16 u32 u64 bool`), or null for another name.
+mlir::Type parseDtype(mlir::MLIRContext *ctx, llvm::StringRef name);
 
 } // namespace nnc::nn
 

@@ -137,18 +137,19 @@ OpFoldResult DivOp::fold(FoldAdaptor a) {
   if (isSplatOf(a.getRhs(), 1))
     if (OpFoldResult x = sameType(getLhs(), getType()))
       return x;
+  bool isUnsigned = getType().getElementType().isUnsignedInteger();
   return foldSplats(
       getType(), a.getLhs(), a.getRhs(),
       [](APFloat l, const APFloat &r) -> std::optional<APFloat> {
         l.divide(r, kRound);
         return l;
       },
-      [](const APInt &l, const APInt &r) -> std::optional<APInt> {
+      [&](const APInt &l, const APInt &r) -> std::optional<APInt> {
         // Division by zero and INT_MIN / -1 are left to run time.
         bool overflow = false;
         if (r.isZero())
           return std::nullopt;
-        APInt q = l.sdiv_ov(r, overflow);
+        APInt q = isUnsigned ? l.udiv(r) : l.sdiv_ov(r, overflow);
         return overflow ? std::nullopt : std::optional<APInt>(q);
       });
 }

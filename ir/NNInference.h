@@ -29,8 +29,13 @@ using Loc = std::optional<Location>;
 enum class Dtypes { Any, Numeric, Float, Index, Bool };
 
 inline bool isNNElementType(Type t) {
-  return t.isF32() || t.isF16() || t.isBF16() || t.isInteger(32) ||
-         t.isInteger(64) || t.isInteger(1);
+  if (auto i = dyn_cast<IntegerType>(t)) {
+    unsigned w = i.getWidth();
+    if (w == 1)
+      return i.isSignless();
+    return !i.isSigned() && (w == 8 || w == 16 || w == 32 || w == 64);
+  }
+  return t.isF64() || t.isF32() || t.isF16() || t.isBF16();
 }
 
 inline bool accepts(Dtypes kind, Type t) {
@@ -40,9 +45,9 @@ inline bool accepts(Dtypes kind, Type t) {
   case Dtypes::Numeric:
     return isNNElementType(t) && !t.isInteger(1);
   case Dtypes::Float:
-    return t.isF32() || t.isF16() || t.isBF16();
+    return t.isF64() || t.isF32() || t.isF16() || t.isBF16();
   case Dtypes::Index:
-    return t.isInteger(32) || t.isInteger(64);
+    return t.isSignlessInteger(32) || t.isSignlessInteger(64);
   case Dtypes::Bool:
     return t.isInteger(1);
   }
@@ -52,11 +57,13 @@ inline bool accepts(Dtypes kind, Type t) {
 inline const char *describe(Dtypes kind) {
   switch (kind) {
   case Dtypes::Any:
-    return "of an nn dtype (f32, f16, bf16, i32, i64 or bool)";
+    return "of an nn dtype (f64, f32, f16, bf16, i8, i16, i32, i64, u8, u16, "
+           "u32, u64 or bool)";
   case Dtypes::Numeric:
-    return "numeric (f32, f16, bf16, i32 or i64)";
+    return "numeric (f64, f32, f16, bf16, i8, i16, i32, i64, u8, u16, u32 or "
+           "u64)";
   case Dtypes::Float:
-    return "float (f32, f16 or bf16)";
+    return "float (f64, f32, f16 or bf16)";
   case Dtypes::Index:
     return "integer (i32 or i64)";
   case Dtypes::Bool:

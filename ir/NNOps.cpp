@@ -21,8 +21,8 @@ FailureOr<Type> ConstantOp::inferResultType(Loc loc, Adaptor a) {
   Checker c{loc, "constant"};
   auto type = dyn_cast<RankedTensorType>(a.getValue().getType());
   if (!type || !isNNElementType(type.getElementType()))
-    return c.error("needs a tensor value of an nn dtype (f32, f16, bf16, "
-                   "i32, i64 or bool); got " +
+    return c.error(std::string("needs a tensor value ") +
+                   describe(Dtypes::Any) + "; got " +
                    fmt(a.getValue().getType()));
   return Type(type);
 }
@@ -135,12 +135,12 @@ FailureOr<Type> CastOp::inferResultType(Loc loc, Type x, Type dtype) {
   Checker c{loc, "cast"};
   auto t = dyn_cast<RankedTensorType>(x);
   if (!t || !isNNElementType(t.getElementType()))
-    return c.error("needs x to be a tensor of an nn dtype (f32, f16, bf16, "
-                   "i32, i64 or bool); got " +
-                   fmt(x));
+    return c.error(std::string("needs x to be a tensor ") +
+                   describe(Dtypes::Any) + "; got " + fmt(x));
   if (!dtype || !isNNElementType(dtype))
     return c.error("cannot cast to " + (dtype ? fmt(dtype) : "<null>") +
-                   "; the dtypes are f32, f16, bf16, i32, i64 and bool");
+                   "; the dtypes are f64, f32, f16, bf16, i8, i16, i32, i64, "
+                   "u8, u16, u32, u64 and bool");
   return Type(t.clone(dtype));
 }
 
@@ -398,4 +398,19 @@ void DropoutOp::build(OpBuilder &b, OperationState &state, Value x, double p,
                       int64_t seed, bool training, Value step) {
   build(b, state, x, step, b.getF64FloatAttr(p), b.getI64IntegerAttr(seed),
         b.getBoolAttr(training));
+}
+
+//===----------------------------------------------------------------------===//
+// nn.fusion
+//===----------------------------------------------------------------------===//
+
+LogicalResult FusionOp::verify() {
+  auto yield = dyn_cast<YieldOp>(getBody().front().getTerminator());
+  if (!yield)
+    return emitOpError("region must end in nn.yield");
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yields ")
+           << yield.getValues().size()
+           << " values whose types differ from the results";
+  return success();
 }

@@ -865,4 +865,39 @@ def NN_ScatterAddOp : NN_InferOp<"scatter_add"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Fusion regions (nn-fuse)
+//===----------------------------------------------------------------------===//
+
+def NN_FusionOp : NN_Op<"fusion", [SingleBlock]> {
+  let summary = "ops that run as one kernel";
+  let description = [{
+    Made by `nn-fuse`: the ops of the region run as one kernel, so the values
+    they hand each other never reach device memory. The region reads values
+    defined above it directly; `nn.yield` gives the values used after it, in
+    the order of the results. `kind` says what the kernel is built around
+    (`elementwise`, `reduction`). Codegen lowers the region's ops to linalg,
+    fuses them into one linalg op and inlines the region.
+
+    ```mlir
+    %r = nn.fusion {kind = "elementwise"} : tensor<?x64xf32> {
+      %0 = nn.add %x, %b : tensor<?x64xf32>, tensor<64xf32>
+      %1 = nn.gelu %0 {approximate = "none"} : tensor<?x64xf32>
+      nn.yield %1 : tensor<?x64xf32>
+    }
+    ```
+  }];
+  let arguments = (ins OptionalAttr<StrAttr>:$kind);
+  let results = (outs Variadic<NN_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "attr-dict `:` type($results) $body";
+  let hasVerifier = 1;
+}
+
+def NN_YieldOp : NN_Op<"yield", [Terminator, HasParent<"FusionOp">]> {
+  let summary = "the results of an nn.fusion region";
+  let arguments = (ins Variadic<NN_Tensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
 #endif // NNC_IR_NNOPS_TD

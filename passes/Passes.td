@@ -129,4 +129,20 @@ def NNAutodiff : Pass<"nn-autodiff", "::mlir::ModuleOp"> {
   ];
 }
 
+def NNFuse : Pass<"nn-fuse", "::mlir::func::FuncOp"> {
+  let summary = "Group ops that can run as one kernel into nn.fusion regions";
+  let description = [{
+    Pulls elementwise and broadcast producers into the group of their
+    consumer (an elementwise op or a sum/max/min/mean reduction), walking
+    each function backwards; each group of two or more ops becomes an
+    `nn.fusion` region that codegen turns into one kernel. The cost model
+    counts DRAM bytes: a producer joins when every user is in the group, or
+    when the group is elementwise, the producer has the root's shape (the
+    region yields it) and no outside user leads back into
+    the group. Matmul and conv keep kernels of their own. See
+    passes/fusion/Fuse.cpp.
+  }];
+  let dependentDialects = ["::nnc::nn::NNDialect"];
+}
+
 #endif // NNC_PASSES_PASSES_TD

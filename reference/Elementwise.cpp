@@ -58,6 +58,8 @@ Status binary(Bin k, const Op &op, const std::vector<const Tensor *> &in,
       out.setDouble(i, floatBinary(k, a.getDouble(ma[i]), b.getDouble(mb[i])));
     return Status::success();
   }
+  DType dt = a.dtype();
+  bool uns = isUnsigned(dt);
   for (int64_t i = 0; i < n; ++i) {
     int64_t x = a.getInt(ma[i]), y = b.getInt(mb[i]), r = 0;
     switch (k) {
@@ -73,13 +75,16 @@ Status binary(Bin k, const Op &op, const std::vector<const Tensor *> &in,
     case Bin::Div:
       if (y == 0)
         return Status::failure("integer division by zero");
-      r = (y == -1) ? wrapSub(0, x) : x / y; // C++ truncates toward zero
+      if (uns)
+        r = static_cast<int64_t>(uint64_t(x) / uint64_t(y));
+      else // C++ truncates toward zero
+        r = (y == -1) ? wrapSub(0, x) : x / y;
       break;
     case Bin::Max:
-      r = x > y ? x : y;
+      r = orderKey(dt, x) > orderKey(dt, y) ? x : y;
       break;
     case Bin::Min:
-      r = x < y ? x : y;
+      r = orderKey(dt, x) < orderKey(dt, y) ? x : y;
       break;
     case Bin::Pow:
       break;
@@ -140,7 +145,8 @@ Status compareKernel(const Op &op, const std::vector<const Tensor *> &in,
       r = p == 0 ? x == y : p == 1 ? x != y : p == 2 ? x < y
         : p == 3 ? x <= y : p == 4 ? x > y : x >= y;
     } else {
-      int64_t x = a.getInt(ma[i]), y = b.getInt(mb[i]);
+      int64_t x = orderKey(a.dtype(), a.getInt(ma[i]));
+      int64_t y = orderKey(a.dtype(), b.getInt(mb[i]));
       r = p == 0 ? x == y : p == 1 ? x != y : p == 2 ? x < y
         : p == 3 ? x <= y : p == 4 ? x > y : x >= y;
     }
@@ -202,7 +208,8 @@ Status unary(Un k, const Op &op, const std::vector<const Tensor *> &in,
   }
   for (int64_t i = 0; i < n; ++i) {
     int64_t v = x.getInt(i);
-    out.setInt(i, (k == Un::Neg || v < 0) ? wrapSub(0, v) : v);
+    bool negate = k == Un::Neg || (v < 0 && !isUnsigned(x.dtype()));
+    out.setInt(i, negate ? wrapSub(0, v) : v);
   }
   return Status::success();
 }
@@ -271,11 +278,12 @@ Status castKernel(const Op &op, const std::vector<const Tensor *> &in,
     return s;
   const Tensor &x = *in[0];
   out = Tensor(op.type.dtype, x.shape());
+  bool viaDouble = isFloat(x.dtype()) || isFloat(out.dtype());
   for (int64_t i = 0; i < x.numel(); ++i) {
-    if (isFloat(x.dtype()))
-      out.setDouble(i, x.getDouble(i)); // float→int truncates, →bool is != 0
-    else
-      out.setInt(i, x.getInt(i)); // int→int wraps, →float rounds
+    if (viaDouble) // float→int truncates and saturates, →bool is != 0
+      out.setDouble(i, x.getDouble(i));
+    else // int→int wraps
+      out.setInt(i, x.getInt(i));
   }
   return Status::success();
 }

@@ -184,7 +184,9 @@ bool Parser::parseType(const std::string &s, bool allowNames, TypeSpec &t,
   }
   std::string dt = s.substr(0, lb);
   if (!parseDType(dt, t.dtype)) {
-    error = "unknown dtype '" + dt + "' (expected f32, f16, bf16, i32, i64 or bool)";
+    error = "unknown dtype '" + dt +
+            "' (expected f64, f32, f16, bf16, i8, i16, i32, i64, u8, u16, u32, "
+            "u64 or bool)";
     return false;
   }
   std::string inner = s.substr(lb + 1, s.size() - lb - 2);

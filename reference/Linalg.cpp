@@ -219,7 +219,7 @@ Status pool(bool isMax, const Op &op, const std::vector<const Tensor *> &in,
               continue;
             int64_t xi = (nc * H + h) * W + w;
             if (!fl) {
-              int64_t v = x.getInt(xi);
+              int64_t v = orderKey(x.dtype(), x.getInt(xi));
               accI = any ? std::max(accI, v) : v;
             } else if (isMax) {
               double v = x.getDouble(xi);
@@ -233,7 +233,7 @@ Status pool(bool isMax, const Op &op, const std::vector<const Tensor *> &in,
         }
         int64_t oi = (nc * HO + ho) * WO + wo;
         if (!fl)
-          out.setInt(oi, accI);
+          out.setInt(oi, orderKey(x.dtype(), accI));
         else
           out.setDouble(oi, isMax ? accF : accF / double(kernel[0] * kernel[1]));
       }

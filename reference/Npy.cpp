@@ -144,26 +144,31 @@ Status parseHeader(const std::string &header, DType &dtype, Shape &shape,
   }
   if (!haveDescr || !haveOrder || !haveShape)
     return bad("missing descr, fortran_order or shape");
+  // '<' and '=' (native, little-endian here) for multi-byte types; '|'
+  // (no byte order) for single bytes, which NumPy writes.
   static const struct {
-    const char *descr;
+    const char *code;
     DType dtype;
-  } table[] = {{"<f4", DType::F32}, {"<f2", DType::F16}, {"<i4", DType::I32},
-               {"<i8", DType::I64}, {"|b1", DType::Bool}, {"=f4", DType::F32},
-               {"=f2", DType::F16}, {"=i4", DType::I32}, {"=i8", DType::I64},
-               {"<b1", DType::Bool}, {"=b1", DType::Bool}};
-  for (const auto &e : table) {
-    if (descr == e.descr) {
-      dtype = e.dtype;
-      return Status::success();
+  } table[] = {{"f8", DType::F64}, {"f4", DType::F32}, {"f2", DType::F16},
+               {"i1", DType::I8},  {"i2", DType::I16}, {"i4", DType::I32},
+               {"i8", DType::I64}, {"u1", DType::U8},  {"u2", DType::U16},
+               {"u4", DType::U32}, {"u8", DType::U64}, {"b1", DType::Bool}};
+  if (descr.size() == 3 && (descr[0] == '<' || descr[0] == '=' ||
+                            descr[0] == '|')) {
+    for (const auto &e : table) {
+      if (descr.compare(1, 2, e.code) == 0) {
+        dtype = e.dtype;
+        return Status::success();
+      }
     }
   }
   std::string hint;
-  if (descr == "<f8")
-    hint = " (float64; convert with .astype(np.float32))";
-  else if (!descr.empty() && descr[0] == '>')
+  if (!descr.empty() && descr[0] == '>')
     hint = " (big-endian)";
   return Status::failure(what + ": unsupported .npy dtype '" + descr + "'" +
-                         hint + "; supported: <f4 <f2 <i4 <i8 |b1");
+                         hint +
+                         "; supported: <f8 <f4 <f2 |i1 <i2 <i4 <i8 |u1 <u2 "
+                         "<u4 <u8 |b1");
 }
 
 uint32_t le16(const uint8_t *p) { return p[0] | (p[1] << 8); }
@@ -239,8 +244,29 @@ Status encodeNpy(const Tensor &t, std::vector<uint8_t> &out) {
   case DType::F32:
     descr = "<f4";
     break;
+  case DType::F64:
+    descr = "<f8";
+    break;
   case DType::F16:
     descr = "<f2";
+    break;
+  case DType::I8:
+    descr = "|i1";
+    break;
+  case DType::I16:
+    descr = "<i2";
+    break;
+  case DType::U8:
+    descr = "|u1";
+    break;
+  case DType::U16:
+    descr = "<u2";
+    break;
+  case DType::U32:
+    descr = "<u4";
+    break;
+  case DType::U64:
+    descr = "<u8";
     break;
   case DType::I32:
     descr = "<i4";

@@ -13,8 +13,8 @@ namespace nnc::ref {
 
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
-/// Decodes .npy bytes (format versions 1.0, 2.0, 3.0; dtypes <f4 <f2 <i4 <i8
-/// |b1). `what` names the source in error messages.
+/// Decodes .npy bytes (format versions 1.0, 2.0, 3.0; dtypes <f8 <f4 <f2 |i1
+/// <i2 <i4 <i8 |u1 <u2 <u4 <u8 |b1; '=' for '<' too). `what` names the source in error messages.
 Status decodeNpy(const uint8_t *data, size_t size, Tensor &out,
                  const std::string &what);
 /// Encodes a tensor as .npy 1.0 bytes (bf16 has no .npy dtype: an error).

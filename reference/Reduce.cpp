@@ -72,7 +72,7 @@ Status reduce(Red k, const Op &op, const std::vector<const Tensor *> &in,
                (k == Red::Max ? v > accF[o] : v < accF[o]))
         accF[o] = std::isnan(accF[o]) && seen[o] ? accF[o] : v;
     } else {
-      int64_t v = x.getInt(i);
+      int64_t v = k == Red::Sum ? x.getInt(i) : orderKey(x.dtype(), x.getInt(i));
       if (k == Red::Sum)
         accI[o] = wrapAdd(accI[o], v);
       else if (!seen[o] || (k == Red::Max ? v > accI[o] : v < accI[o]))
@@ -83,8 +83,8 @@ Status reduce(Red k, const Op &op, const std::vector<const Tensor *> &in,
   for (int64_t o = 0; o < m; ++o) {
     if (fl)
       out.setDouble(o, k == Red::Mean ? accF[o] / double(count) : accF[o]);
-    else
-      out.setInt(o, accI[o]);
+    else // max/min accumulated order keys
+      out.setInt(o, k == Red::Sum ? accI[o] : orderKey(x.dtype(), accI[o]));
   }
   return Status::success();
 }
@@ -147,7 +147,8 @@ Status argmaxKernel(const Op &op, const std::vector<const Tensor *> &in,
           // NumPy: the first NaN is the maximum.
           if (!std::isnan(vb) && (std::isnan(va) || va > vb))
             best = k;
-        } else if (x.getInt(a) > x.getInt(b)) {
+        } else if (orderKey(x.dtype(), x.getInt(a)) >
+                   orderKey(x.dtype(), x.getInt(b))) {
           best = k;
         }
       }

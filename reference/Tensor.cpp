@@ -3,64 +3,66 @@
 
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <limits>
 
 namespace nnc::ref {
 
+namespace {
+struct DTypeInfo {
+  DType dtype;
+  const char *name;
+  size_t size;
+};
+// Indexed by DType.
+const DTypeInfo kDTypes[] = {
+    {DType::F32, "f32", 4},  {DType::F16, "f16", 2},   {DType::BF16, "bf16", 2},
+    {DType::I32, "i32", 4},  {DType::I64, "i64", 8},   {DType::Bool, "bool", 1},
+    {DType::F64, "f64", 8},  {DType::I8, "i8", 1},     {DType::I16, "i16", 2},
+    {DType::U8, "u8", 1},    {DType::U16, "u16", 2},   {DType::U32, "u32", 4},
+    {DType::U64, "u64", 8}};
+const DTypeInfo *info(DType dtype) {
+  size_t i = static_cast<size_t>(dtype);
+  return i < std::size(kDTypes) ? &kDTypes[i] : nullptr;
+}
+} // namespace
+
 const char *dtypeName(DType dtype) {
-  switch (dtype) {
-  case DType::F32:
-    return "f32";
-  case DType::F16:
-    return "f16";
-  case DType::BF16:
-    return "bf16";
-  case DType::I32:
-    return "i32";
-  case DType::I64:
-    return "i64";
-  case DType::Bool:
-    return "bool";
-  }
-  return "?";
+  const DTypeInfo *i = info(dtype);
+  return i ? i->name : "?";
 }
 
 bool parseDType(const std::string &text, DType &dtype) {
-  static const struct {
-    const char *name;
-    DType dtype;
-  } table[] = {{"f32", DType::F32}, {"f16", DType::F16}, {"bf16", DType::BF16},
-               {"i32", DType::I32}, {"i64", DType::I64}, {"bool", DType::Bool},
-               {"i1", DType::Bool}};
-  for (const auto &entry : table) {
+  for (const DTypeInfo &entry : kDTypes) {
     if (text == entry.name) {
       dtype = entry.dtype;
       return true;
     }
   }
+  if (text == "i1") {
+    dtype = DType::Bool;
+    return true;
+  }
   return false;
 }
 
 size_t dtypeSize(DType dtype) {
-  switch (dtype) {
-  case DType::F32:
-  case DType::I32:
-    return 4;
-  case DType::F16:
-  case DType::BF16:
-    return 2;
-  case DType::I64:
-    return 8;
-  case DType::Bool:
-    return 1;
-  }
-  return 1;
+  const DTypeInfo *i = info(dtype);
+  return i ? i->size : 1;
 }
 
 bool isFloat(DType dtype) {
-  return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16;
+  return dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16 ||
+         dtype == DType::F64;
 }
-bool isInt(DType dtype) { return dtype == DType::I32 || dtype == DType::I64; }
+bool isUnsigned(DType dtype) {
+  return dtype == DType::U8 || dtype == DType::U16 || dtype == DType::U32 ||
+         dtype == DType::U64;
+}
+bool isInt(DType dtype) {
+  return dtype == DType::I8 || dtype == DType::I16 || dtype == DType::I32 ||
+         dtype == DType::I64 || isUnsigned(dtype);
+}
 
 // Rounds a finite double to a binary format with `mantissaBits` fraction bits
 // and minimum normal exponent `minExp`. Scaling by a power of two is exact, so
@@ -184,22 +186,30 @@ double Tensor::getDouble(int64_t i) const {
   switch (dtype_) {
   case DType::F32:
     return loadAs<float>(data_, i);
+  case DType::F64:
+    return loadAs<double>(data_, i);
   case DType::F16:
     return halfToDouble(loadAs<uint16_t>(data_, i));
   case DType::BF16:
     return bf16ToDouble(loadAs<uint16_t>(data_, i));
+  case DType::U64:
+    return static_cast<double>(loadAs<uint64_t>(data_, i));
+  case DType::I8:
+  case DType::I16:
   case DType::I32:
-    return loadAs<int32_t>(data_, i);
   case DType::I64:
-    return static_cast<double>(loadAs<int64_t>(data_, i));
+  case DType::U8:
+  case DType::U16:
+  case DType::U32:
   case DType::Bool:
-    return data_[i] ? 1.0 : 0.0;
+    return static_cast<double>(getInt(i));
   }
   return 0;
 }
 
-// Float to integer: truncation toward zero; NaN and out-of-range values are
-// clamped (C++ leaves them undefined, so pin one answer).
+// Float to integer: truncation toward zero; NaN gives 0 and out-of-range
+// values saturate to the dtype's range (C++ leaves them undefined, so pin
+// one answer; the lowering's casts give the same).
 static int64_t truncToInt64(double v) {
   if (std::isnan(v))
     return 0;
@@ -210,10 +220,26 @@ static int64_t truncToInt64(double v) {
   return static_cast<int64_t>(std::trunc(v));
 }
 
+// The range of an integer dtype as doubles (exact: powers of two minus one
+// round to the power of two for 64 bits, which the comparisons then use).
+static void intRange(DType dtype, double &lo, double &hi) {
+  unsigned bits = static_cast<unsigned>(dtypeSize(dtype)) * 8;
+  if (isUnsigned(dtype)) {
+    lo = 0;
+    hi = std::ldexp(1.0, bits) - 1;
+  } else {
+    lo = -std::ldexp(1.0, bits - 1);
+    hi = std::ldexp(1.0, bits - 1) - 1;
+  }
+}
+
 void Tensor::setDouble(int64_t i, double v) {
   switch (dtype_) {
   case DType::F32:
     storeAs<float>(data_, i, static_cast<float>(v));
+    return;
+  case DType::F64:
+    storeAs<double>(data_, i, v);
     return;
   case DType::F16:
     storeAs<uint16_t>(data_, i, doubleToHalf(v));
@@ -221,18 +247,28 @@ void Tensor::setDouble(int64_t i, double v) {
   case DType::BF16:
     storeAs<uint16_t>(data_, i, doubleToBF16(v));
     return;
-  case DType::I32: {
-    double t = std::isnan(v) ? 0 : std::trunc(v);
-    if (t > 2147483647.0)
-      t = 2147483647.0;
-    if (t < -2147483648.0)
-      t = -2147483648.0;
-    storeAs<int32_t>(data_, i, static_cast<int32_t>(t));
-    return;
-  }
   case DType::I64:
     storeAs<int64_t>(data_, i, truncToInt64(v));
     return;
+  case DType::U64: {
+    double t = std::isnan(v) ? 0 : std::trunc(v);
+    uint64_t u = t <= 0                         ? 0
+                 : t >= 18446744073709551616.0 ? ~uint64_t(0)
+                                               : static_cast<uint64_t>(t);
+    storeAs<uint64_t>(data_, i, u);
+    return;
+  }
+  case DType::I8:
+  case DType::I16:
+  case DType::I32:
+  case DType::U8:
+  case DType::U16:
+  case DType::U32: {
+    double lo, hi, t = std::isnan(v) ? 0 : std::trunc(v);
+    intRange(dtype_, lo, hi);
+    setInt(i, static_cast<int64_t>(t < lo ? lo : t > hi ? hi : t));
+    return;
+  }
   case DType::Bool:
     data_[i] = v != 0 ? 1 : 0;
     return;
@@ -241,10 +277,22 @@ void Tensor::setDouble(int64_t i, double v) {
 
 int64_t Tensor::getInt(int64_t i) const {
   switch (dtype_) {
+  case DType::I8:
+    return loadAs<int8_t>(data_, i);
+  case DType::I16:
+    return loadAs<int16_t>(data_, i);
   case DType::I32:
     return loadAs<int32_t>(data_, i);
   case DType::I64:
     return loadAs<int64_t>(data_, i);
+  case DType::U8:
+    return loadAs<uint8_t>(data_, i);
+  case DType::U16:
+    return loadAs<uint16_t>(data_, i);
+  case DType::U32:
+    return loadAs<uint32_t>(data_, i);
+  case DType::U64:
+    return static_cast<int64_t>(loadAs<uint64_t>(data_, i));
   case DType::Bool:
     return data_[i] ? 1 : 0;
   default:
@@ -253,14 +301,24 @@ int64_t Tensor::getInt(int64_t i) const {
 }
 
 void Tensor::setInt(int64_t i, int64_t v) {
+  // Integers wrap: keep the low bytes (little-endian, two's complement).
+  uint64_t bits = static_cast<uint64_t>(v);
   switch (dtype_) {
+  case DType::I8:
+  case DType::U8:
+    storeAs<uint8_t>(data_, i, static_cast<uint8_t>(bits));
+    return;
+  case DType::I16:
+  case DType::U16:
+    storeAs<uint16_t>(data_, i, static_cast<uint16_t>(bits));
+    return;
   case DType::I32:
-    storeAs<int32_t>(data_, i,
-                     static_cast<int32_t>(static_cast<uint32_t>(
-                         static_cast<uint64_t>(v) & 0xffffffffu)));
+  case DType::U32:
+    storeAs<uint32_t>(data_, i, static_cast<uint32_t>(bits));
     return;
   case DType::I64:
-    storeAs<int64_t>(data_, i, v);
+  case DType::U64:
+    storeAs<uint64_t>(data_, i, bits);
     return;
   case DType::Bool:
     data_[i] = v != 0 ? 1 : 0;

@@ -8,14 +8,28 @@
 
 namespace nnc::ref {
 
-enum class DType { F32, F16, BF16, I32, I64, Bool };
+// In the order of nnrt_dtype_t (runtime.h), which appends and never
+// renumbers; names and sizes are in Tensor.cpp.
+enum class DType { F32, F16, BF16, I32, I64, Bool, F64, I8, I16, U8, U16, U32, U64 };
 
 const char *dtypeName(DType dtype);
-/// Parses `f32 f16 bf16 i32 i64 bool` (and `i1` as bool).
+/// Parses `f64 f32 f16 bf16 i8 i16 i32 i64 u8 u16 u32 u64 bool` (and `i1`
+/// as bool).
 bool parseDType(const std::string &text, DType &dtype);
 size_t dtypeSize(DType dtype);
 bool isFloat(DType dtype);
+/// Signed or unsigned integers (not bool).
 bool isInt(DType dtype);
+bool isUnsigned(DType dtype);
+
+/// An int64 whose signed order is the order of the integer `v` of `dtype`:
+/// `v` itself, except u64 (from getInt), whose sign bit flips. Applying it
+/// twice gives `v` back.
+inline int64_t orderKey(DType dtype, int64_t v) {
+  return dtype == DType::U64 ? static_cast<int64_t>(static_cast<uint64_t>(v) ^
+                                                    (uint64_t(1) << 63))
+                             : v;
+}
 
 /// IEEE binary16 and bfloat16 conversions; rounding is to nearest, ties to even.
 uint16_t doubleToHalf(double value);
@@ -48,7 +62,8 @@ public:
   /// Stores `v` rounded to the dtype (floats: nearest even; ints: truncation
   /// toward zero with wrap-around; bool: v != 0).
   void setDouble(int64_t i, double v);
-  /// Element `i` as an integer (floats truncate toward zero).
+  /// Element `i` as an integer (floats truncate toward zero). u64 values
+  /// past INT64_MAX come back as their two's-complement bits.
   int64_t getInt(int64_t i) const;
   /// Stores `v` wrapped to the dtype (i32 keeps the low 32 bits).
   void setInt(int64_t i, int64_t v);

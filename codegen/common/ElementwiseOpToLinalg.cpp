@@ -27,22 +27,30 @@ Value sigmoid(OpBuilder &b, Location loc, Value x) {
 /// The scalar body of each elementwise op, given its (broadcast) operands.
 template <typename OpTy> struct Scalar;
 
-#define NNC_FLOAT_INT_BINARY(NNOp, FOp, IOp)                                   \
+bool isUnsigned(Value v) { return v.getType().isUnsignedInteger(); }
+
+/// One arith op per kind of operand: float, signed and unsigned integer
+/// (the nn type's signedness; the types become signless after the patterns).
+#define NNC_FLOAT_INT_BINARY(NNOp, FOp, SIOp, UIOp)                            \
   template <> struct Scalar<NNOp> {                                            \
     static Value build(NNOp, OpBuilder &b, Location loc, ValueRange a) {       \
       if (isFloat(a[0]))                                                       \
         return FOp::create(b, loc, a[0], a[1]);                                \
-      return IOp::create(b, loc, a[0], a[1]);                                  \
+      if (isUnsigned(a[0]))                                                    \
+        return UIOp::create(b, loc, a[0], a[1]);                               \
+      return SIOp::create(b, loc, a[0], a[1]);                                 \
     }                                                                          \
   };
-NNC_FLOAT_INT_BINARY(AddOp, arith::AddFOp, arith::AddIOp)
-NNC_FLOAT_INT_BINARY(SubOp, arith::SubFOp, arith::SubIOp)
-NNC_FLOAT_INT_BINARY(MulOp, arith::MulFOp, arith::MulIOp)
+NNC_FLOAT_INT_BINARY(AddOp, arith::AddFOp, arith::AddIOp, arith::AddIOp)
+NNC_FLOAT_INT_BINARY(SubOp, arith::SubFOp, arith::SubIOp, arith::SubIOp)
+NNC_FLOAT_INT_BINARY(MulOp, arith::MulFOp, arith::MulIOp, arith::MulIOp)
 // Integer division truncates toward zero.
-NNC_FLOAT_INT_BINARY(DivOp, arith::DivFOp, arith::DivSIOp)
+NNC_FLOAT_INT_BINARY(DivOp, arith::DivFOp, arith::DivSIOp, arith::DivUIOp)
 // NaN-propagating, as NumPy's maximum/minimum.
-NNC_FLOAT_INT_BINARY(MaximumOp, arith::MaximumFOp, arith::MaxSIOp)
-NNC_FLOAT_INT_BINARY(MinimumOp, arith::MinimumFOp, arith::MinSIOp)
+NNC_FLOAT_INT_BINARY(MaximumOp, arith::MaximumFOp, arith::MaxSIOp,
+                     arith::MaxUIOp)
+NNC_FLOAT_INT_BINARY(MinimumOp, arith::MinimumFOp, arith::MinSIOp,
+                     arith::MinUIOp)
 #undef NNC_FLOAT_INT_BINARY
 
 template <> struct Scalar<PowOp> {
@@ -66,7 +74,7 @@ template <> struct Scalar<CompareOp> {
       return arith::CmpFOp::create(b, loc, pred, a[0], a[1]);
     }
     // bool orders false < true: unsigned, since signed i1 true is -1.
-    bool isBool = a[0].getType().isInteger(1);
+    bool isBool = a[0].getType().isInteger(1) || isUnsigned(a[0]);
     auto pred = llvm::StringSwitch<arith::CmpIPredicate>(p)
                     .Case("eq", arith::CmpIPredicate::eq)
                     .Case("ne", arith::CmpIPredicate::ne)
@@ -101,6 +109,8 @@ template <> struct Scalar<AbsOp> {
   static Value build(AbsOp, OpBuilder &b, Location loc, ValueRange a) {
     if (isFloat(a[0]))
       return math::AbsFOp::create(b, loc, a[0]);
+    if (isUnsigned(a[0]))
+      return a[0];
     return math::AbsIOp::create(b, loc, a[0]);
   }
 };
@@ -164,9 +174,10 @@ template <> struct Scalar<GeluOp> {
   }
 };
 
-/// Converts one scalar between nn dtypes: float <-> int truncates toward
-/// zero and saturates (NaN gives 0, as the reference does), to bool is
-/// `x != 0`, from bool is 0/1.
+/// Converts one scalar between nn dtypes: float -> int truncates toward
+/// zero and saturates to the integer's range (NaN gives 0, as the reference
+/// does), to bool is `x != 0`, from bool is 0/1, int -> int wraps (and
+/// widens by the source's signedness).
 Value convertScalar(OpBuilder &b, Location loc, Value x, Type to) {
   Type from = x.getType();
   if (from == to)
@@ -179,9 +190,7 @@ Value convertScalar(OpBuilder &b, Location loc, Value x, Type to) {
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, x,
                                  scalarConstant(b, loc, from, 0));
   }
-  if (from.isInteger(1))
-    return toF ? Value(arith::UIToFPOp::create(b, loc, to, x))
-               : Value(arith::ExtUIOp::create(b, loc, to, x));
+  bool fromU = from.isInteger(1) || from.isUnsignedInteger();
   if (fromF && toF) {
     unsigned fw = fromF.getWidth(), tw = toF.getWidth();
     if (fw < tw)
@@ -193,21 +202,30 @@ Value convertScalar(OpBuilder &b, Location loc, Value x, Type to) {
     return arith::TruncFOp::create(b, loc, to, wide);
   }
   if (!fromF && !toF) {
-    if (from.getIntOrFloatBitWidth() < to.getIntOrFloatBitWidth())
-      return arith::ExtSIOp::create(b, loc, to, x);
-    return arith::TruncIOp::create(b, loc, to, x);
+    unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
+    if (fw < tw)
+      return fromU ? Value(arith::ExtUIOp::create(b, loc, to, x))
+                   : Value(arith::ExtSIOp::create(b, loc, to, x));
+    if (fw > tw)
+      return arith::TruncIOp::create(b, loc, to, x);
+    // Same width, other signedness: the same bits.
+    return UnrealizedConversionCastOp::create(b, loc, TypeRange{to}, ValueRange{x})
+        .getResult(0);
   }
   if (!fromF)
-    return arith::SIToFPOp::create(b, loc, to, x);
+    return fromU ? Value(arith::UIToFPOp::create(b, loc, to, x))
+                 : Value(arith::SIToFPOp::create(b, loc, to, x));
   // float -> int, saturating: the bounds are powers of two, exact in every
   // float type (or +-inf in f16, which then only catches infinities).
   unsigned w = to.getIntOrFloatBitWidth();
-  double bound = std::ldexp(1.0, w - 1);
-  Value truncated = arith::FPToSIOp::create(b, loc, to, x);
+  bool toU = to.isUnsignedInteger();
+  double hi = std::ldexp(1.0, toU ? w : w - 1), lo = toU ? 0.0 : -hi;
+  Value truncated = toU ? Value(arith::FPToUIOp::create(b, loc, to, x))
+                        : Value(arith::FPToSIOp::create(b, loc, to, x));
   Value tooBig = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x,
-                                       scalarConstant(b, loc, from, bound));
+                                       scalarConstant(b, loc, from, hi));
   Value tooSmall = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, x,
-                                         scalarConstant(b, loc, from, -bound));
+                                         scalarConstant(b, loc, from, lo));
   Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
   Value r = arith::SelectOp::create(
       b, loc, tooBig, extremeConstant(b, loc, to, false), truncated);

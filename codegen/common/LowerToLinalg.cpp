@@ -7,6 +7,7 @@
 #include "codegen/common/Passes.h"
 #include "codegen/common/PatternNNToLinalg.h"
 
+#include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace nnc {
@@ -18,6 +19,44 @@ using namespace mlir;
 
 namespace nnc {
 namespace {
+
+/// ui8 -> i8 (and so on) in every type and constant of `module`: the
+/// patterns chose unsigned arith ops from the nn types, and arith, linalg
+/// and the GPU lowerings take signless integers only.
+void dropSignedness(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  auto signless = [&](Type t) -> Type {
+    auto i = dyn_cast<IntegerType>(t);
+    return i && !i.isSignless() ? IntegerType::get(ctx, i.getWidth()) : t;
+  };
+  // Constants first: their attributes hold the type inside raw data.
+  module.walk([&](arith::ConstantOp c) {
+    Attribute v = c.getValue();
+    if (auto i = dyn_cast<IntegerAttr>(v);
+        i && signless(i.getType()) != i.getType())
+      c.setValueAttr(IntegerAttr::get(signless(i.getType()), i.getValue()));
+    else if (auto d = dyn_cast<DenseElementsAttr>(v);
+             d && signless(d.getElementType()) != d.getElementType())
+      c.setValueAttr(cast<TypedAttr>(d.bitcast(signless(d.getElementType()))));
+  });
+  AttrTypeReplacer replacer;
+  replacer.addReplacement([&](IntegerType t) -> std::optional<Type> {
+    if (t.isSignless())
+      return std::nullopt;
+    return IntegerType::get(ctx, t.getWidth());
+  });
+  replacer.recursivelyReplaceElementsIn(module, /*replaceAttrs=*/true,
+                                        /*replaceLocs=*/false,
+                                        /*replaceTypes=*/true);
+  // Casts between a signed and an unsigned type of one width are now no-ops.
+  module.walk([&](UnrealizedConversionCastOp cast) {
+    if (cast->getNumOperands() == 1 && cast->getNumResults() == 1 &&
+        cast.getOperand(0).getType() == cast.getResult(0).getType()) {
+      cast.getResult(0).replaceAllUsesWith(cast.getOperand(0));
+      cast->erase();
+    }
+  });
+}
 
 struct LowerToLinalgPass
     : public impl::NNCLowerToLinalgBase<LowerToLinalgPass> {
@@ -39,11 +78,13 @@ struct LowerToLinalgPass
     config.enableFolding(false).enableConstantCSE(false);
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
     (void)applyPatternsGreedily(module, std::move(patterns), config);
+    dropSignedness(module);
 
     Dialect *nnDialect = getContext().getLoadedDialect<nn::NNDialect>();
     bool failed = false;
     module.walk([&](Operation *op) {
-      if (op->getDialect() != nnDialect)
+      // Fusion regions stay until nnc-fuse-regions inlines them.
+      if (op->getDialect() != nnDialect || isa<nn::FusionOp, nn::YieldOp>(op))
         return;
       op->emitError() << "nnc-lower-to-linalg: no lowering for '"
                       << op->getName() << "' yet";

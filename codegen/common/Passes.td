@@ -74,4 +74,27 @@ def NNCLowerToLinalg : Pass<"nnc-lower-to-linalg", "::mlir::ModuleOp"> {
   ];
 }
 
+def NNCFuseRegions : Pass<"nnc-fuse-regions", "::mlir::ModuleOp"> {
+  let summary = "Fuse the linalg ops of each nn.fusion region, then inline it";
+  let description = [{
+    After `nnc-lower-to-linalg`, the ops of an `nn.fusion` region (made by
+    `nn-fuse`) are linalg ops on tensors. This pass fuses elementwise
+    producers into their consumers inside each region (linalg's elementwise
+    op fusion, limited to pairs in the same region; a producer used after the
+    consumer becomes one more result of the fused op only when the consumer
+    has no reduction loops), then replaces the region by its ops. With every
+    group fused, each region is one linalg op and so one kernel.
+
+    ```mlir
+    %r = nn.fusion {kind = "elementwise"} : tensor<?x64xf32> {
+      %0 = linalg.generic ... (addf) ; %1 = linalg.generic ins(%0) (erf...)
+      nn.yield %1 : tensor<?x64xf32>
+    }
+    // becomes one linalg.generic computing erf(... addf ...)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // NNC_CODEGEN_COMMON_PASSES_TD

@@ -60,7 +60,11 @@ mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Type type, double v);
 
 /// The identity of max (`lowest`) or min (`!lowest`): -inf/+inf for floats,
-/// the signed extremes for integers.
+/// the extremes of the range for integers (0 and 2^w-1 for unsigned ones).
+///
+/// Integer types keep the nn dtype's signedness (ui8 ...) while the patterns
+/// run, so that they pick signed or unsigned arith ops from it; the pass
+/// then makes every type signless, as arith requires.
 mlir::Value extremeConstant(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Type type, bool lowest);
 

@@ -61,6 +61,9 @@ struct MaxPool2DOpToLinalg : public OpRewritePattern<MaxPool2DOp> {
     Location loc = op.getLoc();
     RankedTensorType resultType = op.getResult().getType();
     Type elem = resultType.getElementType();
+    // linalg's NCHW max pooling compares signed; there is no unsigned twin.
+    if (elem.isUnsignedInteger())
+      return rewriter.notifyMatchFailure(op, "unsigned elements");
     Value lowest = extremeConstant(rewriter, loc, elem, /*lowest=*/true);
     Value pool =
         buildPool<linalg::PoolingNchwMaxOp>(rewriter, op, lowest, elem, lowest);

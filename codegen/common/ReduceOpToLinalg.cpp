@@ -102,6 +102,7 @@ struct ReduceOpToGeneric : public OpRewritePattern<OpTy> {
     auto xType = cast<RankedTensorType>(x.getType());
     Type elem = xType.getElementType();
     bool isF = isa<FloatType>(elem);
+    bool isU = elem.isUnsignedInteger();
     int64_t rank = xType.getRank();
     llvm::SmallBitVector reduced = reducedDims(rank, op.getAxes());
 
@@ -129,12 +130,14 @@ struct ReduceOpToGeneric : public OpRewritePattern<OpTy> {
                     : Value(arith::AddIOp::create(b, l, args[0], args[1]));
             break;
           case Combiner::Max:
-            r = isF ? Value(arith::MaximumFOp::create(b, l, args[0], args[1]))
-                    : Value(arith::MaxSIOp::create(b, l, args[0], args[1]));
+            r = isF   ? Value(arith::MaximumFOp::create(b, l, args[0], args[1]))
+                : isU ? Value(arith::MaxUIOp::create(b, l, args[0], args[1]))
+                      : Value(arith::MaxSIOp::create(b, l, args[0], args[1]));
             break;
           case Combiner::Min:
-            r = isF ? Value(arith::MinimumFOp::create(b, l, args[0], args[1]))
-                    : Value(arith::MinSIOp::create(b, l, args[0], args[1]));
+            r = isF   ? Value(arith::MinimumFOp::create(b, l, args[0], args[1]))
+                : isU ? Value(arith::MinUIOp::create(b, l, args[0], args[1]))
+                      : Value(arith::MinSIOp::create(b, l, args[0], args[1]));
             break;
           }
           linalg::YieldOp::create(b, l, r);
@@ -232,8 +235,11 @@ struct ArgmaxOpToGeneric : public OpRewritePattern<ArgmaxOp> {
                 b, l, notBestNan, arith::OrIOp::create(b, l, vNan, greater));
             take = arith::OrIOp::create(b, l, beats, tie);
           } else {
-            Value greater =
-                arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, v, best);
+            Value greater = arith::CmpIOp::create(
+                b, l,
+                elem.isUnsignedInteger() ? arith::CmpIPredicate::ugt
+                                         : arith::CmpIPredicate::sgt,
+                v, best);
             Value equal =
                 arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v, best);
             take = arith::OrIOp::create(

@@ -100,8 +100,12 @@ Value extremeConstant(OpBuilder &b, Location loc, Type type, bool lowest) {
         b, loc,
         b.getFloatAttr(type, APFloat::getInf(ft.getFloatSemantics(), lowest)));
   unsigned width = type.getIntOrFloatBitWidth();
-  APInt value = lowest ? APInt::getSignedMinValue(width)
-                       : APInt::getSignedMaxValue(width);
+  APInt value;
+  if (type.isUnsignedInteger())
+    value = lowest ? APInt::getMinValue(width) : APInt::getMaxValue(width);
+  else
+    value = lowest ? APInt::getSignedMinValue(width)
+                   : APInt::getSignedMaxValue(width);
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, value));
 }
 

@@ -187,6 +187,8 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm) {
   // Canonicalization may fold strided metadata into affine.apply; the launch
   // plan reads plain arith.
   pm.addPass(createLowerAffinePass());
+  // Free each temporary after its last launch, so the arena reuses it.
+  pm.addNestedPass<func::FuncOp>(nnc::createNNPlanMemory());
 }
 
 void nnc::registerCodegenGpuPasses() {

@@ -2,6 +2,7 @@
 #ifndef NNC_CODEGEN_GPU_PASSES_H
 #define NNC_CODEGEN_GPU_PASSES_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"

@@ -240,4 +240,22 @@ def NNCGpuPromoteAccumulators : Pass<"nnc-gpu-promote-accumulators"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def NNPlanMemory : Pass<"nn-plan-memory", "::mlir::func::FuncOp"> {
+  let summary = "Free each temporary buffer right after its last use";
+  let description = [{
+    Bufferization's deallocation pipeline frees temporaries at the end of the
+    entry, so every buffer of a step is live at once and the arena is the sum
+    of all of them. This pass moves each `memref.dealloc` of an allocation to
+    just after the last op of the function body that uses the allocation or
+    any view of it (kernel launches, copies, views of views). The launch plan
+    then frees the buffer there and the runtime's first-fit arena reuses its
+    range for later buffers: liveness-based reuse in one arena per entry.
+
+    Launches run in order (one CUDA stream; a full barrier between Vulkan
+    dispatches), so a range freed after kernel k may be written by kernel
+    k+1. A buffer returned by the function is never freed here.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 #endif // NNC_CODEGEN_GPU_PASSES_TD

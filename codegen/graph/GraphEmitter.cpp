@@ -5,6 +5,7 @@
 // by kind. Adding an op to the dialect needs no change here, only in the
 // reference interpreter that reads the result.
 #include "codegen/graph/GraphEmitter.h"
+#include "ir/NNDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -43,21 +44,12 @@ std::string formatFloat(double v, bool isF64) {
 }
 
 FailureOr<std::string> dtypeName(Type t) {
-  if (t.isF32())
-    return std::string("f32");
-  if (t.isF16())
-    return std::string("f16");
-  if (t.isBF16())
-    return std::string("bf16");
-  if (t.isF64())
-    return std::string("f64");
-  if (t.isInteger(1))
-    return std::string("bool");
-  if (t.isSignlessInteger(32))
-    return std::string("i32");
-  if (t.isSignlessInteger(64))
-    return std::string("i64");
-  return failure();
+  if (!t.isF64() && !t.isF32() && !t.isF16() && !t.isBF16() &&
+      !(isa<IntegerType>(t) && !t.isSignedInteger() &&
+        llvm::is_contained({1u, 8u, 16u, 32u, 64u},
+                           t.getIntOrFloatBitWidth())))
+    return failure();
+  return nnc::nn::formatDtype(t); // the reference parses the same names
 }
 
 class GraphWriter {

@@ -169,6 +169,7 @@ LogicalResult nnc::lowerKernels(ModuleOp gpuModule,
     PassManager pm(gpuModule.getContext());
     GpuToSpirvOptions spirvOptions;
     spirvOptions.int64 = true;
+    spirvOptions.float64 = true;
     spirvOptions.smallTypes = true;
     buildGpuToSpirvPipeline(pm, spirvOptions);
     if (failed(pm.run(*kernels)))

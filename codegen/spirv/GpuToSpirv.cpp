@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_NNCSPIRVSETENTRYPOINTABI
@@ -48,6 +49,28 @@ struct SpirvPrepareMath
     : public nnc::impl::NNCSpirvPrepareMathBase<SpirvPrepareMath> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // GLSL.std.450 has exp, log, pow and the trigonometric functions for
+    // 16/32-bit floats only: say so at the source op instead of failing in
+    // the SPIR-V verifier.
+    bool unsupported = false;
+    getOperation().walk([&](Operation *op) {
+      static const llvm::StringSet<> glsl32Only = {
+          "math.exp",  "math.exp2",  "math.expm1", "math.log",  "math.log2",
+          "math.log1p", "math.powf", "math.tanh",  "math.erf",  "math.sin",
+          "math.cos",  "math.tan",   "math.asin",  "math.acos", "math.atan",
+          "math.atan2", "math.sinh", "math.cosh",  "math.asinh", "math.acosh",
+          "math.atanh"};
+      if (op->getNumResults() != 1 || !op->getResult(0).getType().isF64() ||
+          !glsl32Only.contains(op->getName().getStringRef()))
+        return;
+      op->emitError() << "'" << op->getName().getStringRef().drop_front(5)
+                      << "' on f64 has no Vulkan (SPIR-V) lowering: "
+                         "GLSL.std.450 has it for 16/32-bit floats only; "
+                         "compile with --target=cuda or cast to f32";
+      unsupported = true;
+    });
+    if (unsupported)
+      return signalPassFailure();
     for (auto module : getOperation().getOps<gpu::GPUModuleOp>()) {
       if (ArrayAttr targets = module.getTargetsAttr())
         for (Attribute target : targets)
@@ -74,6 +97,11 @@ void nnc::buildGpuToSpirvPipeline(OpPassManager &pm,
   target.spirvExtensions = {"SPV_KHR_storage_buffer_storage_class"};
   if (options.int64)
     target.spirvCapabilities.push_back("Int64");
+  // Without Float64 the type converter would reject f64 kernels; with it,
+  // spirv-update-vce keeps it only in kernels that use f64, and the runtime
+  // refuses those on a device without shaderFloat64, naming the capability.
+  if (options.float64)
+    target.spirvCapabilities.push_back("Float64");
   if (options.smallTypes) {
     // f16 data and bool/i8 buffers stored at their own width; without these
     // the type converter widens them to 32 bits, which is not the layout

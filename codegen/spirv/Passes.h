@@ -22,6 +22,11 @@ struct GpuToSpirvOptions : public mlir::PassPipelineOptions<GpuToSpirvOptions> {
       llvm::cl::desc("Require the Int64 capability (Vulkan shaderInt64), "
                      "which i64 data such as argmax indices needs"),
       llvm::cl::init(false)};
+  Option<bool> float64{
+      *this, "float64",
+      llvm::cl::desc("Allow f64 data and arithmetic (the Float64 capability, "
+                     "Vulkan shaderFloat64)"),
+      llvm::cl::init(false)};
   Option<bool> smallTypes{
       *this, "small-types",
       llvm::cl::desc("Allow f16, i16, i8 and bool data at their own width "
@@ -29,8 +34,8 @@ struct GpuToSpirvOptions : public mlir::PassPipelineOptions<GpuToSpirvOptions> {
       llvm::cl::init(false)};
 };
 
-/// gpu kernels -> spirv.module ops for Vulkan: SPIR-V 1.3, Shader (+ Int64
-/// on request), SPV_KHR_storage_buffer_storage_class, 32-bit index; every
+/// gpu kernels -> spirv.module ops for Vulkan: SPIR-V 1.3, Shader (+ Int64,
+/// Float64 on request), SPV_KHR_storage_buffer_storage_class, 32-bit index; every
 /// kernel argument becomes a storage buffer at bind(0, i).
 void buildGpuToSpirvPipeline(mlir::OpPassManager &pm,
                              const GpuToSpirvOptions &options);

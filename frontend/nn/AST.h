@@ -110,9 +110,22 @@ struct Dim {
   std::string name;
 };
 
+/// The dtype names of the language, in the order diagnostics list them.
+inline constexpr const char *kDtypeNames[] = {
+    "f64", "f32", "f16", "bf16", "i8",  "i16", "i32",
+    "i64", "u8",  "u16", "u32",  "u64", "bool"};
+inline constexpr const char *kDtypeNameList =
+    "f64, f32, f16, bf16, i8, i16, i32, i64, u8, u16, u32, u64 or bool";
+inline bool isDtypeName(const std::string &s) {
+  for (const char *name : kDtypeNames)
+    if (s == name)
+      return true;
+  return false;
+}
+
 struct TypeSpec {
   Location loc;
-  std::string dtype; // as written: f32 f16 bf16 i32 i64 bool
+  std::string dtype; // as written: one of kDtypeNames
   std::vector<Dim> dims;
 };
 

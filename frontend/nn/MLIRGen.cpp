@@ -53,17 +53,8 @@ std::string Generator::describe(const Val &v) {
 //===- Declarations --------------------------------------------------------===//
 
 mlir::Type Generator::dtype(llvm::StringRef name) {
-  if (name == "f32")
-    return builder.getF32Type();
-  if (name == "f16")
-    return builder.getF16Type();
-  if (name == "bf16")
-    return builder.getBF16Type();
-  if (name == "i32")
-    return builder.getI32Type();
-  if (name == "i64")
-    return builder.getI64Type();
-  return builder.getI1Type();
+  // The parser and isDtypeName admit only names parseDtype knows.
+  return nnc::nn::parseDtype(builder.getContext(), name);
 }
 
 std::optional<mlir::RankedTensorType>

@@ -288,8 +288,14 @@ std::optional<mlir::Value> Generator::materialize(const Val &v,
                    << otherType;
       return std::nullopt;
     }
-    if (intTy.getWidth() == 32 && (l.i < INT32_MIN || l.i > INT32_MAX)) {
-      error(v.loc) << "the literal " << l.i << " does not fit in i32";
+    unsigned w = intTy.getWidth();
+    bool fits = intTy.isUnsigned()
+                    ? l.i >= 0 && (w == 64 || l.i < (int64_t(1) << w))
+                    : w == 64 || (l.i >= -(int64_t(1) << (w - 1)) &&
+                                  l.i < (int64_t(1) << (w - 1)));
+    if (!fits) {
+      error(v.loc) << "the literal " << l.i << " does not fit in "
+                   << nnc::nn::formatDtype(intTy);
       return std::nullopt;
     }
     element = builder.getIntegerAttr(elemType, l.i);

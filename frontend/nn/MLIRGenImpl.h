@@ -57,11 +57,6 @@ struct Arg {
   Location loc;           // the argument's location, or the call's
 };
 
-inline bool isDtypeName(llvm::StringRef s) {
-  return s == "f32" || s == "f16" || s == "bf16" || s == "i32" ||
-         s == "i64" || s == "bool";
-}
-
 inline std::string fmtDouble(double v) {
   std::string s;
   llvm::raw_string_ostream os(s);

@@ -117,25 +117,25 @@ bool nnc::nnlang::parseNpy(llvm::StringRef bytes, NpyArray &out,
     error = "malformed .npy header";
     return false;
   }
-  size_t itemSize;
-  if (descr == "<f4") {
-    out.dtype = "f32";
-    itemSize = 4;
-  } else if (descr == "<f2") {
-    out.dtype = "f16";
-    itemSize = 2;
-  } else if (descr == "<i4") {
-    out.dtype = "i32";
-    itemSize = 4;
-  } else if (descr == "<i8") {
-    out.dtype = "i64";
-    itemSize = 8;
-  } else if (descr == "|b1") {
-    out.dtype = "bool";
-    itemSize = 1;
-  } else {
+  // '<' (or '|' for single bytes, as NumPy writes them): little-endian.
+  static const struct {
+    const char *descr, *dtype;
+    size_t size;
+  } table[] = {{"<f8", "f64", 8},  {"<f4", "f32", 4}, {"<f2", "f16", 2},
+               {"|i1", "i8", 1},   {"<i2", "i16", 2}, {"<i4", "i32", 4},
+               {"<i8", "i64", 8},  {"|u1", "u8", 1},  {"<u2", "u16", 2},
+               {"<u4", "u32", 4},  {"<u8", "u64", 8}, {"|b1", "bool", 1}};
+  size_t itemSize = 0;
+  for (const auto &e : table) {
+    if (descr == e.descr) {
+      out.dtype = e.dtype;
+      itemSize = e.size;
+    }
+  }
+  if (!itemSize) {
     error = "unsupported .npy dtype '" + descr +
-            "' (expected <f4, <f2, <i4, <i8 or |b1)";
+            "' (expected <f8, <f4, <f2, |i1, <i2, <i4, <i8, |u1, <u2, <u4, "
+            "<u8 or |b1)";
     return false;
   }
   uint64_t count = 1;

@@ -190,11 +190,6 @@ StmtPtr Parser::parseModel() {
   return std::make_unique<ModelStmt>(kw.loc, name.text);
 }
 
-static bool isDtype(llvm::StringRef s) {
-  return s == "f32" || s == "f16" || s == "bf16" || s == "i32" || s == "i64" ||
-         s == "bool";
-}
-
 bool Parser::parseType(TypeSpec &type) {
   if (!at(Tok::Ident)) {
     failAt(peek(), "a type such as f32[B, 784]");
@@ -203,9 +198,9 @@ bool Parser::parseType(TypeSpec &type) {
   Token dt = take();
   type.loc = dt.loc;
   type.dtype = dt.text;
-  if (!isDtype(dt.text)) {
-    fail(dt.loc, "unknown dtype '" + dt.text +
-                     "'; expected f32, f16, bf16, i32, i64 or bool");
+  if (!isDtypeName(dt.text)) {
+    fail(dt.loc, "unknown dtype '" + dt.text + "'; expected " +
+                     std::string(kDtypeNameList));
     return false;
   }
   if (!at(Tok::LBracket)) {

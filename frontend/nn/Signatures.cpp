@@ -19,7 +19,9 @@ const char *nnc::nnlang::argKindName(ArgKind kind) {
   case K::Float: return "a number";
   case K::Bool: return "true or false";
   case K::String: return "a string";
-  case K::Dtype: return "a dtype (f32, f16, bf16, i32, i64 or bool)";
+  case K::Dtype:
+    return "a dtype (f64, f32, f16, bf16, i8, i16, i32, i64, u8, u16, u32, "
+           "u64 or bool)";
   }
   return "a value";
 }

@@ -20,7 +20,7 @@ enum class ArgKind {
   Float,      // a number
   Bool,       // true / false
   String,     // a string, one of `choices` when given
-  Dtype,      // f32 f16 bf16 i32 i64 bool
+  Dtype,      // one of kDtypeNames (AST.h)
 };
 
 /// Describes a kind for messages: "a tensor", "an integer or a list", ...

@@ -1,5 +1,7 @@
-// ImportONNX: maps an ONNX ModelProto (opsets 7-17) onto the nn dialect.
+// ImportONNX: maps an ONNX ModelProto (opsets 1-17) onto the nn dialect: the
+// model, tensors, diagnostics and the elementwise, matmul and softmax ops.
 #include "frontend/onnx/ImportONNX.h"
+#include "frontend/onnx/Importer.h"
 
 #include "ir/NNDialect.h"
 #include "ir/NNOps.h"
@@ -22,77 +24,13 @@
 #include <cstring>
 #include <optional>
 
-namespace nnc {
-namespace {
+namespace nnc::onnximport {
 
 using onnx::TensorProto;
-
-/// A tensor known at import time: an initializer or a Constant node's value.
-/// `bytes` are the little-endian elements (bool: one byte each).
-struct Tensor {
-  mlir::RankedTensorType type;
-  std::vector<uint8_t> bytes;
-};
 
 int64_t elementBytes(mlir::Type t) {
   return t.isInteger(1) ? 1 : (t.getIntOrFloatBitWidth() + 7) / 8;
 }
-
-class Importer {
-public:
-  Importer(mlir::MLIRContext &ctx, llvm::StringRef path,
-           const ONNXImportOptions &options, std::string &error)
-      : ctx(ctx), builder(&ctx), path(path.str()), options(options),
-        error(error) {}
-
-  mlir::OwningOpRef<mlir::ModuleOp> run();
-
-private:
-  // Diagnostics.
-  bool fail(const llvm::Twine &message);
-  std::string where() const;
-  mlir::Location loc();
-
-  // Tensors and types.
-  mlir::Type dtype(int32_t onnxType);
-  bool decode(const TensorProto &t, Tensor &out);
-  bool readExternal(const TensorProto &t, std::vector<uint8_t> &out);
-  std::optional<std::vector<int64_t>> ints(const Tensor &t);
-
-  // Building ops.
-  mlir::Value emit(llvm::StringRef op, mlir::ValueRange operands,
-                   llvm::ArrayRef<mlir::NamedAttribute> attrs = {},
-                   mlir::Type resultType = {});
-  mlir::Value constant(const Tensor &t);
-  mlir::Value scalar(mlir::Type elementType, double v);
-  mlir::Value reshapeTo(mlir::Value x, mlir::RankedTensorType like);
-
-  // The current node.
-  bool importNode(const onnx::NodeProto &n);
-  bool checkAttrs(std::initializer_list<llvm::StringRef> known);
-  const onnx::AttributeProto *attr(llvm::StringRef name);
-  int64_t attrInt(llvm::StringRef name, int64_t dflt);
-  float attrFloat(llvm::StringRef name, float dflt);
-  std::optional<std::vector<int64_t>> attrInts(llvm::StringRef name);
-  bool hasInput(int i) const {
-    return node->input_size() > i && !node->input(i).empty();
-  }
-  mlir::Value input(int i);
-  std::optional<std::vector<int64_t>> constInput(int i);
-  std::optional<int64_t> axis(int64_t a, int64_t rank, bool allowEnd = false);
-  bool define(mlir::Value v);
-
-  mlir::MLIRContext &ctx;
-  mlir::OpBuilder builder;
-  std::string path;
-  const ONNXImportOptions &options;
-  std::string &error;
-  std::string captured; // the last MLIR diagnostic, while importing
-  int64_t opset = 0;
-  const onnx::NodeProto *node = nullptr;
-  llvm::StringMap<mlir::Value> values;
-  llvm::StringMap<Tensor> constants;
-};
 
 //===- Diagnostics ---------------------------------------------------------===//
 
@@ -129,11 +67,18 @@ mlir::Type Importer::dtype(int32_t t) {
   case TensorProto::INT32: return builder.getI32Type();
   case TensorProto::INT64: return builder.getI64Type();
   case TensorProto::BOOL: return builder.getI1Type();
+  case TensorProto::DOUBLE: return builder.getF64Type();
+  case TensorProto::INT8: return builder.getIntegerType(8);
+  case TensorProto::INT16: return builder.getIntegerType(16);
+  case TensorProto::UINT8: return builder.getIntegerType(8, false);
+  case TensorProto::UINT16: return builder.getIntegerType(16, false);
+  case TensorProto::UINT32: return builder.getIntegerType(32, false);
+  case TensorProto::UINT64: return builder.getIntegerType(64, false);
   default: return {};
   }
 }
 
-std::string typeName(int32_t t) {
+static std::string typeName(int32_t t) {
   return TensorProto::DataType_IsValid(t)
              ? TensorProto::DataType_Name(static_cast<TensorProto::DataType>(t))
              : "type " + std::to_string(t);
@@ -205,11 +150,19 @@ bool Importer::decode(const TensorProto &t, Tensor &out) {
   } else if (et.isF32()) {
     for (float v : t.float_data())
       put(v, 4);
-  } else if (et.isInteger(64)) {
+  } else if (t.data_type() == TensorProto::DOUBLE) {
+    for (double v : t.double_data())
+      put(v, 8);
+  } else if (t.data_type() == TensorProto::INT64) {
     for (int64_t v : t.int64_data())
       put(v, 8);
+  } else if (t.data_type() == TensorProto::UINT32 ||
+             t.data_type() == TensorProto::UINT64) {
+    for (uint64_t v : t.uint64_data())
+      put(v, size);
   } else {
-    // int32_data carries INT32, BOOL and the bits of FLOAT16 / BFLOAT16.
+    // int32_data carries INT32, INT16, INT8, UINT16, UINT8, BOOL and the
+    // bits of FLOAT16 / BFLOAT16 (put keeps the low `size` bytes).
     for (int32_t v : t.int32_data())
       put(v, size);
   }
@@ -341,6 +294,11 @@ float Importer::attrFloat(llvm::StringRef name, float dflt) {
   return a ? a->f() : dflt;
 }
 
+std::string Importer::attrString(llvm::StringRef name, llvm::StringRef dflt) {
+  const auto *a = attr(name);
+  return a ? a->s() : dflt.str();
+}
+
 std::optional<std::vector<int64_t>> Importer::attrInts(llvm::StringRef name) {
   const auto *a = attr(name);
   if (!a)
@@ -354,11 +312,44 @@ mlir::Value Importer::input(int i) {
     return {};
   }
   auto it = values.find(node->input(i));
-  if (it == values.end()) {
+  if (it != values.end())
+    return it->second;
+  // A folded value becomes an nn.constant where something first needs it.
+  auto c = constants.find(node->input(i));
+  if (c == constants.end()) {
     fail("input '" + node->input(i) + "' is not defined");
     return {};
   }
-  return it->second;
+  mlir::Value v = constant(c->second);
+  if (v)
+    values[node->input(i)] = v;
+  return v;
+}
+
+const Tensor *Importer::known(int i) {
+  auto it = hasInput(i) ? constants.find(node->input(i)) : constants.end();
+  return it == constants.end() ? nullptr : &it->second;
+}
+
+std::optional<llvm::SmallVector<int64_t>>
+Importer::declaredShape(llvm::StringRef name) {
+  auto it = declared.find(name);
+  if (it == declared.end() || !it->second->type().has_tensor_type() ||
+      !it->second->type().tensor_type().has_shape())
+    return std::nullopt;
+  llvm::SmallVector<int64_t> shape;
+  for (const auto &d : it->second->type().tensor_type().shape().dim()) {
+    if (!d.has_dim_value() || d.dim_value() < 0)
+      return std::nullopt;
+    shape.push_back(d.dim_value());
+  }
+  return shape;
+}
+
+bool Importer::needStatic(mlir::RankedTensorType t, llvm::StringRef what) {
+  if (t.hasStaticShape())
+    return true;
+  return fail(what + " needs a static shape, got " + nn::formatType(t));
 }
 
 std::optional<std::vector<int64_t>> Importer::constInput(int i) {
@@ -393,8 +384,25 @@ bool Importer::define(mlir::Value v) {
   return true;
 }
 
-mlir::RankedTensorType typeOf(mlir::Value v) {
-  return mlir::cast<mlir::RankedTensorType>(v.getType());
+bool Importer::defineAll(llvm::ArrayRef<mlir::Value> vs) {
+  for (int i = 0; i < node->output_size(); ++i) {
+    if (!wantsOutput(i))
+      continue;
+    if (i >= int(vs.size()) || !vs[i])
+      return error.empty() ? fail("output " + std::to_string(i) + " ('" +
+                                  node->output(i) + "') is not supported")
+                           : false;
+    values[node->output(i)] = vs[i];
+  }
+  return true;
+}
+
+bool Importer::defineKnown(const Tensor &t, int i) {
+  if (i >= node->output_size())
+    return fail("expected " + std::to_string(i + 1) + " outputs");
+  constants[node->output(i)] = t;
+  values.erase(node->output(i));
+  return true;
 }
 
 //===- Operators -----------------------------------------------------------===//
@@ -404,6 +412,8 @@ bool Importer::importNode(const onnx::NodeProto &n) {
   llvm::StringRef op = n.op_type();
   if (!n.domain().empty() && n.domain() != "ai.onnx")
     return fail("unsupported operator (domain '" + n.domain() + "')");
+  if (std::optional<bool> done = foldNode(op))
+    return *done;
 
   static const llvm::StringMap<const char *> unary = {
       {"Neg", "nn.neg"},   {"Abs", "nn.abs"},         {"Exp", "nn.exp"},
@@ -415,10 +425,6 @@ bool Importer::importNode(const onnx::NodeProto &n) {
   static const llvm::StringMap<const char *> compare = {
       {"Equal", "eq"},     {"Less", "lt"},          {"Greater", "gt"},
       {"LessOrEqual", "le"}, {"GreaterOrEqual", "ge"}};
-  static const llvm::StringMap<const char *> reduce = {
-      {"ReduceSum", "nn.sum"}, {"ReduceMean", "nn.mean"},
-      {"ReduceMax", "nn.max"}, {"ReduceMin", "nn.min"}};
-
   if (auto it = unary.find(op); it != unary.end()) {
     mlir::Value x = checkAttrs({}) ? input(0) : mlir::Value();
     return x && define(emit(it->second, {x}));
@@ -437,7 +443,11 @@ bool Importer::importNode(const onnx::NodeProto &n) {
                                 builder.getStringAttr(it->second))}));
   }
   if (op == "Identity") {
-    mlir::Value x = checkAttrs({}) ? input(0) : mlir::Value();
+    if (!checkAttrs({}))
+      return false;
+    if (const Tensor *t = known(0))
+      return defineKnown(*t);
+    mlir::Value x = input(0);
     return x && define(x);
   }
   if (op == "Max" || op == "Min") {
@@ -517,37 +527,6 @@ bool Importer::importNode(const onnx::NodeProto &n) {
                        {builder.getNamedAttr(
                            "perm", builder.getDenseI64ArrayAttr(perm))}));
   }
-  if (op == "Reshape") {
-    mlir::Value x = checkAttrs({"allowzero"}) ? input(0) : mlir::Value();
-    auto shape = x ? constInput(1) : std::nullopt;
-    if (!shape)
-      return false;
-    auto in = typeOf(x);
-    bool allowZero = attrInt("allowzero", 0);
-    for (size_t i = 0; i < shape->size(); ++i) {
-      int64_t &d = (*shape)[i];
-      if (d != 0 || allowZero)
-        continue;
-      if (int64_t(i) >= in.getRank())
-        return fail("shape has 0 at " + std::to_string(i) +
-                    " beyond the input's rank");
-      d = in.isDynamicDim(i) ? -1 : in.getDimSize(i);
-    }
-    if (llvm::count(*shape, -1) > 1)
-      return fail("reshape to a shape with several unknown dimensions is not "
-                  "supported");
-    return define(emit("nn.reshape", {x},
-                       {builder.getNamedAttr(
-                           "shape", builder.getDenseI64ArrayAttr(*shape))}));
-  }
-  if (op == "Flatten") {
-    mlir::Value x = checkAttrs({"axis"}) ? input(0) : mlir::Value();
-    auto a = x ? axis(attrInt("axis", 1), typeOf(x).getRank(), true)
-               : std::nullopt;
-    return a && define(emit("nn.flatten", {x},
-                            {builder.getNamedAttr(
-                                "axis", builder.getI64IntegerAttr(*a))}));
-  }
   if (op == "Softmax" || op == "LogSoftmax") {
     const char *name = op == "Softmax" ? "nn.softmax" : "nn.log_softmax";
     mlir::Value x = checkAttrs({"axis"}) ? input(0) : mlir::Value();
@@ -571,72 +550,6 @@ bool Importer::importNode(const onnx::NodeProto &n) {
                     {builder.getNamedAttr("axis", builder.getI64IntegerAttr(1))})
              : mlir::Value();
     return y && define(reshapeTo(y, type));
-  }
-  if (auto it = reduce.find(op); it != reduce.end()) {
-    bool axesInput = op == "ReduceSum" && opset >= 13;
-    if (!(axesInput ? checkAttrs({"keepdims", "noop_with_empty_axes"})
-                    : checkAttrs({"axes", "keepdims"})))
-      return false;
-    mlir::Value x = input(0);
-    if (!x)
-      return false;
-    std::vector<int64_t> axes;
-    if (axesInput && hasInput(1)) {
-      auto c = constInput(1);
-      if (!c)
-        return false;
-      axes = *c;
-    } else if (auto a = attrInts("axes")) {
-      axes = *a;
-    }
-    if (axes.empty() && attrInt("noop_with_empty_axes", 0))
-      return define(x);
-    int64_t rank = typeOf(x).getRank();
-    for (int64_t &a : axes) {
-      auto norm = axis(a, rank);
-      if (!norm)
-        return false;
-      a = *norm;
-    }
-    llvm::sort(axes);
-    axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
-    return define(emit(
-        it->second, {x},
-        {builder.getNamedAttr("axes", builder.getDenseI64ArrayAttr(axes)),
-         builder.getNamedAttr("keepdims",
-                              builder.getBoolAttr(attrInt("keepdims", 1)))}));
-  }
-  if (op == "ArgMax") {
-    mlir::Value x = checkAttrs({"axis", "keepdims", "select_last_index"})
-                        ? input(0)
-                        : mlir::Value();
-    if (!x)
-      return false;
-    if (attrInt("select_last_index", 0))
-      return fail("unsupported attribute value select_last_index=1");
-    auto a = axis(attrInt("axis", 0), typeOf(x).getRank());
-    return a && define(emit(
-                    "nn.argmax", {x},
-                    {builder.getNamedAttr("axis", builder.getI64IntegerAttr(*a)),
-                     builder.getNamedAttr("keepdims", builder.getBoolAttr(
-                                                          attrInt("keepdims", 1)))}));
-  }
-  if (op == "Concat") {
-    if (!checkAttrs({"axis"}))
-      return false;
-    llvm::SmallVector<mlir::Value> xs;
-    for (int i = 0; i < n.input_size(); ++i) {
-      mlir::Value x = input(i);
-      if (!x)
-        return false;
-      xs.push_back(x);
-    }
-    if (xs.empty())
-      return fail("needs at least one input");
-    auto a = axis(attrInt("axis", 0), typeOf(xs[0]).getRank());
-    return a && define(emit("nn.concat", xs,
-                            {builder.getNamedAttr(
-                                "axis", builder.getI64IntegerAttr(*a))}));
   }
   if (op == "Constant") {
     if (!checkAttrs({"value", "value_float", "value_floats", "value_int",
@@ -670,18 +583,18 @@ bool Importer::importNode(const onnx::NodeProto &n) {
       fill(a.ints().begin(), a.ints().end(), int64_t(0), builder.getI64Type(),
            {int64_t(a.ints_size())});
     }
-    mlir::Value v = constant(t);
-    if (!v || !define(v))
-      return false;
-    constants[n.output(0)] = std::move(t);
-    return true;
+    return defineKnown(t);
   }
+  for (auto family :
+       {&Importer::importShapeOp, &Importer::importMathOp, &Importer::importNNOp})
+    if (std::optional<bool> done = (this->*family)(op))
+      return *done;
   return fail("unsupported operator");
 }
 
 //===- The model -----------------------------------------------------------===//
 
-std::string identifier(llvm::StringRef s) {
+static std::string identifier(llvm::StringRef s) {
   std::string out;
   for (char c : s)
     out += llvm::isAlnum(c) || c == '_' ? c : '_';
@@ -712,9 +625,9 @@ mlir::OwningOpRef<mlir::ModuleOp> Importer::run() {
     fail("imports no opset of the default ONNX domain (ai.onnx)");
     return nullptr;
   }
-  if (opset < 7 || opset > 17) {
+  if (opset < 1 || opset > 17) {
     fail("opset " + std::to_string(opset) +
-         " is outside the supported range 7-17");
+         " is outside the supported range 1-17");
     return nullptr;
   }
 
@@ -725,6 +638,9 @@ mlir::OwningOpRef<mlir::ModuleOp> Importer::run() {
   });
   ctx.loadDialect<nn::NNDialect, mlir::func::FuncDialect>();
   const onnx::GraphProto &graph = model.graph();
+  for (const auto *list : {&graph.input(), &graph.output(), &graph.value_info()})
+    for (const onnx::ValueInfoProto &v : *list)
+      declared[v.name()] = &v;
 
   llvm::SmallVector<mlir::Type> argTypes;
   llvm::SmallVector<mlir::DictionaryAttr> argAttrs;
@@ -817,9 +733,15 @@ mlir::OwningOpRef<mlir::ModuleOp> Importer::run() {
   llvm::SmallVector<mlir::Value> results;
   for (const onnx::ValueInfoProto &out : graph.output()) {
     auto it = values.find(out.name());
-    if (it == values.end())
+    auto c = constants.find(out.name());
+    if (it != values.end())
+      results.push_back(it->second);
+    else if (c != constants.end())
+      results.push_back(constant(c->second));
+    else
       return fail("output '" + out.name() + "' is not defined"), nullptr;
-    results.push_back(it->second);
+    if (!results.back())
+      return nullptr;
   }
   mlir::func::ReturnOp::create(builder, fileLoc, results);
   func.setFunctionType(
@@ -832,14 +754,16 @@ mlir::OwningOpRef<mlir::ModuleOp> Importer::run() {
   return module;
 }
 
-} // namespace
+} // namespace nnc::onnximport
+
+namespace nnc {
 
 mlir::OwningOpRef<mlir::ModuleOp> importONNX(mlir::MLIRContext &context,
                                              llvm::StringRef path,
                                              const ONNXImportOptions &options,
                                              std::string &error) {
   error.clear();
-  return Importer(context, path, options, error).run();
+  return onnximport::Importer(context, path, options, error).run();
 }
 
 } // namespace nnc

@@ -1,4 +1,4 @@
-// ImportONNX: reads an ONNX model file (opsets 7-17) into a verified nn module.
+// ImportONNX: reads an ONNX model file (opsets 1-17) into a verified nn module.
 #ifndef NNC_FRONTEND_ONNX_IMPORTONNX_H
 #define NNC_FRONTEND_ONNX_IMPORTONNX_H
 

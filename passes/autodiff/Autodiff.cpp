@@ -275,6 +275,44 @@ BlockArgument addState(func::FuncOp f, StringRef name, Type type) {
   return f.getArgument(idx);
 }
 
+/// The running statistic `what` ("mean" or "var") of a training batch_norm
+/// as a state argument of `f`, which train_step updates: anything else
+/// (a param, which the optimizer would also update, or a computed value,
+/// which nothing can update) and a state that another running statistic
+/// already uses (two updates of one state) are errors at the op.
+FailureOr<BlockArgument>
+runningStatState(func::FuncOp f, BatchNormOp op, Value stat, StringRef what,
+                 llvm::DenseMap<BlockArgument, BatchNormOp> &owner) {
+  auto arg = dyn_cast<BlockArgument>(stat);
+  if (arg && arg.getOwner()->getParentOp() == f) {
+    unsigned i = arg.getArgNumber();
+    auto role = f.getArgAttrOfType<StringAttr>(i, "nn.role");
+    auto name = f.getArgAttrOfType<StringAttr>(i, "nn.name");
+    StringRef n = name ? name.getValue() : StringRef("?");
+    if (role && role.getValue() == "state") {
+      auto [it, inserted] = owner.try_emplace(arg, op);
+      if (inserted)
+        return arg;
+      InFlightDiagnostic d = op.emitError()
+                             << "state '" << n << "' is the running " << what
+                             << " of this batch_norm and of another "
+                                "statistic: train_step would update it twice; "
+                                "give each batch_norm its own mean and var";
+      if (it->second != op)
+        d.attachNote(it->second.getLoc()) << "'" << n << "' is also used here";
+      return failure();
+    }
+    if (role && role.getValue() == "param")
+      return op.emitError() << "the running " << what << " of a trained "
+                            << "batch_norm must be declared with 'state' "
+                            << "(train_step updates it); '" << n
+                            << "' is a param, which the optimizer would train";
+  }
+  return op.emitError() << "the running " << what << " of a trained "
+                        << "batch_norm must be a 'state' declaration "
+                        << "(train_step updates it), not a computed value";
+}
+
 /// The update of a training batch_norm's running statistics (PyTorch's
 /// rule): `mean <- (1 - m) mean + m batch_mean`, `var <- (1 - m) var + m
 /// n / (n - 1) batch_var` with n the count per channel.
@@ -286,15 +324,16 @@ LogicalResult addBatchNormUpdates(
     if (op.getTraining())
       norms.push_back(op);
   });
+  llvm::DenseMap<BlockArgument, BatchNormOp> owner;
   for (BatchNormOp op : norms) {
-    auto mean = dyn_cast<BlockArgument>(op.getMean());
-    auto var = dyn_cast<BlockArgument>(op.getVar());
-    auto stateArg = [&](BlockArgument a) {
-      if (!a || a.getOwner()->getParentOp() != f)
-        return false;
-      auto r = f.getArgAttrOfType<StringAttr>(a.getArgNumber(), "nn.role");
-      return r && r.getValue() == "state";
-    };
+    FailureOr<BlockArgument> mean =
+        runningStatState(f, op, op.getMean(), "mean", owner);
+    if (failed(mean))
+      return failure();
+    FailureOr<BlockArgument> var =
+        runningStatState(f, op, op.getVar(), "var", owner);
+    if (failed(var))
+      return failure();
     Ops o{b, op.getLoc()};
     Value x = op.getX();
     auto xt = cast<RankedTensorType>(x.getType());
@@ -303,14 +342,14 @@ LogicalResult addBatchNormUpdates(
     for (int64_t i = 2; i < xt.getRank(); ++i)
       axes.push_back(i);
     double m = op.getMomentum().convertToDouble();
-    if (stateArg(mean)) {
+    {
       Value batchMean = o.mean(x, axes, false);
-      Value next = o.axpby(1.0 - m, mean, m, batchMean, et);
+      Value next = o.axpby(1.0 - m, *mean, m, batchMean, et);
       if (!next)
         return failure();
-      updates.push_back({mean, next});
+      updates.push_back({*mean, next});
     }
-    if (stateArg(var)) {
+    {
       Value centered = o.sub(x, o.mean(x, axes, true));
       Value biased = o.mean(o.mul(centered, centered), axes, false);
       // n per channel, counted so that a dynamic batch needs no shape op.
@@ -319,10 +358,10 @@ LogicalResult addBatchNormUpdates(
       Value n = o.sum(ones, axes, false);
       Value unbiased =
           o.mul(biased, o.div(n, o.sub(n, o.scalar(et, 1.0))));
-      Value next = o.axpby(1.0 - m, var, m, unbiased, et);
+      Value next = o.axpby(1.0 - m, *var, m, unbiased, et);
       if (!next)
         return failure();
-      updates.push_back({var, next});
+      updates.push_back({*var, next});
     }
   }
   return success();

@@ -33,25 +33,16 @@ void nnrt_status_free(nnrt_status_t status) {
 }
 
 const char *nnrt_dtype_name(nnrt_dtype_t dtype) {
-  switch (dtype) {
-  case NNRT_F32: return "f32";
-  case NNRT_F16: return "f16";
-  case NNRT_BF16: return "bf16";
-  case NNRT_I32: return "i32";
-  case NNRT_I64: return "i64";
-  case NNRT_BOOL: return "bool";
-  }
-  return "?";
+  // nnrt_dtype_t and ref::DType list the dtypes in the same order.
+  if (int(dtype) < 0 || int(dtype) > int(NNRT_U64))
+    return "?";
+  return ref::dtypeName(rt::fromApiDType(dtype));
 }
 
 size_t nnrt_dtype_size(nnrt_dtype_t dtype) {
-  switch (dtype) {
-  case NNRT_F32: case NNRT_I32: return 4;
-  case NNRT_F16: case NNRT_BF16: return 2;
-  case NNRT_I64: return 8;
-  case NNRT_BOOL: return 1;
-  }
-  return 0;
+  if (int(dtype) < 0 || int(dtype) > int(NNRT_U64))
+    return 0;
+  return ref::dtypeSize(rt::fromApiDType(dtype));
 }
 
 nnrt_status_t nnrt_tensor_create(nnrt_dtype_t dtype, int32_t rank,
@@ -168,29 +159,15 @@ void nnrt_context_release(nnrt_context_t *c) { delete c; }
 
 namespace nnc::rt {
 
-nnrt_dtype_t toApiDType(ref::DType d) {
-  switch (d) {
-  case ref::DType::F32: return NNRT_F32;
-  case ref::DType::F16: return NNRT_F16;
-  case ref::DType::BF16: return NNRT_BF16;
-  case ref::DType::I32: return NNRT_I32;
-  case ref::DType::I64: return NNRT_I64;
-  case ref::DType::Bool: return NNRT_BOOL;
-  }
-  return NNRT_F32;
-}
+// The two enums share one order (runtime.h appends, never renumbers).
+static_assert(int(NNRT_F64) == int(ref::DType::F64) &&
+                  int(NNRT_U64) == int(ref::DType::U64) &&
+                  int(NNRT_BOOL) == int(ref::DType::Bool),
+              "nnrt_dtype_t and ref::DType must list dtypes in one order");
 
-ref::DType fromApiDType(nnrt_dtype_t d) {
-  switch (d) {
-  case NNRT_F32: return ref::DType::F32;
-  case NNRT_F16: return ref::DType::F16;
-  case NNRT_BF16: return ref::DType::BF16;
-  case NNRT_I32: return ref::DType::I32;
-  case NNRT_I64: return ref::DType::I64;
-  case NNRT_BOOL: return ref::DType::Bool;
-  }
-  return ref::DType::F32;
-}
+nnrt_dtype_t toApiDType(ref::DType d) { return nnrt_dtype_t(int(d)); }
+
+ref::DType fromApiDType(nnrt_dtype_t d) { return ref::DType(int(d)); }
 
 bool planToDType(const std::string &name, ref::DType &dtype) {
   return ref::parseDType(name, dtype);

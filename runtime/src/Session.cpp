@@ -369,6 +369,13 @@ nnrt_status_t nnrt_session_get_output(nnrt_session_t *s, const char *name,
       if (!rt::planToDType(v.dtype, dtype))
         return nnrtError(NNRT_INTERNAL, "output " + n + " has dtype " + v.dtype +
                                             ", which the API cannot hold");
+      // Plans see signless integers (u8 data is "i8" there); the declared
+      // output keeps the signedness.
+      for (const ValueInfo &info : s->model->values[NNRT_VALUE_OUTPUT]) {
+        ref::DType declared = rt::fromApiDType(info.dtype);
+        if (info.name == n && ref::dtypeSize(declared) == ref::dtypeSize(dtype))
+          dtype = declared;
+      }
       if (!v.contiguous())
         return nnrtError(NNRT_INTERNAL, "output " + n + " is not contiguous");
       auto t = std::make_unique<nnrt_tensor_s>(nnrt_tensor_s{ref::Tensor(dtype, v.sizes)});

@@ -80,41 +80,10 @@ std::vector<std::string> paramNames(const nnrt_model_t *model) {
   return names;
 }
 
-nnrt_dtype_t apiDType(ref::DType d) {
-  switch (d) {
-  case ref::DType::F32:
-    return NNRT_F32;
-  case ref::DType::F16:
-    return NNRT_F16;
-  case ref::DType::BF16:
-    return NNRT_BF16;
-  case ref::DType::I32:
-    return NNRT_I32;
-  case ref::DType::I64:
-    return NNRT_I64;
-  case ref::DType::Bool:
-    return NNRT_BOOL;
-  }
-  return NNRT_F32;
-}
+// ref::DType lists the dtypes in nnrt_dtype_t's order (see Tensor.h).
+nnrt_dtype_t apiDType(ref::DType d) { return nnrt_dtype_t(int(d)); }
 
-ref::DType refDType(nnrt_dtype_t d) {
-  switch (d) {
-  case NNRT_F32:
-    return ref::DType::F32;
-  case NNRT_F16:
-    return ref::DType::F16;
-  case NNRT_BF16:
-    return ref::DType::BF16;
-  case NNRT_I32:
-    return ref::DType::I32;
-  case NNRT_I64:
-    return ref::DType::I64;
-  case NNRT_BOOL:
-    return ref::DType::Bool;
-  }
-  return ref::DType::F32;
-}
+ref::DType refDType(nnrt_dtype_t d) { return ref::DType(int(d)); }
 
 Status setInput(nnrt_session_t *s, const std::string &name,
                 const ref::Tensor &t) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <set>
 
 namespace nnc::run {
 
@@ -17,6 +18,9 @@ std::string formatValue(const Tensor &t, int64_t i) {
     std::snprintf(buf, sizeof buf, "%.6g", t.getDouble(i));
   else if (t.dtype() == DType::Bool)
     std::snprintf(buf, sizeof buf, "%s", t.getInt(i) ? "true" : "false");
+  else if (t.dtype() == DType::U64)
+    std::snprintf(buf, sizeof buf, "%llu",
+                  static_cast<unsigned long long>(t.getInt(i)));
   else
     std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(t.getInt(i)));
   return buf;
@@ -57,17 +61,25 @@ Tensor randomInput(DType dtype, const Shape &shape, uint64_t seed,
 }
 
 // The exclusive upper bound for random values of an integer input that some
-// op uses as labels or indices (cross_entropy, embedding, gather), read from
-// the declared static dim they index; 10 when nothing bounds it.
+// op uses as labels or indices (cross_entropy, embedding, gather), directly
+// or through ops that only move or select its values (a token-level loss
+// reshapes labels [B, T] to [B * T]), read from the declared static dim
+// they index; 10 when nothing bounds it.
 int64_t indexBound(const Graph &graph, const std::string &input) {
+  static const std::set<std::string> moves = {
+      "reshape", "flatten", "transpose", "slice", "broadcast_to", "cast"};
   int64_t bound = 10;
   for (const Func &f : graph.funcs) {
     std::map<std::string, const TypeSpec *> types;
     for (const Decl &d : graph.decls)
       types[d.name] = &d.type;
+    std::set<std::string> copies = {input}; // values that are input's values
     for (const Op &op : f.ops) {
       types[op.result] = &op.type;
-      if (op.operands.size() != 2 || op.operands[1] != input)
+      if (moves.count(op.name) && !op.operands.empty() &&
+          copies.count(op.operands[0]))
+        copies.insert(op.result);
+      if (op.operands.size() != 2 || !copies.count(op.operands[1]))
         continue;
       int64_t axis = -1;
       if (op.name == "cross_entropy")

@@ -44,9 +44,10 @@ const char *kUsage =
     "                          device by ordinal\n"
     "  --check                 also run on the reference interpreter from the\n"
     "                          graph inside model.so and compare every output\n"
-    "                          (max abs and rel error; exit 1 beyond 1e-4\n"
-    "                          relative for f32, 1e-2 for f16/bf16, exact for\n"
-    "                          integers); random inputs when none are given\n"
+    "                          (max abs and rel error; exit 1 beyond 1e-10\n"
+    "                          relative for f64, 1e-4 for f32, 1e-2 for\n"
+    "                          f16/bf16, exact for integers); random inputs\n"
+    "                          when none are given\n"
     "  --bench N               time N runs of each entry (or of --entry) after\n"
     "                          3 warm-up runs; print median and min\n"
     "  --input NAME=FILE.npy   an input tensor (repeatable)\n"
@@ -429,7 +430,9 @@ bool compareOutput(const std::string &name, const Tensor &got, const Tensor &wan
   // Relative to the largest reference value: elementwise ratios blow up on
   // values that are zero up to rounding.
   double rel = maxRef > 0 ? maxAbs / maxRef : maxAbs;
-  double tol = got.dtype() == DType::F32 ? 1e-4 : 1e-2;
+  double tol = got.dtype() == DType::F64   ? 1e-10
+               : got.dtype() == DType::F32 ? 1e-4
+                                           : 1e-2;
   bool ok = !nan && rel <= tol;
   std::printf("check %s: %s: max abs err %.3g, max rel err %.3g (tolerance %.0e)%s\n",
               name.c_str(), got.typeString().c_str(), maxAbs, rel, tol,

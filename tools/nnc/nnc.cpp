@@ -4,6 +4,7 @@
 #include "codegen/package/Package.h"
 #include "codegen/ptx/Passes.h"
 #include "codegen/spirv/Passes.h"
+#include "codegen/stats/Stats.h"
 #include "frontend/nn/Frontend.h"
 #include "frontend/nn/Parser.h"
 #ifdef NNC_HAVE_ONNX
@@ -60,7 +61,8 @@ cl::opt<Emit> emit(
         clEnumValN(Emit::NNGrad, "nn-grad",
                    "the nn dialect with @loss_grad and @train_step (after "
                    "nn-autodiff)"),
-        clEnumValN(Emit::NNFused, "nn-fused", "(not implemented yet)"),
+        clEnumValN(Emit::NNFused, "nn-fused",
+                   "the nn dialect after decomposition and nn-fuse"),
         clEnumValN(Emit::Linalg, "linalg",
                    "linalg on tensors (after nn-decompose)"),
         clEnumValN(Emit::GPU, "gpu",
@@ -90,6 +92,20 @@ cl::opt<bool> withGrad(
     "grad",
     cl::desc("With --emit=graph: add @loss_grad (loss and param gradients)"),
     cl::init(false), cl::cat(category));
+cl::opt<bool> noFuse(
+    "no-fuse",
+    cl::desc("Skip nn-fuse: one kernel per op (to compare with fusion)"),
+    cl::init(false), cl::cat(category));
+enum class StatsFormat { None, Json };
+// Spelt --stats on the command line; LLVM owns the option name "stats"
+// (its pass statistics), so main() renames the argument before parsing.
+cl::opt<StatsFormat> statsFormat(
+    "nnc-stats",
+    cl::desc("Print kernels, bytes moved, minimum bytes, arena and flops per "
+             "entry (at B=256 unless --dim sets it) instead of compiling"),
+    cl::init(StatsFormat::None),
+    cl::values(clEnumValN(StatsFormat::Json, "json", "one JSON object")),
+    cl::cat(category));
 cl::list<std::string> dims(
     "dim", cl::desc("Fix a dynamic input dimension, e.g. --dim B=32"),
     cl::value_desc("NAME=N"), cl::cat(category));
@@ -121,19 +137,34 @@ int fail(const llvm::Twine &message) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
+  std::vector<std::string> renamed;
+  std::vector<const char *> args;
+  for (int i = 0; i < argc; ++i) {
+    llvm::StringRef a(argv[i]);
+    if (a.consume_front("--stats") || a.consume_front("-stats"))
+      renamed.push_back(("--nnc-stats" + a).str());
+    else
+      renamed.push_back(argv[i]);
+  }
+  for (const std::string &a : renamed)
+    args.push_back(a.c_str());
   cl::ParseCommandLineOptions(
-      argc, argv,
+      int(args.size()), args.data(),
       "nnc: compiles a .nn model\n\n"
       "  nnc model.nn -o model.so      compile: kernels for CUDA and Vulkan\n"
       "  nnc model.nn                  print the nn dialect\n"
       "  nnc model.nn --emit=ast       print the syntax tree\n"
       "  nnc model.nn --emit=graph -o model.graph\n"
-      "  nnc model.nn --emit=spirv -o DIR\n");
+      "  nnc model.nn --emit=spirv -o DIR\n"
+      "  nnc model.nn --stats=json --dim B=256\n");
+  if (statsFormat != StatsFormat::None) {
+    if (emit != Emit::Default)
+      return fail("--stats compiles up to the launch plan; it takes no "
+                  "--emit");
+    emit = Emit::Plan;
+  }
   if (emit == Emit::Default)
     emit = llvm::StringRef(outputFile).ends_with(".so") ? Emit::SO : Emit::NN;
-  if (emit == Emit::NNFused)
-    return fail(llvm::Twine("--emit=") + emitName(emit) +
-                " is not implemented yet");
 #ifndef NNC_HAVE_GRAPH
   if (emit == Emit::Graph || emit == Emit::SO)
     return fail("--emit=graph is not available in this build (NNCGraph "
@@ -234,6 +265,25 @@ int main(int argc, char **argv) {
       !runPipeline(std::string("nn-autodiff{loss-grad=") +
                    (lossGrad ? "true" : "false") + "},nn-canonicalize"))
     return 1;
+  // --stats: the graph figures at concrete dims, on a copy of the module.
+  nnc::ModelStats stats;
+  if (statsFormat != StatsFormat::None) {
+    mlir::OwningOpRef<mlir::ModuleOp> fixed = module->clone();
+    std::string dimList;
+    bool hasB = false;
+    for (const std::string &d : dims) {
+      dimList += (dimList.empty() ? "" : ",") + d;
+      hasB |= llvm::StringRef(d).starts_with("B=");
+    }
+    if (!hasB)
+      dimList += std::string(dimList.empty() ? "" : ",") + "B=256";
+    mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
+    if (mlir::failed(mlir::parsePassPipeline(
+            "nn-infer-shapes{dims=" + dimList + "}", pm, llvm::errs())) ||
+        mlir::failed(pm.run(*fixed)) ||
+        mlir::failed(nnc::computeGraphStats(*fixed, stats)))
+      return 1;
+  }
   if (emit == Emit::NN || emit == Emit::NNGrad) {
     module->print(output->os());
     output->keep();
@@ -254,7 +304,15 @@ int main(int argc, char **argv) {
   }
 #endif
 
-  if (!runPipeline("func.func(nn-decompose),nnc-lower-to-linalg"))
+  if (!runPipeline(noFuse ? "func.func(nn-decompose)"
+                          : "func.func(nn-decompose,nn-fuse)"))
+    return 1;
+  if (emit == Emit::NNFused) {
+    module->print(output->os());
+    output->keep();
+    return 0;
+  }
+  if (!runPipeline("nnc-lower-to-linalg,nnc-fuse-regions"))
     return 1;
   if (emit == Emit::Linalg) {
     module->print(output->os());
@@ -291,6 +349,14 @@ int main(int argc, char **argv) {
     llvm::raw_string_ostream plans(compiled.plans);
     if (mlir::failed(nnc::buildLaunchPlans(*module, compiled.tables, plans)))
       return 1;
+  }
+  if (statsFormat != StatsFormat::None) {
+    std::string error = nnc::computePlanStats(nnc::formatPlans(compiled), stats);
+    if (!error.empty())
+      return fail("--stats: " + error);
+    nnc::printStatsJson(stats, output->os());
+    output->keep();
+    return 0;
   }
   if (emit == Emit::Plan) {
     output->os() << nnc::formatPlans(compiled);

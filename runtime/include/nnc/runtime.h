@@ -58,9 +58,17 @@ typedef enum nnrt_dtype_e {
   NNRT_I32 = 3,
   NNRT_I64 = 4,
   NNRT_BOOL = 5,
+  NNRT_F64 = 6,
+  NNRT_I8 = 7,
+  NNRT_I16 = 8,
+  NNRT_U8 = 9,
+  NNRT_U16 = 10,
+  NNRT_U32 = 11,
+  NNRT_U64 = 12,
 } nnrt_dtype_t;
 
-/* "f32", "f16", "bf16", "i32", "i64", "bool". */
+/* "f32", "f16", "bf16", "i32", "i64", "bool", "f64", "i8", "i16", "u8",
+ * "u16", "u32", "u64". */
 NNRT_API const char *nnrt_dtype_name(nnrt_dtype_t dtype);
 NNRT_API size_t nnrt_dtype_size(nnrt_dtype_t dtype);
 

@@ -98,7 +98,7 @@ func.func @grad_weight_dilation(%x: tensor<?x3x8x8xf32>, %dy: tensor<?x6x6x6xf32
 // -----
 
 func.func @max_pool_grad_int(%x: tensor<?x3x8x8xi32>, %dy: tensor<?x3x4x4xi32>) {
-  // expected-error @+1 {{'max_pool2d_grad' needs x to be float (f32, f16 or bf16); got i32[?,3,8,8]}}
+  // expected-error @+1 {{'max_pool2d_grad' needs x to be float (f64, f32, f16 or bf16); got i32[?,3,8,8]}}
   %0 = nn.max_pool2d_grad %x, %dy {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x3x8x8xi32>, tensor<?x3x4x4xi32> -> tensor<?x3x8x8xi32>
   return
 }

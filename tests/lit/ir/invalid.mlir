@@ -18,7 +18,7 @@ func.func @add_dtypes(%a: tensor<3xf32>, %b: tensor<3xi32>) {
 // -----
 
 func.func @add_bool(%a: tensor<3xi1>) {
-  // expected-error @+1 {{'add' needs lhs to be numeric (f32, f16, bf16, i32 or i64); got bool[3]}}
+  // expected-error @+1 {{'add' needs lhs to be numeric (f64, f32, f16, bf16, i8, i16, i32, i64, u8, u16, u32 or u64); got bool[3]}}
   %0 = nn.add %a, %a : tensor<3xi1>, tensor<3xi1> -> tensor<3xi1>
   return
 }
@@ -42,7 +42,7 @@ func.func @operand_count(%a: tensor<3xf32>) {
 // -----
 
 func.func @pow_int(%a: tensor<3xi32>) {
-  // expected-error @+1 {{'pow' needs lhs to be float (f32, f16 or bf16); got i32[3]}}
+  // expected-error @+1 {{'pow' needs lhs to be float (f64, f32, f16 or bf16); got i32[3]}}
   %0 = nn.pow %a, %a : tensor<3xi32>, tensor<3xi32> -> tensor<3xi32>
   return
 }
@@ -66,7 +66,7 @@ func.func @compare_result(%a: tensor<3xf32>) {
 // -----
 
 func.func @exp_int(%a: tensor<4xi32>) {
-  // expected-error @+1 {{'exp' needs x to be float (f32, f16 or bf16); got i32[4]}}
+  // expected-error @+1 {{'exp' needs x to be float (f64, f32, f16 or bf16); got i32[4]}}
   %0 = nn.exp %a : tensor<4xi32> -> tensor<4xi32>
   return
 }
@@ -105,9 +105,9 @@ func.func @cast_shape(%a: tensor<3xf32>) {
 
 // -----
 
-func.func @element_type(%a: tensor<3xf64>) {
-  // expected-error @+1 {{'nn.neg' op operand #0 must be ranked tensor of f32, f16, bf16, i32, i64 or i1, but got 'tensor<3xf64>'}}
-  %0 = nn.neg %a : tensor<3xf64> -> tensor<3xf64>
+func.func @element_type(%a: tensor<3xsi32>) {
+  // expected-error @+1 {{'nn.neg' op operand #0 must be ranked tensor of an nn dtype (f64, f32, f16, bf16, i8, i16, i32, i64, ui8, ui16, ui32, ui64 or i1), but got 'tensor<3xsi32>'}}
+  %0 = nn.neg %a : tensor<3xsi32> -> tensor<3xsi32>
   return
 }
 
@@ -130,7 +130,7 @@ func.func @max_axes_range(%a: tensor<?x10xf32>) {
 // -----
 
 func.func @mean_int(%a: tensor<4xi32>) {
-  // expected-error @+1 {{'mean' needs x to be float (f32, f16 or bf16); got i32[4]}}
+  // expected-error @+1 {{'mean' needs x to be float (f64, f32, f16 or bf16); got i32[4]}}
   %0 = nn.mean %a {axes = array<i64>, keepdims = false} : tensor<4xi32> -> tensor<i32>
   return
 }
@@ -434,8 +434,8 @@ func.func @dropout_p(%x: tensor<3xf32>) {
 // -----
 
 func.func @constant_dtype() {
-  // expected-error @+1 {{'constant' needs a tensor value of an nn dtype (f32, f16, bf16, i32, i64 or bool); got f64[2]}}
-  %0 = "nn.constant"() <{value = dense<1.0> : tensor<2xf64>}> : () -> tensor<2xf32>
+  // expected-error @+1 {{'constant' needs a tensor value of an nn dtype (f64, f32, f16, bf16, i8, i16, i32, i64, u8, u16, u32, u64 or bool); got si32[2]}}
+  %0 = "nn.constant"() <{value = dense<1> : tensor<2xsi32>}> : () -> tensor<2xf32>
   return
 }
 

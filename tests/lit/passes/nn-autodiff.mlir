@@ -333,3 +333,59 @@ module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
     return %1 : tensor<f32>
   }
 }
+
+// -----
+
+// A trained batch_norm's running statistics are updated by @train_step, so
+// they must be states: a param (which the optimizer would train too) is an
+// error at the op.
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x3xf32> {nn.name = "x", nn.role = "input"}, %g: tensor<3xf32> {nn.name = "g", nn.role = "param"}, %m: tensor<3xf32> {nn.name = "m", nn.role = "param"}, %v: tensor<3xf32> {nn.name = "v", nn.role = "state"}) -> (tensor<f32> {nn.name = "loss"}) {
+    // expected-error @+1 {{the running mean of a trained batch_norm must be declared with 'state' (train_step updates it); 'm' is a param, which the optimizer would train}}
+    %0 = nn.batch_norm %x, %g, %g, %m, %v {eps = 1.0e-05 : f64, momentum = 1.0e-01 : f64, training = true} : tensor<?x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+    %1 = nn.sum %0 {axes = array<i64>, keepdims = false} : tensor<?x3xf32> -> tensor<f32>
+    return %1 : tensor<f32>
+  }
+}
+
+// -----
+
+// ... and a computed value, which nothing could update, too.
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x3xf32> {nn.name = "x", nn.role = "input"}, %g: tensor<3xf32> {nn.name = "g", nn.role = "param"}, %m: tensor<3xf32> {nn.name = "m", nn.role = "state"}, %v: tensor<3xf32> {nn.name = "v", nn.role = "state"}) -> (tensor<f32> {nn.name = "loss"}) {
+    %v2 = nn.mul %v, %v : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+    // expected-error @+1 {{the running var of a trained batch_norm must be a 'state' declaration (train_step updates it), not a computed value}}
+    %0 = nn.batch_norm %x, %g, %g, %m, %v2 {eps = 1.0e-05 : f64, momentum = 1.0e-01 : f64, training = true} : tensor<?x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+    %1 = nn.sum %0 {axes = array<i64>, keepdims = false} : tensor<?x3xf32> -> tensor<f32>
+    return %1 : tensor<f32>
+  }
+}
+
+// -----
+
+// Two trained batch_norms sharing a state would update it twice in one step
+// (the runtime rejects such a model): an error at the second, with a note
+// at the first.
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x3xf32> {nn.name = "x", nn.role = "input"}, %g: tensor<3xf32> {nn.name = "g", nn.role = "param"}, %m: tensor<3xf32> {nn.name = "m", nn.role = "state"}, %v: tensor<3xf32> {nn.name = "v", nn.role = "state"}, %v1: tensor<3xf32> {nn.name = "v1", nn.role = "state"}) -> (tensor<f32> {nn.name = "loss"}) {
+    // expected-note @+1 {{'m' is also used here}}
+    %0 = nn.batch_norm %x, %g, %g, %m, %v {eps = 1.0e-05 : f64, momentum = 1.0e-01 : f64, training = true} : tensor<?x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+    // expected-error @+1 {{state 'm' is the running mean of this batch_norm and of another statistic: train_step would update it twice; give each batch_norm its own mean and var}}
+    %1 = nn.batch_norm %0, %g, %g, %m, %v1 {eps = 1.0e-05 : f64, momentum = 1.0e-01 : f64, training = true} : tensor<?x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+    %2 = nn.sum %1 {axes = array<i64>, keepdims = false} : tensor<?x3xf32> -> tensor<f32>
+    return %2 : tensor<f32>
+  }
+}
+
+// -----
+
+// One state as both the mean and the var of a batch_norm: the same error,
+// without a note.
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x3xf32> {nn.name = "x", nn.role = "input"}, %g: tensor<3xf32> {nn.name = "g", nn.role = "param"}, %v: tensor<3xf32> {nn.name = "v", nn.role = "state"}) -> (tensor<f32> {nn.name = "loss"}) {
+    // expected-error @+1 {{state 'v' is the running var of this batch_norm and of another statistic}}
+    %0 = nn.batch_norm %x, %g, %g, %v, %v {eps = 1.0e-05 : f64, momentum = 1.0e-01 : f64, training = true} : tensor<?x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32> -> tensor<?x3xf32>
+    %1 = nn.sum %0 {axes = array<i64>, keepdims = false} : tensor<?x3xf32> -> tensor<f32>
+    return %1 : tensor<f32>
+  }
+}

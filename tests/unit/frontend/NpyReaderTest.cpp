@@ -44,14 +44,31 @@ TEST(Npy, ReadsScalarAndBool) {
   EXPECT_TRUE(a.shape.empty());
 }
 
-TEST(Npy, RejectsFloat64) {
+TEST(Npy, ReadsFloat64AndUnsigned) {
+  NpyArray a;
+  std::string err;
+  ASSERT_TRUE(parseNpy(
+      npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
+          std::string(8, '\0')),
+      a, err))
+      << err;
+  EXPECT_EQ(a.dtype, "f64");
+  ASSERT_TRUE(parseNpy(
+      npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }",
+          std::string(2, '\xff')),
+      a, err))
+      << err;
+  EXPECT_EQ(a.dtype, "u8");
+}
+
+TEST(Npy, RejectsComplex) {
   NpyArray a;
   std::string err;
   EXPECT_FALSE(parseNpy(
-      npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
+      npy("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }",
           std::string(8, '\0')),
       a, err));
-  EXPECT_NE(err.find("unsupported .npy dtype '<f8'"), std::string::npos);
+  EXPECT_NE(err.find("unsupported .npy dtype '<c8'"), std::string::npos);
 }
 
 TEST(Npy, RejectsFortranOrder) {

@@ -243,8 +243,9 @@ TEST(ParserModule, DuplicateModelIsAnError) {
 
 TEST(ParserModule, UnknownDtypeIsAnError) {
   unsigned col;
-  EXPECT_EQ(parseError("model m\ninput x : f64[2]\n", nullptr, &col),
-            "unknown dtype 'f64'; expected f32, f16, bf16, i32, i64 or bool");
+  EXPECT_EQ(parseError("model m\ninput x : f80[2]\n", nullptr, &col),
+            "unknown dtype 'f80'; expected f64, f32, f16, bf16, i8, i16, i32, "
+            "i64, u8, u16, u32, u64 or bool");
   EXPECT_EQ(col, 11u);
 }
 

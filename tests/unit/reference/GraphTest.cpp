@@ -131,7 +131,7 @@ const BadGraph kBadGraphs[] = {
     {"MissingModel", "nngraph 1\ninput x f32[2]\n", "missing 'model NAME'"},
     {"ModelTwice", "nngraph 1\nmodel a\nmodel b\n", "graph:3: error: 'model' given twice"},
     {"UnknownStatement", "nngraph 1\nmodel m\nfoo bar\n", "graph:3: error: unknown statement 'foo'"},
-    {"BadDType", "nngraph 1\nmodel m\ninput x f64[2]\n", "graph:3: error: unknown dtype 'f64'"},
+    {"BadDType", "nngraph 1\nmodel m\ninput x f8[2]\n", "graph:3: error: unknown dtype 'f8'"},
     {"BadType", "nngraph 1\nmodel m\ninput x f32\n", "expected a type"},
     {"BadDim", "nngraph 1\nmodel m\ninput x f32[2,-3]\n", "bad dimension '-3'"},
     {"QuestionInDecl", "nngraph 1\nmodel m\ninput x f32[?]\n", "not '?'"},

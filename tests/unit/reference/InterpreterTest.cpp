@@ -307,3 +307,58 @@ TEST(Interpreter, DropoutTrainingKeepsAboutOneMinusP) {
 }
 
 } // namespace
+
+namespace {
+
+// u64 values past INT64_MAX: division, comparison, maximum and max use the
+// unsigned order; i8 arithmetic wraps.
+TEST(InterpreterDTypes, UnsignedOpsUseTheUnsignedOrder) {
+  Tensor a(DType::U64, {2}), b(DType::U64, {2});
+  a.setInt(0, -2); // 2^64 - 2
+  a.setInt(1, 6);
+  b.setInt(0, 2);
+  b.setInt(1, -1); // 2^64 - 1
+  NamedTensors outs;
+  Status s = run("input a u64[2]\ninput b u64[2]\n",
+                 "  %0 = div %a %b : u64[2]\n"
+                 "  %1 = compare %a %b predicate=\"lt\" : bool[2]\n"
+                 "  %2 = maximum %a %b : u64[2]\n"
+                 "  %3 = max %a axes=[0] keepdims=false : u64[]\n"
+                 "  %4 = argmax %a axis=0 : i64[]\n"
+                 "  return q=%0, lt=%1, mx=%2, r=%3, am=%4\n",
+                 {{"a", a}, {"b", b}}, &outs);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(outs.size(), 5u);
+  EXPECT_EQ(outs[0].second.getDouble(0), 9223372036854775807.0); // (2^64-2)/2
+  EXPECT_EQ(outs[0].second.getInt(1), 0);
+  EXPECT_EQ(outs[1].second.getInt(0), 0);
+  EXPECT_EQ(outs[1].second.getInt(1), 1);
+  EXPECT_EQ(outs[2].second.getInt(0), -2);
+  EXPECT_EQ(outs[2].second.getInt(1), -1);
+  EXPECT_EQ(outs[3].second.getInt(0), -2);
+  EXPECT_EQ(outs[4].second.getInt(0), 0);
+}
+
+TEST(InterpreterDTypes, CastsBetweenTheAddedDTypes) {
+  Tensor x(DType::F64, {3});
+  x.setDouble(0, -1.5);
+  x.setDouble(1, 300.25);
+  x.setDouble(2, 0.1);
+  NamedTensors outs;
+  Status s = run("input x f64[3]\n",
+                 "  %0 = cast %x dtype=u8 : u8[3]\n"
+                 "  %1 = cast %x dtype=i8 : i8[3]\n"
+                 "  %2 = cast %1 dtype=u16 : u16[3]\n"
+                 "  %3 = cast %x dtype=f32 : f32[3]\n"
+                 "  return a=%0, b=%1, c=%2, d=%3\n",
+                 {{"x", x}}, &outs);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(outs[0].second.getInt(0), 0);   // saturates below
+  EXPECT_EQ(outs[0].second.getInt(1), 255); // and above
+  EXPECT_EQ(outs[1].second.getInt(0), -1);  // truncates toward zero
+  EXPECT_EQ(outs[1].second.getInt(1), 127);
+  EXPECT_EQ(outs[2].second.getInt(0), 65535); // i8 -1 wraps to u16
+  EXPECT_EQ(outs[3].second.getDouble(2), double(0.1f));
+}
+
+} // namespace

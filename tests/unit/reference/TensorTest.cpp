@@ -80,11 +80,64 @@ TEST(Tensor, StoresAndWrapsIntegers) {
 TEST(Tensor, ParsesDTypeNames) {
   DType d;
   for (DType want : {DType::F32, DType::F16, DType::BF16, DType::I32, DType::I64,
-                     DType::Bool}) {
+                     DType::Bool, DType::F64, DType::I8, DType::I16, DType::U8,
+                     DType::U16, DType::U32, DType::U64}) {
     ASSERT_TRUE(parseDType(dtypeName(want), d));
     EXPECT_EQ(d, want);
   }
-  EXPECT_FALSE(parseDType("f64", d));
+  EXPECT_FALSE(parseDType("f128", d));
+  EXPECT_FALSE(parseDType("ui8", d)); // the MLIR spelling is not a dtype name
+}
+
+TEST(Tensor, SizesAndWrapsTheSmallAndUnsignedIntegers) {
+  struct {
+    DType dtype;
+    size_t size;
+    int64_t wrapOf300, wrapOfMinus1;
+  } cases[] = {{DType::I8, 1, 44, -1},    {DType::I16, 2, 300, -1},
+               {DType::U8, 1, 44, 255},   {DType::U16, 2, 300, 65535},
+               {DType::U32, 4, 300, 4294967295LL}, {DType::U64, 8, 300, -1}};
+  for (const auto &c : cases) {
+    Tensor t(c.dtype, {2});
+    EXPECT_EQ(dtypeSize(c.dtype), c.size);
+    EXPECT_TRUE(isInt(c.dtype));
+    t.setInt(0, 300);
+    t.setInt(1, -1);
+    EXPECT_EQ(t.getInt(0), c.wrapOf300) << dtypeName(c.dtype);
+    EXPECT_EQ(t.getInt(1), c.wrapOfMinus1) << dtypeName(c.dtype);
+  }
+  // u64 reads as unsigned in getDouble and orders as unsigned via orderKey.
+  Tensor u(DType::U64, {2});
+  u.setInt(0, -1);
+  u.setInt(1, 1);
+  EXPECT_EQ(u.getDouble(0), 18446744073709551615.0);
+  EXPECT_GT(orderKey(DType::U64, u.getInt(0)), orderKey(DType::U64, u.getInt(1)));
+  EXPECT_EQ(orderKey(DType::U64, orderKey(DType::U64, -5)), -5);
+}
+
+TEST(Tensor, FloatToIntegerTruncatesAndSaturates) {
+  Tensor u8(DType::U8, {4}), i8(DType::I8, {3}), u64(DType::U64, {2});
+  u8.setDouble(0, 300.7);
+  u8.setDouble(1, -4.5);
+  u8.setDouble(2, 7.9);
+  u8.setDouble(3, std::nan(""));
+  EXPECT_EQ(u8.getInt(0), 255);
+  EXPECT_EQ(u8.getInt(1), 0);
+  EXPECT_EQ(u8.getInt(2), 7);
+  EXPECT_EQ(u8.getInt(3), 0);
+  i8.setDouble(0, -200);
+  i8.setDouble(1, 200);
+  i8.setDouble(2, -3.9);
+  EXPECT_EQ(i8.getInt(0), -128);
+  EXPECT_EQ(i8.getInt(1), 127);
+  EXPECT_EQ(i8.getInt(2), -3);
+  u64.setDouble(0, 1e30);
+  u64.setDouble(1, 9223372036854775808.0);
+  EXPECT_EQ(u64.getDouble(0), 18446744073709551615.0);
+  EXPECT_EQ(u64.getDouble(1), 9223372036854775808.0);
+  Tensor f64(DType::F64, {1});
+  f64.setDouble(0, 0.1);
+  EXPECT_EQ(f64.getDouble(0), 0.1); // no rounding through f32
 }
 
 } // namespace

@@ -442,7 +442,18 @@ for k, v in io.items():
     np.save(os.path.join(NPY, k + ".npy"), v)
 np.savez(os.path.join(NPY, "stored.npz"), **io)
 np.savez_compressed(os.path.join(NPY, "deflated.npz"), **io)
-np.save(os.path.join(NPY, "f64.npy"), np.zeros(3))
+# The dtypes added for ONNX, with values at the edges of each range.
+io_more = {"f64": np.array([0.1, -1e300, 5e-324], np.float64),
+           "i8": np.array([-128, 127, -1], np.int8),
+           "i16": np.array([-32768, 32767, -2], np.int16),
+           "u8": np.array([0, 255, 7], np.uint8),
+           "u16": np.array([0, 65535, 9], np.uint16),
+           "u32": np.array([0, 2**32 - 1, 11], np.uint32),
+           "u64": np.array([0, 2**64 - 1, 2**63], np.uint64)}
+for k, v in io_more.items():
+    np.save(os.path.join(NPY, k + ".npy"), v)
+np.savez(os.path.join(NPY, "more.npz"), **io_more)
+np.save(os.path.join(NPY, "c8.npy"), np.zeros(3, np.complex64))
 np.save(os.path.join(NPY, "fortran.npy"), np.asfortranarray(np.zeros((2, 3), np.float32)))
 np.save(os.path.join(NPY, "bigendian.npy"), np.zeros(3, ">f4"))
 for ver in [(2, 0), (3, 0)]:

@@ -40,14 +40,64 @@ save("reduce-sum",
      [helper.make_tensor_value_info("y", f32, ["B", 4])],
      [numpy_helper.from_array(np.array([-2], np.int64), "axes")])
 save("unsupported-op",
-     [helper.make_node("Conv", ["x", "w"], ["y"], name="conv0")],
-     [helper.make_tensor_value_info("x", f32, [1, 1, 4, 4]),
-      helper.make_tensor_value_info("w", f32, [1, 1, 3, 3])],
-     [helper.make_tensor_value_info("y", f32, [1, 1, 2, 2])])
+     [helper.make_node("NonMaxSuppression", ["b", "s"], ["y"], name="nms0")],
+     [helper.make_tensor_value_info("b", f32, [1, 4, 4]),
+      helper.make_tensor_value_info("s", f32, [1, 1, 4])],
+     [helper.make_tensor_value_info("y", TensorProto.INT64, [4, 3])])
 save("unsupported-attr",
-     [helper.make_node("ArgMax", ["x"], ["y"], name="am0", select_last_index=1)],
+     [helper.make_node("Pad", ["x", "p"], ["y"], name="pad0", mode="wrap")],
      [helper.make_tensor_value_info("x", f32, [3, 4])],
-     [helper.make_tensor_value_info("y", TensorProto.INT64, [1, 4])])
+     [helper.make_tensor_value_info("y", f32, [3, 6])],
+     [numpy_helper.from_array(np.array([0, 1, 0, 1], np.int64), "p")])
+i64 = TensorProto.INT64
+# Shape computations fold at import: Reshape(x, Concat(Slice(Shape(x)), [-1])).
+save("shape-fold",
+     [helper.make_node("Shape", ["x"], ["s"], name="shape0"),
+      helper.make_node("Slice", ["s", "zero", "one"], ["lead"], name="slice0"),
+      helper.make_node("Concat", ["lead", "minus1"], ["target"], name="cat0", axis=0),
+      helper.make_node("Reshape", ["x", "target"], ["y"], name="reshape0"),
+      helper.make_node("Unsqueeze", ["y", "axis0"], ["z"], name="unsq0")],
+     [helper.make_tensor_value_info("x", f32, [2, 3, 4])],
+     [helper.make_tensor_value_info("z", f32, [1, 2, 12])],
+     [numpy_helper.from_array(np.array([0], np.int64), "zero"),
+      numpy_helper.from_array(np.array([1], np.int64), "one"),
+      numpy_helper.from_array(np.array([-1], np.int64), "minus1"),
+      numpy_helper.from_array(np.array([0], np.int64), "axis0")])
+# A shape input that is a graph input: the declared result shape is used.
+save("reshape-declared",
+     [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape0")],
+     [helper.make_tensor_value_info("x", f32, [2, 6]),
+      helper.make_tensor_value_info("shape", i64, [2])],
+     [helper.make_tensor_value_info("y", f32, [3, 4])])
+save("reshape-undeclared",
+     [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape0")],
+     [helper.make_tensor_value_info("x", f32, [2, 6]),
+      helper.make_tensor_value_info("shape", i64, [2])],
+     [helper.make_tensor_value_info("y", f32, ["a", "b"])])
+save("maxpool-pads",
+     [helper.make_node("MaxPool", ["x"], ["y"], name="pool0", kernel_shape=[3, 3],
+                       pads=[1, 1, 2, 2], strides=[2, 2])],
+     [helper.make_tensor_value_info("x", f32, [1, 2, 5, 5])],
+     [helper.make_tensor_value_info("y", f32, [1, 2, 3, 3])])
+save("layernorm-stats",
+     [helper.make_node("LayerNormalization", ["x", "g", "b"], ["y", "mean", "inv"],
+                       name="ln0", axis=-1, epsilon=1e-5)],
+     [helper.make_tensor_value_info("x", f32, [2, 4]),
+      helper.make_tensor_value_info("g", f32, [4]),
+      helper.make_tensor_value_info("b", f32, [4])],
+     [helper.make_tensor_value_info("y", f32, [2, 4]),
+      helper.make_tensor_value_info("mean", f32, [2, 1]),
+      helper.make_tensor_value_info("inv", f32, [2, 1])], opset=17)
+save("dropout-training",
+     [helper.make_node("Dropout", ["x", "r", "t"], ["y"], name="drop0")],
+     [helper.make_tensor_value_info("x", f32, [3]),
+      helper.make_tensor_value_info("r", f32, []),
+      helper.make_tensor_value_info("t", TensorProto.BOOL, [])],
+     [helper.make_tensor_value_info("y", f32, [3])])
+save("shape-dynamic",
+     [helper.make_node("Shape", ["x"], ["y"], name="shape0")],
+     [helper.make_tensor_value_info("x", f32, ["N", 3])],
+     [helper.make_tensor_value_info("y", i64, [2])])
 data = open("add-relu.onnx", "rb").read()
 open("truncated.onnx", "wb").write(data[: len(data) // 2])
 

@@ -1,0 +1,224 @@
+//===- Stats.cpp - nnc --stats figures -------------------------------------===//
+#include "codegen/stats/Stats.h"
+
+#include "ir/NNOps.h"
+#include "runtime/src/Plan.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Support/Format.h"
+
+#include <set>
+#include <tuple>
+
+using namespace mlir;
+
+namespace {
+
+uint64_t elementBytes(Type t) {
+  unsigned bits = t.getIntOrFloatBitWidth();
+  return bits < 8 ? 1 : bits / 8;
+}
+
+/// Bytes of a static tensor, or nullopt.
+std::optional<uint64_t> tensorBytes(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  if (!t || !t.hasStaticShape())
+    return std::nullopt;
+  return uint64_t(t.getNumElements()) * elementBytes(t.getElementType());
+}
+
+int64_t numel(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.hasStaticShape() ? t.getNumElements() : 0;
+}
+
+/// Ops that only rearrange or select data: no arithmetic.
+bool isDataMovement(Operation *op) {
+  return isa<nnc::nn::ConstantOp, nnc::nn::ReshapeOp, nnc::nn::TransposeOp,
+             nnc::nn::FlattenOp, nnc::nn::ConcatOp, nnc::nn::SliceOp,
+             nnc::nn::BroadcastToOp, nnc::nn::GatherOp,
+             nnc::nn::EmbeddingOp>(op);
+}
+
+double flopsOf(Operation *op) {
+  using namespace nnc::nn;
+  if (op->getNumResults() == 0 || isDataMovement(op))
+    return 0;
+  if (auto mm = dyn_cast<MatmulOp>(op)) {
+    auto a = cast<RankedTensorType>(mm->getOperand(0).getType());
+    return 2.0 * double(numel(mm->getResult(0))) * double(a.getShape().back());
+  }
+  // conv2d and its gradients: 2 flops per (output element, window tap,
+  // input channel of the group).
+  auto convFlops = [](Value y, Value w) {
+    auto wt = cast<RankedTensorType>(w.getType());
+    double taps = 1;
+    for (int64_t d : wt.getShape().drop_front())
+      taps *= double(d);
+    return 2.0 * double(numel(y)) * taps;
+  };
+  if (auto c = dyn_cast<Conv2DOp>(op))
+    return convFlops(c->getResult(0), c->getOperand(1));
+  if (auto c = dyn_cast<Conv2DGradInputOp>(op))
+    return convFlops(c->getOperand(0), c->getOperand(1));
+  if (auto c = dyn_cast<Conv2DGradWeightOp>(op))
+    return convFlops(c->getOperand(1), c->getResult(0));
+  // Reductions, norms, pools, losses: one per input element; elementwise:
+  // one per output element.
+  int64_t in = op->getNumOperands() ? numel(op->getOperand(0)) : 0;
+  int64_t out = numel(op->getResult(0));
+  return double(std::max(in, out));
+}
+
+/// The value `v` is a free view of (reshape, flatten), else itself.
+Value storageOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isa<nnc::nn::ReshapeOp, nnc::nn::FlattenOp>(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return v;
+}
+
+LogicalResult entryStats(func::FuncOp f, nnc::EntryStats &s) {
+  Block &body = f.getBody().front();
+  uint64_t bytes = 0;
+  for (BlockArgument arg : f.getArguments()) {
+    auto t = dyn_cast<RankedTensorType>(arg.getType());
+    if (!t || !t.hasStaticShape()) {
+      auto name = f.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "nn.name");
+      auto dims = f.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "nn.dims");
+      std::string dim = "NAME";
+      if (t && dims && int64_t(dims.size()) == t.getRank())
+        for (int64_t i = 0; i < t.getRank(); ++i)
+          if (t.isDynamicDim(i))
+            if (auto s = dyn_cast<StringAttr>(dims[i]))
+              dim = s.str();
+      return f.emitError("nnc --stats: '")
+             << (name ? name.getValue() : StringRef("?"))
+             << "' has a dynamic dim; give its size with --dim " << dim
+             << "=N";
+    }
+    s.argShapes.emplace_back(t.getShape().begin(), t.getShape().end());
+    if (!arg.use_empty())
+      bytes += *tensorBytes(t);
+  }
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  llvm::DenseSet<Value> written;
+  for (Value r : ret.getOperands()) {
+    std::optional<uint64_t> b = tensorBytes(r.getType());
+    if (!b)
+      return f.emitError("nnc --stats: a result of @")
+             << f.getSymName() << " has a dynamic shape";
+    if (isa<BlockArgument>(r) && !written.insert(r).second)
+      continue;
+    bytes += *b;
+  }
+  // Training entries: what the forward half (everything the loss, result 0,
+  // depends on) hands to the backward half is written once and read once.
+  StringRef name = f.getSymName();
+  if ((name == "train_step" || name == "loss_grad") &&
+      ret.getNumOperands() > 0) {
+    llvm::DenseSet<Operation *> forward;
+    SmallVector<Value> work{ret.getOperand(0)};
+    while (!work.empty()) {
+      Operation *def = work.pop_back_val().getDefiningOp();
+      if (!def || !forward.insert(def).second)
+        continue;
+      for (Value o : def->getOperands())
+        work.push_back(o);
+    }
+    llvm::SetVector<Value> saved;
+    for (Operation &op : body) {
+      if (forward.contains(&op) || isa<func::ReturnOp>(op))
+        continue;
+      for (Value o : op.getOperands()) {
+        Operation *def = o.getDefiningOp();
+        if (def && forward.contains(def) && def->getNumOperands() > 0)
+          saved.insert(storageOf(o));
+      }
+    }
+    for (Value v : saved)
+      if (!isa<BlockArgument>(v))
+        if (std::optional<uint64_t> b = tensorBytes(v.getType()))
+          bytes += 2 * *b;
+  }
+  s.bytesMin = bytes;
+  for (Operation &op : body)
+    s.flops += flopsOf(&op);
+  return success();
+}
+
+} // namespace
+
+LogicalResult nnc::computeGraphStats(ModuleOp module, ModelStats &stats) {
+  for (auto f : module.getOps<func::FuncOp>()) {
+    if (f.isExternal() || f.isPrivate())
+      continue;
+    EntryStats s;
+    if (failed(entryStats(f, s)))
+      return failure();
+    stats[f.getSymName().str()] = std::move(s);
+  }
+  return success();
+}
+
+std::string nnc::computePlanStats(const std::string &planText,
+                                  ModelStats &stats) {
+  rt::Plan plan;
+  std::string error = rt::parsePlan(planText, plan);
+  if (!error.empty())
+    return error;
+  for (const rt::PlanEntry &entry : plan.entries) {
+    auto it = stats.find(entry.name);
+    if (it == stats.end())
+      continue;
+    EntryStats &s = it->second;
+    rt::EvalEntry eval;
+    error = rt::evaluateEntry(plan, entry, s.argShapes, eval);
+    if (!error.empty())
+      return "@" + entry.name + ": " + error;
+    auto viewBytes = [](const rt::EvalView &v) {
+      return uint64_t(v.numel()) * v.elementBytes;
+    };
+    s.kernels = int64_t(eval.launches.size());
+    s.arenaBytes = eval.arenaBytes;
+    for (const rt::EvalLaunch &launch : eval.launches) {
+      // Each distinct view once: a kernel given one buffer twice (as an
+      // input and as the output it accumulates into) moves it once.
+      std::set<std::tuple<int, int64_t, int64_t, std::vector<int64_t>,
+                          std::vector<int64_t>>>
+          seen;
+      for (const rt::EvalLaunch::Arg &a : launch.args) {
+        if (!a.isView)
+          continue;
+        const rt::EvalView &v = a.view;
+        if (seen.insert({int(v.root), v.rootIndex, v.offset, v.sizes,
+                         v.strides})
+                .second)
+          s.bytesMoved += viewBytes(v);
+      }
+    }
+    for (auto &[name, view] : eval.updates) {
+      ++s.copies;
+      s.bytesMoved += 2 * viewBytes(view);
+    }
+  }
+  return "";
+}
+
+void nnc::printStatsJson(const ModelStats &stats, llvm::raw_ostream &os) {
+  os << "{";
+  bool first = true;
+  for (auto &[name, s] : stats) {
+    os << (first ? "\n" : ",\n") << "  \"" << name << "\": {\"kernels\": "
+       << s.kernels << ", \"bytes_moved\": " << s.bytesMoved
+       << ", \"bytes_min\": " << s.bytesMin
+       << ", \"arena_bytes\": " << s.arenaBytes << ", \"flops\": "
+       << llvm::format("%.0f", s.flops) << "}";
+    first = false;
+  }
+  os << "\n}\n";
+}

@@ -1,0 +1,227 @@
+//===- Fuse.cpp - nn-fuse: group ops into nn.fusion regions ---------------===//
+//
+// Walks each function backwards and pulls elementwise producers into the
+// group of their consumer, so that a chain of elementwise and broadcast ops,
+// or the elementwise ops that feed a reduction, run as one kernel: the
+// values they pass each other never reach device memory.
+//
+// The cost model counts DRAM bytes. Pulling an elementwise producer P into
+// its consumer's group saves writing P's result and reading it back (and P's
+// inputs are read by the group instead of by a kernel of P's own); it costs
+// recomputing P per element of the group where P is smaller than the group's
+// iteration space (a broadcast), which reads no extra bytes. So a producer
+// joins whenever that is legal:
+//  - every user of P is in the group; or
+//  - the group is elementwise, P has the group root's shape (the group can
+//    write P's value as one more result) and no user of P outside the group
+//    leads back into it (the group must stay one kernel, after its inputs and
+//    before its users).
+// A reduction (sum, max, min, mean) is the root of its group: linalg cannot
+// fuse a reduction into its consumers (that needs the row kernels of a later
+// stage). Matmul and conv keep their own kernels.
+//
+// Each group of two or more ops becomes an `nn.fusion` at its root; a value
+// used after the group is yielded. The block is then ordered topologically.
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "ir/NNOps.h"
+
+#include "mlir/Analysis/TopologicalSortUtils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_NNFUSE
+#include "passes/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+using namespace nnc::nn;
+
+namespace {
+
+enum class Kind { None, Elementwise, Reduction };
+
+Kind kindOf(Operation *op) {
+  if (isa<AddOp, SubOp, MulOp, DivOp, MaximumOp, MinimumOp, PowOp, CompareOp,
+          NegOp, AbsOp, ExpOp, LogOp, SqrtOp, RsqrtOp, TanhOp, SigmoidOp,
+          ReluOp, SiluOp, GeluOp, WhereOp, CastOp, BroadcastToOp>(op))
+    return Kind::Elementwise;
+  if (isa<SumOp, MaxOp, MinOp, MeanOp>(op))
+    return Kind::Reduction;
+  return Kind::None;
+}
+
+/// Whether recomputing elementwise `op` in each of `groups` consumer groups
+/// moves fewer bytes than writing its result once and reading it per group:
+/// with at most two operands of the result's size (the others broadcast, so
+/// they are small), k reads of them cost no more than one write and k reads
+/// of the result plus one read of them.
+bool shouldDuplicate(Operation *op, size_t groups) {
+  if (groups > 4)
+    return false;
+  ArrayRef<int64_t> shape =
+      cast<ShapedType>(op->getResult(0).getType()).getShape();
+  int full = 0;
+  for (Value v : op->getOperands())
+    full += cast<ShapedType>(v.getType()).getShape() == shape ? 1 : 0;
+  return full <= 2;
+}
+
+struct Group {
+  Operation *root;
+  Kind kind;
+  llvm::SetVector<Operation *> ops; // in discovery order (root first)
+};
+
+struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    Block &body = func.getBody().front();
+    llvm::DenseMap<Operation *, int> groupOf;
+    std::vector<Group> groups;
+
+    // Whether some path from `start` (outside group g) reaches an op of g.
+    auto reaches = [&](Operation *start, int g) {
+      Operation *root = groups[g].root;
+      SmallVector<Operation *> work{start};
+      llvm::DenseSet<Operation *> seen;
+      while (!work.empty()) {
+        Operation *op = work.pop_back_val();
+        if (!seen.insert(op).second || root->isBeforeInBlock(op))
+          continue;
+        auto it = groupOf.find(op);
+        if (it != groupOf.end() && it->second == g && op != start)
+          return true;
+        for (Value r : op->getResults())
+          for (Operation *user : r.getUsers())
+            if (Operation *top = body.findAncestorOpInBlock(*user))
+              work.push_back(top);
+      }
+      return false;
+    };
+
+    auto newGroup = [&](Operation *op, Kind kind) {
+      groupOf[op] = int(groups.size());
+      Group g;
+      g.root = op;
+      g.kind = kind;
+      g.ops.insert(op);
+      groups.push_back(std::move(g));
+    };
+    auto join = [&](Operation *op, int g) {
+      groupOf[op] = g;
+      groups[g].ops.insert(op);
+    };
+
+    SmallVector<Operation *> order;
+    for (Operation &op : body)
+      order.push_back(&op);
+    for (Operation *op : llvm::reverse(order)) {
+      Kind kind = kindOf(op);
+      if (kind == Kind::None || op->getNumResults() != 1)
+        continue;
+      Value result = op->getResult(0);
+      // The groups of the users, latest user's group first; users in none.
+      llvm::SetVector<int> userGroups;
+      bool outside = false;
+      SmallVector<Operation *> users(result.getUsers());
+      llvm::sort(users, [&](Operation *a, Operation *b) {
+        return body.findAncestorOpInBlock(*b)->isBeforeInBlock(
+            body.findAncestorOpInBlock(*a));
+      });
+      for (Operation *user : users) {
+        auto it = groupOf.find(body.findAncestorOpInBlock(*user));
+        if (it == groupOf.end())
+          outside = true;
+        else
+          userGroups.insert(it->second);
+      }
+      if (kind != Kind::Elementwise || userGroups.empty()) {
+        newGroup(op, kind);
+        continue;
+      }
+      if (!outside && userGroups.size() == 1) {
+        join(op, userGroups[0]);
+        continue;
+      }
+      if (!outside && shouldDuplicate(op, userGroups.size())) {
+        // Recompute the producer in each consumer group: reading its inputs
+        // again costs fewer bytes than writing it once and reading it back.
+        join(op, userGroups[0]);
+        for (int g : llvm::drop_begin(userGroups)) {
+          OpBuilder b(op);
+          Operation *copy = b.clone(*op);
+          result.replaceUsesWithIf(copy->getResult(0), [&](OpOperand &use) {
+            auto it = groupOf.find(body.findAncestorOpInBlock(*use.getOwner()));
+            return it != groupOf.end() && it->second == g;
+          });
+          join(copy, g);
+        }
+        continue;
+      }
+      // Join the latest user's group and write the value as one more result
+      // of it, if that keeps every group one kernel.
+      int target = userGroups[0];
+      bool ok = groups[target].kind == Kind::Elementwise &&
+                result.getType() == groups[target].root->getResult(0).getType();
+      for (Operation *user : users) {
+        Operation *top = body.findAncestorOpInBlock(*user);
+        auto it = groupOf.find(top);
+        if (ok && (it == groupOf.end() || it->second != target) &&
+            reaches(top, target))
+          ok = false;
+      }
+      if (ok)
+        join(op, target);
+      else
+        newGroup(op, kind);
+    }
+
+    bool changed = false;
+    for (Group &g : groups) {
+      if (g.ops.size() < 2)
+        continue;
+      changed = true;
+      SmallVector<Operation *> members(g.ops.begin(), g.ops.end());
+      llvm::sort(members, [](Operation *a, Operation *b) {
+        return a->isBeforeInBlock(b);
+      });
+      llvm::DenseSet<Operation *> inGroup(members.begin(), members.end());
+      SmallVector<Value> yielded;
+      for (Operation *m : members)
+        for (Value r : m->getResults())
+          if (llvm::any_of(r.getUsers(), [&](Operation *u) {
+                return !inGroup.contains(body.findAncestorOpInBlock(*u));
+              }))
+            yielded.push_back(r);
+      OpBuilder b(g.root);
+      b.setInsertionPointAfter(g.root);
+      auto fusion = FusionOp::create(
+          b, g.root->getLoc(), ValueRange(yielded).getTypes(),
+          b.getStringAttr(g.kind == Kind::Reduction ? "reduction"
+                                                    : "elementwise"));
+      Block *inner = new Block();
+      fusion.getBody().push_back(inner);
+      for (Operation *m : members)
+        m->moveBefore(inner, inner->end());
+      b.setInsertionPointToEnd(inner);
+      YieldOp::create(b, g.root->getLoc(), yielded);
+      for (auto [v, r] : llvm::zip(yielded, fusion.getResults()))
+        v.replaceUsesWithIf(r, [&](OpOperand &use) {
+          return use.getOwner()->getParentOp() != fusion &&
+                 !fusion->isProperAncestor(use.getOwner());
+        });
+    }
+    if (changed &&
+        !sortTopologically(&body, body.without_terminator()))
+      func.emitError("nn-fuse: the fusion groups form a cycle");
+  }
+};
+
+} // namespace

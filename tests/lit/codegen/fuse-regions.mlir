@@ -1,0 +1,51 @@
+// nnc-fuse-regions: after nnc-lower-to-linalg, the linalg ops of each
+// nn.fusion region fuse into one linalg.generic and the region is inlined.
+// Without nn-fuse the same function lowers to one generic per op.
+// RUN: nnc-opt %s --pass-pipeline='builtin.module(func.func(nn-fuse),nnc-lower-to-linalg,nnc-fuse-regions)' | FileCheck %s
+// RUN: nnc-opt %s --pass-pipeline='builtin.module(nnc-lower-to-linalg,nnc-fuse-regions)' | FileCheck %s --check-prefix=UNFUSED
+
+// CHECK-LABEL: func.func @bias_gelu_residual
+// CHECK-NOT: nn.fusion
+// CHECK: linalg.generic
+// CHECK: arith.addf
+// CHECK: math.erf
+// CHECK: arith.addf
+// CHECK: linalg.yield
+// CHECK-NOT: linalg.generic
+// CHECK: return
+// UNFUSED-COUNT-3: linalg.generic
+func.func @bias_gelu_residual(%x: tensor<?x64xf32>, %b: tensor<64xf32>) -> tensor<?x64xf32> {
+  %0 = nn.add %x, %b : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xf32>
+  %1 = nn.gelu %0 {approximate = "none"} : tensor<?x64xf32> -> tensor<?x64xf32>
+  %2 = nn.add %1, %x : tensor<?x64xf32>, tensor<?x64xf32> -> tensor<?x64xf32>
+  return %2 : tensor<?x64xf32>
+}
+
+// A producer also returned keeps its own kernel (it must be written) and is
+// recomputed inside the consumer: the consumer reads m and g again instead of
+// the product, the same bytes as one kernel with two results.
+// CHECK-LABEL: func.func @two_results
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%arg0, %arg1 :
+// CHECK: arith.mulf
+// CHECK: %[[C:.*]] = linalg.generic {{.*}} ins(%arg2, %arg0, %arg1 :
+// CHECK: arith.mulf
+// CHECK: arith.subf
+// CHECK: return %[[P]], %[[C]]
+func.func @two_results(%m: tensor<8x4xf32>, %g: tensor<8x4xf32>, %p: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>) {
+  %0 = nn.mul %m, %g : tensor<8x4xf32>, tensor<8x4xf32> -> tensor<8x4xf32>
+  %1 = nn.sub %p, %0 : tensor<8x4xf32>, tensor<8x4xf32> -> tensor<8x4xf32>
+  return %0, %1 : tensor<8x4xf32>, tensor<8x4xf32>
+}
+
+// An elementwise producer fuses into the reduction that consumes it.
+// CHECK-LABEL: func.func @sum_of_squares
+// CHECK: linalg.fill
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: linalg.generic
+func.func @sum_of_squares(%x: tensor<?x64xf32>) -> tensor<?xf32> {
+  %0 = nn.mul %x, %x : tensor<?x64xf32>, tensor<?x64xf32> -> tensor<?x64xf32>
+  %1 = nn.sum %0 {axes = array<i64: 1>, keepdims = false} : tensor<?x64xf32> -> tensor<?xf32>
+  return %1 : tensor<?xf32>
+}

@@ -1,0 +1,92 @@
+// nn-fuse: elementwise producers join the group of their consumer; a group of
+// two or more ops becomes one nn.fusion region (one kernel). A producer used
+// by two groups is recomputed in each when that reads fewer bytes; one used
+// after the group as well is written as one more result of an elementwise
+// group; a reduction is the root of its group; matmul stays alone.
+// RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nn-fuse))' | FileCheck %s
+
+// Bias + GELU + residual: one region, one result.
+// CHECK-LABEL: func.func @bias_gelu_residual
+// CHECK: %[[R:.*]] = nn.fusion {kind = "elementwise"} : tensor<?x64xf32> {
+// CHECK-NEXT: nn.add
+// CHECK-NEXT: nn.gelu
+// CHECK-NEXT: nn.add
+// CHECK-NEXT: nn.yield %{{.*}} : tensor<?x64xf32>
+// CHECK-NEXT: }
+// CHECK-NEXT: return %[[R]]
+func.func @bias_gelu_residual(%x: tensor<?x64xf32>, %b: tensor<64xf32>) -> tensor<?x64xf32> {
+  %0 = nn.add %x, %b : tensor<?x64xf32>, tensor<64xf32> -> tensor<?x64xf32>
+  %1 = nn.gelu %0 {approximate = "none"} : tensor<?x64xf32> -> tensor<?x64xf32>
+  %2 = nn.add %1, %x : tensor<?x64xf32>, tensor<?x64xf32> -> tensor<?x64xf32>
+  return %2 : tensor<?x64xf32>
+}
+
+// -----
+
+// A value also returned is one more result of the elementwise group.
+// CHECK-LABEL: func.func @two_results
+// CHECK: %[[R:.*]]:2 = nn.fusion {kind = "elementwise"} : tensor<8x4xf32>, tensor<8x4xf32> {
+// CHECK: nn.mul
+// CHECK: nn.sub
+// CHECK: nn.yield
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @two_results(%m: tensor<8x4xf32>, %g: tensor<8x4xf32>, %p: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>) {
+  %0 = nn.mul %m, %g : tensor<8x4xf32>, tensor<8x4xf32> -> tensor<8x4xf32>
+  %1 = nn.sub %p, %0 : tensor<8x4xf32>, tensor<8x4xf32> -> tensor<8x4xf32>
+  return %0, %1 : tensor<8x4xf32>, tensor<8x4xf32>
+}
+
+// -----
+
+// Softmax after nn-decompose: max alone; exp(x - m) is recomputed in the sum
+// and in the division, so nothing of the row's size is written in between.
+// CHECK-LABEL: func.func @softmax
+// CHECK: %[[M:.*]] = nn.max %arg0
+// CHECK: %[[S:.*]] = nn.fusion {kind = "reduction"} : tensor<?x1xf32> {
+// CHECK-NEXT: nn.sub %arg0, %[[M]]
+// CHECK-NEXT: nn.exp
+// CHECK-NEXT: nn.sum
+// CHECK: %[[Y:.*]] = nn.fusion {kind = "elementwise"} : tensor<?x10xf32> {
+// CHECK-NEXT: nn.sub %arg0, %[[M]]
+// CHECK-NEXT: nn.exp
+// CHECK-NEXT: nn.div %{{.*}}, %[[S]]
+// CHECK: return %[[Y]]
+func.func @softmax(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  %m = nn.max %x {axes = array<i64: 1>, keepdims = true} : tensor<?x10xf32> -> tensor<?x1xf32>
+  %d = nn.sub %x, %m : tensor<?x10xf32>, tensor<?x1xf32> -> tensor<?x10xf32>
+  %e = nn.exp %d : tensor<?x10xf32> -> tensor<?x10xf32>
+  %s = nn.sum %e {axes = array<i64: 1>, keepdims = true} : tensor<?x10xf32> -> tensor<?x1xf32>
+  %y = nn.div %e, %s : tensor<?x10xf32>, tensor<?x1xf32> -> tensor<?x10xf32>
+  return %y : tensor<?x10xf32>
+}
+
+// -----
+
+// matmul keeps its own kernel; its elementwise consumers form one group.
+// CHECK-LABEL: func.func @linear_relu
+// CHECK: %[[MM:.*]] = nn.matmul
+// CHECK: nn.fusion {kind = "elementwise"}
+// CHECK-NEXT: nn.add %[[MM]]
+// CHECK-NEXT: nn.relu
+func.func @linear_relu(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
+  %0 = nn.matmul %x, %w : tensor<?x8xf32>, tensor<8x4xf32> -> tensor<?x4xf32>
+  %1 = nn.add %0, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %2 = nn.relu %1 : tensor<?x4xf32> -> tensor<?x4xf32>
+  return %2 : tensor<?x4xf32>
+}
+
+// -----
+
+// A lone op, and a producer whose other user leads back into the group, are
+// not fused with it: %0 feeds the matmul, which feeds the group's root.
+// CHECK-LABEL: func.func @no_cycle
+// CHECK: %[[E:.*]] = nn.exp %arg0
+// CHECK: nn.matmul %[[E]]
+// CHECK: nn.add
+// CHECK-NOT: nn.fusion
+func.func @no_cycle(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  %0 = nn.exp %x : tensor<4x4xf32> -> tensor<4x4xf32>
+  %1 = nn.matmul %0, %x : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+  %2 = nn.add %0, %1 : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+  return %2 : tensor<4x4xf32>
+}
