@@ -30,7 +30,11 @@ bool hasDynamicLayout(MemRefType type) {
   int64_t offset;
   if (failed(type.getStridesAndOffset(strides, offset)))
     return true;
+  // A 0-d view with a static offset (one element sliced out of a vector)
+  // is flattened too: the SPIR-V lowering of a rank-0 memref drops the
+  // layout's offset and reads element 0.
   return ShapedType::isDynamic(offset) ||
+         (type.getRank() == 0 && offset != 0) ||
          llvm::any_of(strides, [](int64_t s) { return ShapedType::isDynamic(s); });
 }
 
