@@ -876,8 +876,11 @@ def NN_FusionOp : NN_Op<"fusion", [SingleBlock]> {
     they hand each other never reach device memory. The region reads values
     defined above it directly; `nn.yield` gives the values used after it, in
     the order of the results. `kind` says what the kernel is built around
-    (`elementwise`, `reduction`). Codegen lowers the region's ops to linalg,
-    fuses them into one linalg op and inlines the region.
+    (`elementwise`, `reduction`, or `row`: reductions over the trailing axes
+    with their producers and consumers, one workgroup per row). Codegen
+    lowers the region's ops to linalg, fuses them into one linalg op (a
+    `row` region: marks its linalg ops for `nnc-gpu-row-kernels`) and
+    inlines the region.
 
     ```mlir
     %r = nn.fusion {kind = "elementwise"} : tensor<?x64xf32> {

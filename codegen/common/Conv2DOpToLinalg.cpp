@@ -1,8 +1,10 @@
 //===- Conv2DOpToLinalg.cpp - nn.conv2d -> linalg -------------------------===//
 //
 // The input is zero-padded with `tensor.pad`; groups = 1 becomes
-// `linalg.conv_2d_nchw_fchw`, groups > 1 one `linalg.generic` whose input
-// map picks channel `(o floordiv O/groups) * C/groups + c`. Both accumulate
+// `linalg.conv_2d_nchw_fchw`, groups > 1 one `linalg.generic` with the
+// group as a loop of its own (input channel `g * C/groups + c`, output
+// channel `g * O/groups + o`) into `[N, groups, O/groups, Ho, Wo]`,
+// collapsed. Both accumulate
 // f16/bf16 in f32; the bias (if any) is added and the result rounded once by
 // a generic that broadcasts `bias [O]` along dim 1.
 //
@@ -42,47 +44,64 @@ struct Conv2DOpToLinalg : public OpRewritePattern<Conv2DOp> {
     Value xp =
         padNCHW(rewriter, loc, x, op.getPadding(),
                 scalarConstant(rewriter, loc, xType.getElementType(), 0));
-    Value init = tensor::EmptyOp::create(
-        rewriter, loc, nchwResultSizes(rewriter, loc, x, resultType), acc);
-    init = linalg::FillOp::create(
-               rewriter, loc, ValueRange{scalarConstant(rewriter, loc, acc, 0)},
-               ValueRange{init})
-               .getResult(0);
+    auto zeros = [&](ArrayRef<OpFoldResult> sizes) {
+      Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, acc);
+      return linalg::FillOp::create(
+                 rewriter, loc,
+                 ValueRange{scalarConstant(rewriter, loc, acc, 0)},
+                 ValueRange{empty})
+          .getResult(0);
+    };
 
     Value conv;
     if (groups == 1) {
+      Value init = zeros(nchwResultSizes(rewriter, loc, x, resultType));
       conv = linalg::Conv2DNchwFchwOp::create(
                  rewriter, loc, TypeRange{init.getType()}, ValueRange{xp, w},
                  ValueRange{init}, rewriter.getI64VectorAttr(stride),
                  rewriter.getI64VectorAttr(dilation))
                  .getResult(0);
     } else {
-      // Loops: [n, o, ho, wo, c (of the group), kh, kw].
+      // Loops: [n, g, o, ho, wo, c, kh, kw] (o and c within group g) into
+      // [N, G, O/G, Ho, Wo], then collapsed: every loop is read by the
+      // operands as a plain dim, so the implicit-GEMM kernel
+      // (nnc-gpu-tile-contraction) sees M = o, N = (n, ho, wo), K = (c, kh,
+      // kw) and the groups on its grid.
       int64_t outPerGroup = wType.getDimSize(0) / groups;
       int64_t inPerGroup = wType.getDimSize(1);
       auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-      AffineExpr channel = d(1).floorDiv(outPerGroup) * inPerGroup + d(4);
       SmallVector<AffineMap> maps = {
-          AffineMap::get(7, 0,
-                         {d(0), channel, d(2) * stride[0] + d(5) * dilation[0],
-                          d(3) * stride[1] + d(6) * dilation[1]},
+          AffineMap::get(8, 0,
+                         {d(0), d(1) * inPerGroup + d(5),
+                          d(3) * stride[0] + d(6) * dilation[0],
+                          d(4) * stride[1] + d(7) * dilation[1]},
                          ctx),
-          AffineMap::get(7, 0, {d(1), d(4), d(5), d(6)}, ctx),
-          AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx)};
-      SmallVector<utils::IteratorType> iterators(4,
+          AffineMap::get(8, 0, {d(1) * outPerGroup + d(2), d(5), d(6), d(7)},
+                         ctx),
+          AffineMap::get(8, 0, {d(0), d(1), d(2), d(3), d(4)}, ctx)};
+      SmallVector<OpFoldResult> sizes5 = {
+          dimSize(rewriter, loc, x, 0), rewriter.getIndexAttr(groups),
+          rewriter.getIndexAttr(outPerGroup),
+          rewriter.getIndexAttr(resultType.getDimSize(2)),
+          rewriter.getIndexAttr(resultType.getDimSize(3))};
+      Value init5 = zeros(sizes5);
+      SmallVector<utils::IteratorType> iterators(5,
                                                  utils::IteratorType::parallel);
       iterators.append(3, utils::IteratorType::reduction);
-      conv = linalg::GenericOp::create(
-                 rewriter, loc, TypeRange{init.getType()}, ValueRange{xp, w},
-                 ValueRange{init}, maps, iterators,
-                 [&](OpBuilder &b, Location l, ValueRange args) {
-                   Value a = convertFloat(b, l, args[0], acc);
-                   Value k = convertFloat(b, l, args[1], acc);
-                   Value sum = arith::AddFOp::create(
-                       b, l, args[2], arith::MulFOp::create(b, l, a, k));
-                   linalg::YieldOp::create(b, l, sum);
-                 })
-                 .getResult(0);
+      Value conv5 = linalg::GenericOp::create(
+                        rewriter, loc, TypeRange{init5.getType()},
+                        ValueRange{xp, w}, ValueRange{init5}, maps, iterators,
+                        [&](OpBuilder &b, Location l, ValueRange args) {
+                          Value a = convertFloat(b, l, args[0], acc);
+                          Value k = convertFloat(b, l, args[1], acc);
+                          Value sum = arith::AddFOp::create(
+                              b, l, args[2], arith::MulFOp::create(b, l, a, k));
+                          linalg::YieldOp::create(b, l, sum);
+                        })
+                        .getResult(0);
+      conv = tensor::CollapseShapeOp::create(
+          rewriter, loc, conv5,
+          ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
     }
 
     Value result;

@@ -20,12 +20,15 @@
 // and sums the samples in a second generic. Sums run in f32 for f16/bf16
 // and round once. Only the batch may be dynamic.
 //
-// Loop order: the naive GPU mapping puts loop 0 on a block's threads and
-// loops 1 and 2 on the grid, and runs further parallel loops serially in
-// each thread. A result [N, C, H, W] is therefore computed as [N, C H W]
-// with loop 0 the flat (c, h, w) and loop 1 the sample, then expanded: a
-// batch of 64 would otherwise fill a quarter of each block, and the weight
-// gradient [O, C, kh, kw] would run one thread per block.
+// Loop order: the convolution gradients keep every loop a plain dim of some
+// operand ([n, g, c, h, w, ...] with the conv group g a loop of its own),
+// which is what the implicit-GEMM kernel (nnc-gpu-tile-contraction) needs
+// to split them into M, N and K. The pooling gradients take the naive GPU
+// mapping, which puts loop 0 on a block's threads and loops 1 and 2 on the
+// grid and runs further parallel loops serially in each thread: their
+// result [N, C, H, W] is computed as [N, C H W] with loop 0 the flat
+// (c, h, w) and loop 1 the sample, then expanded, since a batch of 64
+// would otherwise fill a quarter of each block.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/common/PatternNNToLinalg.h"
@@ -206,36 +209,45 @@ struct Conv2DGradInputOpToLinalg : public OpRewritePattern<Conv2DGradInputOp> {
                                      stride[1], padding[1], dilation[1])};
     Value stuffed = stuff(rewriter, loc, dy, dims, stride,
                           scalarConstant(rewriter, loc, elem, 0));
-    Value init = flatInit(rewriter, loc, dy, resultType,
-                          scalarConstant(rewriter, loc, acc, 0));
-
-    // Loops: [(c, h, w), n, o (of c's group), i, j].
+    // Loops: [n, g, c, h, w, o, i, j] (c and o within group g) into
+    // [N, G, C/G, H, W], then collapsed: every loop is read as a plain dim,
+    // so the implicit-GEMM kernel (nnc-gpu-tile-contraction) sees M = c,
+    // N = (n, h, w), K = (o, i, j) and the groups on its grid.
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> chw =
-        unflatten(d(0), resultType.getShape().drop_front());
-    AffineExpr c = chw[0], h = chw[1], x = chw[2], o = d(2), cIn = c;
-    if (groups > 1) {
-      o = c.floorDiv(inPerGroup) * outPerGroup + d(2);
-      cIn = c % inPerGroup;
-    }
+    AffineExpr o = d(1) * outPerGroup + d(5);
     SmallVector<AffineMap> maps = {
-        AffineMap::get(5, 0,
-                       {d(1), o, h + dims[0].shift + d(3) * dilation[0],
-                        x + dims[1].shift + d(4) * dilation[1]},
+        AffineMap::get(8, 0,
+                       {d(0), o, d(3) + dims[0].shift + d(6) * dilation[0],
+                        d(4) + dims[1].shift + d(7) * dilation[1]},
                        ctx),
-        AffineMap::get(5, 0, {o, cIn, (kh - 1) - d(3), (kw - 1) - d(4)}, ctx),
-        AffineMap::get(5, 0, {d(2), d(3), d(4)}, ctx), sampleMap(ctx, 5)};
+        AffineMap::get(8, 0, {o, d(2), (kh - 1) - d(6), (kw - 1) - d(7)}, ctx),
+        AffineMap::get(8, 0, {d(5), d(6), d(7)}, ctx),
+        AffineMap::get(8, 0, {d(0), d(1), d(2), d(3), d(4)}, ctx)};
+    Value init =
+        filled(rewriter, loc,
+               {dimSize(rewriter, loc, dy, 0), rewriter.getIndexAttr(groups),
+                rewriter.getIndexAttr(inPerGroup),
+                rewriter.getIndexAttr(resultType.getDimSize(2)),
+                rewriter.getIndexAttr(resultType.getDimSize(3))},
+               scalarConstant(rewriter, loc, acc, 0));
+    SmallVector<utils::IteratorType> iterators(5,
+                                               utils::IteratorType::parallel);
+    iterators.append(3, utils::IteratorType::reduction);
     Value shape = window(rewriter, loc, {outPerGroup, kh, kw}, elem);
-    Value sum = linalg::GenericOp::create(
-                    rewriter, loc, TypeRange{init.getType()},
-                    ValueRange{stuffed, w, shape}, ValueRange{init}, maps,
-                    sampleIterators(3),
-                    [&](OpBuilder &b, Location l, ValueRange args) {
-                      linalg::YieldOp::create(
-                          b, l, multiplyAdd(b, l, args[3], args[0], args[1]));
-                    })
-                    .getResult(0);
-    rewriter.replaceOp(op, expandSamples(rewriter, loc, sum, resultType));
+    Value sum =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{init.getType()},
+            ValueRange{stuffed, w, shape}, ValueRange{init}, maps, iterators,
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  b, l, multiplyAdd(b, l, args[3], args[0], args[1]));
+            })
+            .getResult(0);
+    sum = tensor::CollapseShapeOp::create(
+        rewriter, loc, sum,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+    sum = convertTensorFloat(rewriter, loc, sum, elem);
+    rewriter.replaceOp(op, castToType(rewriter, loc, sum, resultType));
     return success();
   }
 };
@@ -262,32 +274,41 @@ struct Conv2DGradWeightOpToLinalg
     Value xp = padNCHW(rewriter, loc, x, op.getPadding(),
                        scalarConstant(rewriter, loc, elem, 0));
 
-    // Per sample: loops [(o, c, i, j), n, ho, wo] into [N, O C kh kw].
+    // Per sample: loops [n, g, o, c, i, j, ho, wo] (o and c within group g)
+    // into [N, G, O/G, C/G, kh, kw]: the implicit-GEMM kernel sees M = o,
+    // N = (c, i, j), K = (ho, wo) and (n, g) on its grid.
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> ocij = unflatten(d(0), resultType.getShape());
-    AffineExpr channel = ocij[1];
-    if (groups > 1)
-      channel = ocij[0].floorDiv(outPerGroup) * inPerGroup + ocij[1];
     SmallVector<AffineMap> maps = {
-        AffineMap::get(4, 0,
-                       {d(1), channel, d(2) * stride[0] + ocij[2] * dilation[0],
-                        d(3) * stride[1] + ocij[3] * dilation[1]},
+        AffineMap::get(8, 0,
+                       {d(0), d(1) * inPerGroup + d(3),
+                        d(6) * stride[0] + d(4) * dilation[0],
+                        d(7) * stride[1] + d(5) * dilation[1]},
                        ctx),
-        AffineMap::get(4, 0, {d(1), ocij[0], d(2), d(3)}, ctx),
-        sampleMap(ctx, 4)};
+        AffineMap::get(8, 0, {d(0), d(1) * outPerGroup + d(2), d(6), d(7)},
+                       ctx),
+        AffineMap::get(8, 0, {d(0), d(1), d(2), d(3), d(4), d(5)}, ctx)};
     Value zero = scalarConstant(rewriter, loc, acc, 0);
     Value perSample = filled(
         rewriter, loc,
-        {dimSize(rewriter, loc, x, 0), rewriter.getIndexAttr(cells)}, zero);
-    perSample =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{perSample.getType()}, ValueRange{xp, dy},
-            ValueRange{perSample}, maps, sampleIterators(2),
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  b, l, multiplyAdd(b, l, args[2], args[0], args[1]));
-            })
-            .getResult(0);
+        {dimSize(rewriter, loc, x, 0), rewriter.getIndexAttr(groups),
+         rewriter.getIndexAttr(outPerGroup), rewriter.getIndexAttr(inPerGroup),
+         rewriter.getIndexAttr(resultType.getDimSize(2)),
+         rewriter.getIndexAttr(resultType.getDimSize(3))},
+        zero);
+    SmallVector<utils::IteratorType> iterators(6,
+                                               utils::IteratorType::parallel);
+    iterators.append(2, utils::IteratorType::reduction);
+    perSample = linalg::GenericOp::create(
+                    rewriter, loc, TypeRange{perSample.getType()},
+                    ValueRange{xp, dy}, ValueRange{perSample}, maps, iterators,
+                    [&](OpBuilder &b, Location l, ValueRange args) {
+                      linalg::YieldOp::create(
+                          b, l, multiplyAdd(b, l, args[2], args[0], args[1]));
+                    })
+                    .getResult(0);
+    perSample = tensor::CollapseShapeOp::create(
+        rewriter, loc, perSample,
+        ArrayRef<ReassociationIndices>{{0}, {1, 2, 3, 4, 5}});
 
     // The sum over the samples: loops [(o, c, i, j), n].
     Value total = filled(rewriter, loc, {rewriter.getIndexAttr(cells)}, zero);

@@ -4,7 +4,11 @@
 // First the dims of op results are expressed through their inits (so that a
 // `tensor.dim` of a producer is no second use of it), then linalg's
 // elementwise fusion runs on the region's ops only, then the region is
-// replaced by its ops.
+// replaced by its ops. Elementwise generics left side by side over the same
+// loops (a value yielded and also used inside) merge into one generic with
+// all their results. The linalg ops of a `row` region carry
+// `nnc.row_group = N` (one N per region), which nnc-gpu-row-kernels turns
+// into one kernel with one workgroup per row.
 //===----------------------------------------------------------------------===//
 #include "codegen/common/Passes.h"
 
@@ -14,6 +18,8 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace nnc {
@@ -25,6 +31,112 @@ using namespace mlir;
 
 namespace {
 
+/// Whether `op` is an all-parallel generic that writes each result at its
+/// loop indices, over static loop ranges.
+bool isMergeable(Operation *op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumReductionLoops() != 0 ||
+      generic.hasIndexSemantics() || !generic.hasPureTensorSemantics())
+    return false;
+  for (OpOperand &init : generic.getDpsInitsMutable())
+    if (!generic.getMatchingIndexingMap(&init).isIdentity())
+      return false;
+  return llvm::none_of(generic.getStaticLoopRanges(), ShapedType::isDynamic);
+}
+
+/// Merges the elementwise generics left in one region that share their
+/// loop ranges into one generic with all their results. After linalg's
+/// fusion, a value the region yields and also uses (Adam's new moments,
+/// which the new param reads) is computed both by a generic of its own and
+/// inside its consumer; one generic writes each value once, in one kernel.
+void mergeSiblings(Block &body, RewriterBase &rewriter) {
+  SmallVector<linalg::GenericOp> members;
+  SmallVector<int64_t> ranges;
+  for (Operation &op : body) {
+    if (!isMergeable(&op))
+      continue;
+    auto generic = cast<linalg::GenericOp>(op);
+    SmallVector<int64_t> r = generic.getStaticLoopRanges();
+    if (members.empty())
+      ranges = r;
+    if (r != ranges)
+      continue;
+    // It must not read a member's result (the merged op would read itself).
+    bool reads = llvm::any_of(generic->getOperands(), [&](Value v) {
+      return llvm::is_contained(members, v.getDefiningOp());
+    });
+    if (!reads)
+      members.push_back(generic);
+  }
+  if (members.size() < 2)
+    return;
+  linalg::GenericOp last = members.back();
+  // Every result must be used only after the last member (by the yield or
+  // later ops), where the merged op will stand.
+  for (linalg::GenericOp m : members)
+    for (Operation *user : m->getUsers())
+      if (user->getBlock() == &body && user != last &&
+          !last->isBeforeInBlock(user) &&
+          !isa<nnc::nn::YieldOp>(user))
+        return;
+
+  // Inputs deduplicated by (value, map); outputs in member order.
+  SmallVector<Value> inputs, inits;
+  SmallVector<AffineMap> inputMaps, initMaps;
+  SmallVector<SmallVector<int64_t>> argOf; // per member: its block args
+  for (linalg::GenericOp m : members) {
+    SmallVector<int64_t> args;
+    for (OpOperand *in : m.getDpsInputOperands()) {
+      AffineMap map = m.getMatchingIndexingMap(in);
+      int64_t at = -1;
+      for (size_t i = 0; i < inputs.size(); ++i)
+        if (inputs[i] == in->get() && inputMaps[i] == map)
+          at = int64_t(i);
+      if (at < 0) {
+        at = int64_t(inputs.size());
+        inputs.push_back(in->get());
+        inputMaps.push_back(map);
+      }
+      args.push_back(at);
+    }
+    for (OpOperand &init : m.getDpsInitsMutable()) {
+      args.push_back(-1 - int64_t(inits.size()));
+      inits.push_back(init.get());
+      initMaps.push_back(m.getMatchingIndexingMap(&init));
+    }
+    argOf.push_back(std::move(args));
+  }
+  SmallVector<AffineMap> maps = inputMaps;
+  maps.append(initMaps.begin(), initMaps.end());
+  SmallVector<utils::IteratorType> iterators(ranges.size(),
+                                             utils::IteratorType::parallel);
+  rewriter.setInsertionPoint(last);
+  auto merged = linalg::GenericOp::create(
+      rewriter, last.getLoc(), ValueRange(inits).getTypes(), inputs, inits,
+      maps, iterators,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        SmallVector<Value> yields;
+        for (auto [m, memberArgs] : llvm::zip(members, argOf)) {
+          IRMapping map;
+          for (auto [arg, at] :
+               llvm::zip(m.getBlock()->getArguments(), memberArgs))
+            map.map(arg, at >= 0 ? args[at]
+                                 : args[inputs.size() + (-1 - at)]);
+          for (Operation &op : m.getBlock()->without_terminator())
+            b.clone(op, map);
+          for (Value v : m.getBlock()->getTerminator()->getOperands())
+            yields.push_back(map.lookupOrDefault(v));
+        }
+        linalg::YieldOp::create(b, loc, yields);
+      });
+  int64_t next = 0;
+  for (linalg::GenericOp m : members) {
+    int64_t n = m->getNumResults();
+    rewriter.replaceOp(m, merged->getResults().slice(next, n));
+    next += n;
+  }
+}
+
 struct FuseRegions : nnc::impl::NNCFuseRegionsBase<FuseRegions> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -32,6 +144,7 @@ struct FuseRegions : nnc::impl::NNCFuseRegionsBase<FuseRegions> {
     SmallVector<nnc::nn::FusionOp> fusions;
     module.walk([&](nnc::nn::FusionOp f) { fusions.push_back(f); });
 
+    int64_t rowGroups = 0;
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
     for (nnc::nn::FusionOp fusion : fusions) {
@@ -46,6 +159,11 @@ struct FuseRegions : nnc::impl::NNCFuseRegionsBase<FuseRegions> {
       linalg::ControlFusionFn control = [fusion](OpOperand *operand) {
         Operation *producer = operand->get().getDefiningOp();
         Operation *consumer = operand->getOwner();
+        // A splat constant folds into the body (where(true, 1, x) then
+        // reads no x): it costs nothing wherever it is defined.
+        if (producer && isa<arith::ConstantOp>(producer) &&
+            consumer->getParentOp() == fusion)
+          return true;
         if (!producer || producer->getParentOp() != fusion ||
             consumer->getParentOp() != fusion)
           return false;
@@ -61,8 +179,19 @@ struct FuseRegions : nnc::impl::NNCFuseRegionsBase<FuseRegions> {
       (void)applyPatternsGreedily(fusion.getBody(), std::move(patterns),
                                   config);
 
-      // Inline: the region's ops take the fusion op's place.
       Block &body = fusion.getBody().front();
+      if (fusion.getKind() != std::optional<StringRef>("row")) {
+        IRRewriter rewriter(ctx);
+        mergeSiblings(body, rewriter);
+      }
+      if (fusion.getKind() == std::optional<StringRef>("row")) {
+        auto id = IntegerAttr::get(IntegerType::get(ctx, 64), rowGroups++);
+        for (Operation &op : body)
+          if (isa<linalg::LinalgOp>(op))
+            op.setAttr(nnc::kRowGroupAttr, id);
+      }
+
+      // Inline: the region's ops take the fusion op's place.
       Operation *yield = body.getTerminator();
       for (auto [result, value] :
            llvm::zip(fusion.getResults(), yield->getOperands()))

@@ -4,7 +4,9 @@
 // broadcast `linalg.batch_matmul`; every other case (batch dims that
 // broadcast, other ranks, rank-1 operands) one `linalg.generic` over [batch...,
 // m, n, k] whose indexing maps broadcast the batch dims and drop the promoted
-// ones.
+// ones. An operand that is an nn.transpose of its last two dims (as the
+// gradient rules write x^T dy and dy w^T) is read through the transposed
+// map instead, in the generic: no kernel writes the transposed copy.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/common/PatternNNToLinalg.h"
@@ -26,6 +28,22 @@ Value multiplyAdd(OpBuilder &b, Location loc, Value x, Value y, Value acc) {
                                arith::MulIOp::create(b, loc, x, y));
 }
 
+/// The source of `v` when it is an nn.transpose that swaps the last two dims
+/// (and keeps the others), else null.
+Value transposeSource(Value v) {
+  auto t = v.getDefiningOp<TransposeOp>();
+  if (!t)
+    return nullptr;
+  ArrayRef<int64_t> perm = t.getPerm();
+  int64_t r = perm.size();
+  if (r < 2 || perm[r - 1] != r - 2 || perm[r - 2] != r - 1)
+    return nullptr;
+  for (int64_t i = 0; i < r - 2; ++i)
+    if (perm[i] != i)
+      return nullptr;
+  return t.getX();
+}
+
 struct MatmulOpToLinalg : public OpRewritePattern<MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -42,8 +60,15 @@ struct MatmulOpToLinalg : public OpRewritePattern<MatmulOp> {
     Type acc = accumulatorType(elem);
     int64_t lRank = lType.getRank(), rRank = rType.getRank();
     Value zero = scalarConstant(rewriter, loc, acc, 0);
+    // Operands read through a transposed map (the generic below).
+    Value lSource = transposeSource(lhs), rSource = transposeSource(rhs);
+    bool transposed = lSource || rSource;
+    if (lSource)
+      lhs = lSource;
+    if (rSource)
+      rhs = rSource;
 
-    if (lRank == 2 && rRank == 2) {
+    if (lRank == 2 && rRank == 2 && !transposed) {
       SmallVector<OpFoldResult> sizes = {dimSize(rewriter, loc, lhs, 0),
                                          dimSize(rewriter, loc, rhs, 1)};
       Value init = tensor::EmptyOp::create(rewriter, loc, sizes, acc);
@@ -62,7 +87,7 @@ struct MatmulOpToLinalg : public OpRewritePattern<MatmulOp> {
     // One batch dim on each side that does not broadcast: batch_matmul.
     int64_t lb = lRank == 3 ? lType.getDimSize(0) : 0;
     int64_t rb = rRank == 3 ? rType.getDimSize(0) : 0;
-    if (lRank == 3 && rRank == 3 && (lb == 1) == (rb == 1)) {
+    if (lRank == 3 && rRank == 3 && (lb == 1) == (rb == 1) && !transposed) {
       // The static one of the two batch sizes, if any.
       OpFoldResult batchSize = lType.isDynamicDim(0) && !rType.isDynamicDim(0)
                                    ? dimSize(rewriter, loc, rhs, 0)
@@ -108,6 +133,11 @@ struct MatmulOpToLinalg : public OpRewritePattern<MatmulOp> {
     rExprs.push_back(d(k));
     if (hasN)
       rExprs.push_back(d(n));
+    // A transposed operand (rank >= 2) reads its last two dims swapped.
+    if (lSource)
+      std::swap(lExprs[lRank - 2], lExprs[lRank - 1]);
+    if (rSource)
+      std::swap(rExprs[rRank - 2], rExprs[rRank - 1]);
 
     SmallVector<AffineExpr> outExprs;
     SmallVector<OpFoldResult> sizes;
@@ -123,11 +153,11 @@ struct MatmulOpToLinalg : public OpRewritePattern<MatmulOp> {
     }
     if (hasM) {
       outExprs.push_back(d(m));
-      sizes.push_back(dimSize(rewriter, loc, lhs, lRank - 2));
+      sizes.push_back(dimSize(rewriter, loc, lhs, lSource ? lRank - 1 : lRank - 2));
     }
     if (hasN) {
       outExprs.push_back(d(n));
-      sizes.push_back(dimSize(rewriter, loc, rhs, rRank - 1));
+      sizes.push_back(dimSize(rewriter, loc, rhs, rSource ? rRank - 2 : rRank - 1));
     }
 
     Value init = tensor::EmptyOp::create(rewriter, loc, sizes, acc);

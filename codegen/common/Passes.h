@@ -11,6 +11,10 @@
 
 namespace nnc {
 
+/// Set by nnc-fuse-regions on the linalg ops of one `row` fusion region
+/// (an i64, one per region); read by nnc-gpu-row-kernels.
+constexpr llvm::StringLiteral kRowGroupAttr = "nnc.row_group";
+
 #define GEN_PASS_DECL
 #include "codegen/common/Passes.h.inc"
 

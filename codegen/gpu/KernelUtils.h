@@ -8,6 +8,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 namespace nnc::gpu_kernel {
 
@@ -115,6 +116,79 @@ inline mlir::MemRefType workgroupMemRef(llvm::ArrayRef<int64_t> shape,
       elem.getContext(), mlir::gpu::GPUDialect::getWorkgroupAddressSpace());
   return mlir::MemRefType::get(shape, elem, mlir::MemRefLayoutAttrInterface(),
                                space);
+}
+
+/// The op that folds one element into the accumulator, and its kind.
+struct Combiner {
+  mlir::Operation *op;
+  unsigned accOperand; // the operand that is the output's block argument
+  mlir::arith::AtomicRMWKind kind;
+};
+
+inline std::optional<mlir::arith::AtomicRMWKind> combinerKind(mlir::Operation *op) {
+  return llvm::TypeSwitch<mlir::Operation *, std::optional<mlir::arith::AtomicRMWKind>>(op)
+      .Case([](mlir::arith::AddFOp) { return mlir::arith::AtomicRMWKind::addf; })
+      .Case([](mlir::arith::AddIOp) { return mlir::arith::AtomicRMWKind::addi; })
+      .Case([](mlir::arith::MulFOp) { return mlir::arith::AtomicRMWKind::mulf; })
+      .Case([](mlir::arith::MulIOp) { return mlir::arith::AtomicRMWKind::muli; })
+      .Case([](mlir::arith::MaximumFOp) { return mlir::arith::AtomicRMWKind::maximumf; })
+      .Case([](mlir::arith::MinimumFOp) { return mlir::arith::AtomicRMWKind::minimumf; })
+      .Case([](mlir::arith::MaxNumFOp) { return mlir::arith::AtomicRMWKind::maxnumf; })
+      .Case([](mlir::arith::MinNumFOp) { return mlir::arith::AtomicRMWKind::minnumf; })
+      .Case([](mlir::arith::MaxSIOp) { return mlir::arith::AtomicRMWKind::maxs; })
+      .Case([](mlir::arith::MinSIOp) { return mlir::arith::AtomicRMWKind::mins; })
+      .Case([](mlir::arith::MaxUIOp) { return mlir::arith::AtomicRMWKind::maxu; })
+      .Case([](mlir::arith::MinUIOp) { return mlir::arith::AtomicRMWKind::minu; })
+      .Case([](mlir::arith::OrIOp) { return mlir::arith::AtomicRMWKind::ori; })
+      .Case([](mlir::arith::AndIOp) { return mlir::arith::AtomicRMWKind::andi; })
+      .Default([](mlir::Operation *) { return std::nullopt; });
+}
+
+/// The body must be `yield comb(f(inputs), acc)` with acc used only there.
+inline mlir::FailureOr<Combiner> matchCombiner(mlir::linalg::LinalgOp op) {
+  mlir::Block *body = op.getBlock();
+  mlir::BlockArgument acc = body->getArgument(op.getNumDpsInputs());
+  mlir::Value yielded = body->getTerminator()->getOperand(0);
+  mlir::Operation *comb = yielded.getDefiningOp();
+  if (!comb || comb->getBlock() != body || comb->getNumOperands() != 2 ||
+      !acc.hasOneUse() || acc.getUses().begin()->getOwner() != comb)
+    return mlir::failure();
+  std::optional<mlir::arith::AtomicRMWKind> kind = combinerKind(comb);
+  if (!kind)
+    return mlir::failure();
+  unsigned accOperand = comb->getOperand(0) == acc ? 0 : 1;
+  if (comb->getOperand(accOperand) != acc)
+    return mlir::failure();
+  return Combiner{comb, accOperand, *kind};
+}
+
+/// The combination of the threads' `partial`s (one per thread `tid` of
+/// `threads`, a power of two) in workgroup memory `scratch`: a tree, one
+/// barrier per level. Every thread gets the total; a final barrier lets the
+/// next use of `scratch` begin.
+inline mlir::Value treeReduce(mlir::OpBuilder &b, mlir::Location l, mlir::Value partial, mlir::Value scratch,
+                        mlir::Value tid, int64_t threads,
+                        llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Value, mlir::Value)>
+                            combine) {
+  mlir::memref::StoreOp::create(b, l, partial, scratch, tid);
+  mlir::gpu::BarrierOp::create(b, l);
+  for (int64_t half = threads / 2; half >= 1; half /= 2) {
+    mlir::Value halfV = mlir::arith::ConstantIndexOp::create(b, l, half);
+    mlir::Value lower =
+        mlir::arith::CmpIOp::create(b, l, mlir::arith::CmpIPredicate::ult, tid, halfV);
+    mlir::scf::IfOp::create(b, l, lower, [&](mlir::OpBuilder &b, mlir::Location l) {
+      mlir::Value mine = mlir::memref::LoadOp::create(b, l, scratch, tid);
+      mlir::Value other = mlir::memref::LoadOp::create(
+          b, l, scratch, mlir::ValueRange{mlir::arith::AddIOp::create(b, l, tid, halfV)});
+      mlir::memref::StoreOp::create(b, l, combine(b, other, mine), scratch, tid);
+      mlir::scf::YieldOp::create(b, l);
+    });
+    mlir::gpu::BarrierOp::create(b, l);
+  }
+  mlir::Value c0 = mlir::arith::ConstantIndexOp::create(b, l, 0);
+  mlir::Value total = mlir::memref::LoadOp::create(b, l, scratch, c0);
+  mlir::gpu::BarrierOp::create(b, l);
+  return total;
 }
 
 } // namespace nnc::gpu_kernel

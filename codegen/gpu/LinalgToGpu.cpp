@@ -160,9 +160,16 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 
   pm.addPass(nnc::createNNCGpuCopyToLinalg());
+  // The optimizer's last kernel writes each param's buffer itself.
+  pm.addPass(nnc::createNNCGpuUpdateInPlace());
+  // A row group's ops become one kernel before anything reorders them.
+  pm.addPass(nnc::createNNCGpuRowKernels());
   pm.addPass(nnc::createNNCGpuParallelOuter());
-  // Matmuls and reductions get workgroup-memory kernels of their own; every
-  // other linalg op takes the naive path below.
+  // Contractions (convolutions and their gradients as implicit GEMM,
+  // matmuls), the matrix-vector products left (workgroup-memory tiles) and
+  // reductions get kernels of their own; every other linalg op takes the
+  // naive path below.
+  pm.addPass(nnc::createNNCGpuTileContraction());
   pm.addPass(nnc::createNNCGpuTileMatmul());
   pm.addPass(nnc::createNNCGpuTileReduction());
   pm.addPass(createConvertLinalgToParallelLoopsPass());

@@ -16,10 +16,11 @@ namespace nnc {
 #include "codegen/gpu/Passes.h.inc"
 
 /// From linalg on tensors to outlined gpu kernels: bufferize with identity
-/// layouts at function boundaries, deallocate temporaries, give matmuls and
-/// innermost reductions workgroup-memory kernels, map the other loops tiled
-/// by 256 onto blocks and threads (one thread per output element), outline
-/// each launch into its own gpu.module.
+/// layouts at function boundaries, deallocate temporaries, give contractions
+/// (convolutions and their gradients as implicit GEMM, matmuls) register-
+/// tiled kernels and innermost reductions workgroup-memory kernels, map the
+/// other loops tiled by 256 onto blocks and threads (one thread per output
+/// element), outline each launch into its own gpu.module.
 void buildLinalgToGpuPipeline(mlir::OpPassManager &pm);
 
 /// Registers `nnc-gpu-sink-constants` and the `nnc-linalg-to-gpu` pipeline.

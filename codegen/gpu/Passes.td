@@ -103,6 +103,48 @@ def NNCGpuTileMatmul : Pass<"nnc-gpu-tile-matmul"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def NNCGpuTileContraction : Pass<"nnc-gpu-tile-contraction"> {
+  let summary = "Convolutions, their gradients and matmuls as register-tiled implicit GEMM";
+  let description = [{
+    Runs before `nnc-gpu-tile-matmul`. A linalg op on memrefs with one output
+    (indexed by a permutation of its parallel loops), at least one reduction
+    loop and two inputs its body reads (shape-only inputs aside) is a matrix
+    product over flattened loop groups: M = the parallel loops only input A
+    reads, N = those only input B reads (B reads the output's innermost
+    dim), K = the reduction loops; the parallel loops both read are the
+    grid's z. Input maps may be any affine expressions, so a convolution
+    (`h * stride + kh * dilation`) or its gradients are read in place:
+    implicit GEMM, nothing materialized. Ops with no M or no N (matrix-vector
+    products, dot products) are left to the passes after it.
+
+    It becomes a `gpu.launch` whose threads each own a 32 x 8 register tile
+    (fewer rows or columns where M or N is smaller): the workgroup's threads
+    share their 32 rows, so the A element each reads at step k is the same
+    for all of them (a broadcast), and each B element feeds 32 products.
+    Rows and columns past the edges compute on the last valid one and are
+    not stored. Each output folds its k in order with the op's own body, so
+    it equals the naive kernel's bit for bit. Sizes are computed on the host.
+
+    ```mlir
+    linalg.conv_2d_nchw_fchw ins(%x, %w : memref<?x16x18x18xf32>, memref<32x16x5x5xf32>)
+                             outs(%y : memref<?x32x14x14xf32>)
+    // becomes (M = 32 channels, N = batch * 14 * 14, K = 16 * 5 * 5)
+    gpu.launch blocks(...) in (%gx = ceildiv(%n * 196, 256), %c1, %c1)
+               threads(...) in (%c32, %c1, %c1) {
+      ... 256 accumulators loaded from %y ...
+      scf.for %k = %c0 to %c400 step %c1 iter_args(...) {
+        32 loads of %w at (m0 + i, k), 8 loads of %x at (n, c, ho + kh, wo + kw),
+        256 x (mulf, addf)
+      }
+      ... 256 guarded stores ...
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def NNCGpuTileReduction : Pass<"nnc-gpu-tile-reduction"> {
   let summary = "Innermost reductions as one workgroup per output element";
   let description = [{
@@ -133,6 +175,54 @@ def NNCGpuTileReduction : Pass<"nnc-gpu-tile-reduction"> {
         ... 8 levels: scf.if %tx < half { addf }, gpu.barrier ...
         scf.if %tx == 0 { store addf(%p[0], %s[%row]) into %s[%row] }
         gpu.barrier
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def NNCGpuUpdateInPlace : Pass<"nnc-gpu-update-in-place"> {
+  let summary = "Write a param's next value into the param's own buffer";
+  let description = [{
+    Runs on memrefs after bufferization. A result marked
+    `nn.update = "name"` (train_step's next value of a param, moment or
+    state) would be copied by the runtime into the buffer of the argument
+    named `name` after the last kernel. When one all-parallel linalg op writes
+    the value (at its loop indices), reads that argument only at the same
+    indices, and no other op reads the argument after it, the op writes the
+    argument instead: the result's buffer is replaced by the argument, and
+    the runtime skips an update whose source is the param itself.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def NNCGpuRowKernels : Pass<"nnc-gpu-row-kernels"> {
+  let summary = "A row fusion group as one kernel with one workgroup per row";
+  let description = [{
+    Runs on memrefs, before the other kernel passes. The linalg ops marked
+    `nnc.row_group = N` by `nnc-fuse-regions` (one `row` nn.fusion region:
+    softmax, log_softmax, layer_norm, rms_norm, their gradients) become one
+    `gpu.launch` with one workgroup (up to 256 threads) per row. Reductions
+    over the trailing loops fold the row in a strided loop and a
+    workgroup-memory tree and keep the total in a register; ops on one value
+    per row run in every thread; elementwise ops over the row are recomputed
+    where they are read and stored only where the group's result is used
+    after it. The row is read from memory once; buffers only the group used
+    are removed. A group the kernel cannot take keeps its separate kernels.
+
+    ```mlir
+    // m = max(x), e = exp(x - m), s = sum(e), y = e / s   (rows of 1000)
+    gpu.launch blocks(...) in (%gx = %min_rows_65535, ...) threads(...) in (%c256, ...)
+               workgroup(%p : memref<256xf32, #gpu.address_space<workgroup>>) {
+      scf.for %row = %bx to %rows step %gx {
+        %pm = scf.for %i = %tx to %c1000 step %c256 ... { maximumf(x[row, i]) }
+        %m = tree over %p
+        %ps = scf.for ... { addf(exp(x[row, i] - %m)) }
+        %s = tree over %p
+        scf.for %i = %tx to %c1000 step %c256 { y[row, i] = exp(x[row, i] - %m) / %s }
       }
     }
     ```

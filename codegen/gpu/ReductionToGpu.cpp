@@ -15,7 +15,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace nnc {
@@ -35,50 +34,6 @@ constexpr int64_t kMinReduced = 32;
 /// Vulkan guarantees at least this many workgroups along x; more outputs
 /// than that are walked by a grid-stride loop.
 constexpr int64_t kMaxGroups = 65535;
-
-/// The op that folds one element into the accumulator, and its kind.
-struct Combiner {
-  Operation *op;
-  unsigned accOperand; // the operand that is the output's block argument
-  arith::AtomicRMWKind kind;
-};
-
-std::optional<arith::AtomicRMWKind> combinerKind(Operation *op) {
-  return llvm::TypeSwitch<Operation *, std::optional<arith::AtomicRMWKind>>(op)
-      .Case([](arith::AddFOp) { return arith::AtomicRMWKind::addf; })
-      .Case([](arith::AddIOp) { return arith::AtomicRMWKind::addi; })
-      .Case([](arith::MulFOp) { return arith::AtomicRMWKind::mulf; })
-      .Case([](arith::MulIOp) { return arith::AtomicRMWKind::muli; })
-      .Case([](arith::MaximumFOp) { return arith::AtomicRMWKind::maximumf; })
-      .Case([](arith::MinimumFOp) { return arith::AtomicRMWKind::minimumf; })
-      .Case([](arith::MaxNumFOp) { return arith::AtomicRMWKind::maxnumf; })
-      .Case([](arith::MinNumFOp) { return arith::AtomicRMWKind::minnumf; })
-      .Case([](arith::MaxSIOp) { return arith::AtomicRMWKind::maxs; })
-      .Case([](arith::MinSIOp) { return arith::AtomicRMWKind::mins; })
-      .Case([](arith::MaxUIOp) { return arith::AtomicRMWKind::maxu; })
-      .Case([](arith::MinUIOp) { return arith::AtomicRMWKind::minu; })
-      .Case([](arith::OrIOp) { return arith::AtomicRMWKind::ori; })
-      .Case([](arith::AndIOp) { return arith::AtomicRMWKind::andi; })
-      .Default([](Operation *) { return std::nullopt; });
-}
-
-/// The body must be `yield comb(f(inputs), acc)` with acc used only there.
-FailureOr<Combiner> matchCombiner(linalg::LinalgOp op) {
-  Block *body = op.getBlock();
-  BlockArgument acc = body->getArgument(op.getNumDpsInputs());
-  Value yielded = body->getTerminator()->getOperand(0);
-  Operation *comb = yielded.getDefiningOp();
-  if (!comb || comb->getBlock() != body || comb->getNumOperands() != 2 ||
-      !acc.hasOneUse() || acc.getUses().begin()->getOwner() != comb)
-    return failure();
-  std::optional<arith::AtomicRMWKind> kind = combinerKind(comb);
-  if (!kind)
-    return failure();
-  unsigned accOperand = comb->getOperand(0) == acc ? 0 : 1;
-  if (comb->getOperand(accOperand) != acc)
-    return failure();
-  return Combiner{comb, accOperand, *kind};
-}
 
 /// Loops [0, parallel) are parallel and [parallel, rank) reduced; every
 /// input reads the reduced loops as its innermost dims, in order.
@@ -207,24 +162,7 @@ struct ReduceInWorkgroupMemory
                 args.push_back(acc);
                 return cloneBody(b, op, args)[0];
               });
-          memref::StoreOp::create(b, l, slice, partials, tid);
-          gpu::BarrierOp::create(b, l);
-          // Tree: the upper half folds into the lower half until one is left.
-          for (int64_t half = threads / 2; half >= 1; half /= 2) {
-            Value halfV = arith::ConstantIndexOp::create(b, l, half);
-            Value lower = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult,
-                                                tid, halfV);
-            scf::IfOp::create(b, l, lower, [&](OpBuilder &b, Location l) {
-              Value mine = memref::LoadOp::create(b, l, partials, tid);
-              Value other = memref::LoadOp::create(
-                  b, l, partials,
-                  ValueRange{arith::AddIOp::create(b, l, tid, halfV)});
-              memref::StoreOp::create(b, l, combine(b, other, mine), partials,
-                                      tid);
-              scf::YieldOp::create(b, l);
-            });
-            gpu::BarrierOp::create(b, l);
-          }
+          Value total = treeReduce(b, l, slice, partials, tid, threads, combine);
           // The output held the init (a fill's identity, or a prior value):
           // fold the total into it as the sequential loop would.
           Value first =
@@ -232,12 +170,9 @@ struct ReduceInWorkgroupMemory
           scf::IfOp::create(b, l, first, [&](OpBuilder &b, Location l) {
             SmallVector<Value> outIdx = applyMap(b, l, maps.back(), dims);
             Value init = memref::LoadOp::create(b, l, out, outIdx);
-            Value total = memref::LoadOp::create(b, l, partials, c0);
             memref::StoreOp::create(b, l, combine(b, total, init), out, outIdx);
             scf::YieldOp::create(b, l);
           });
-          // Thread 0 reads partials[0] before the next output reuses it.
-          gpu::BarrierOp::create(b, l);
           scf::YieldOp::create(b, l);
         });
     gpu::TerminatorOp::create(rewriter, loc);

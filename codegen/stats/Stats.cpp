@@ -186,6 +186,7 @@ std::string nnc::computePlanStats(const std::string &planText,
     s.kernels = int64_t(eval.launches.size());
     s.arenaBytes = eval.arenaBytes;
     for (const rt::EvalLaunch &launch : eval.launches) {
+      uint64_t before = s.bytesMoved;
       // Each distinct view once: a kernel given one buffer twice (as an
       // input and as the output it accumulates into) moves it once.
       std::set<std::tuple<int, int64_t, int64_t, std::vector<int64_t>,
@@ -200,10 +201,24 @@ std::string nnc::computePlanStats(const std::string &planText,
                 .second)
           s.bytesMoved += viewBytes(v);
       }
+      s.launchBytes.emplace_back(plan.kernels[size_t(launch.kernel)].module,
+                                 s.bytesMoved - before);
     }
     for (auto &[name, view] : eval.updates) {
+      // The value already in the param's own buffer (written in place by
+      // the kernel that computed it): the runtime copies nothing.
+      // The kernel that wrote it counted the view once, as one read or
+      // write: add the other pass over it.
+      if (view.root == rt::PlanViewDef::Root::Arg && view.offset == 0 &&
+          entry.args[size_t(view.rootIndex)].name == name) {
+        s.bytesMoved += viewBytes(view);
+        s.launchBytes.emplace_back("in-place write of " + name,
+                                   viewBytes(view));
+        continue;
+      }
       ++s.copies;
       s.bytesMoved += 2 * viewBytes(view);
+      s.launchBytes.emplace_back("copy " + name, 2 * viewBytes(view));
     }
   }
   return "";
@@ -221,4 +236,19 @@ void nnc::printStatsJson(const ModelStats &stats, llvm::raw_ostream &os) {
     first = false;
   }
   os << "\n}\n";
+}
+
+void nnc::printStatsKernels(const ModelStats &stats, llvm::raw_ostream &os) {
+  for (auto &[name, s] : stats) {
+    os << name << ": " << s.kernels << " kernels, " << s.copies
+       << " update copies, bytes_moved " << s.bytesMoved << ", bytes_min "
+       << s.bytesMin << "\n";
+    std::vector<std::pair<std::string, uint64_t>> sorted = s.launchBytes;
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](auto &a, auto &b) { return a.second > b.second; });
+    for (auto &[kernel, bytes] : sorted)
+      os << llvm::format("  %12llu  %5.1f%%  ", (unsigned long long)bytes,
+                         s.bytesMoved ? 100.0 * bytes / s.bytesMoved : 0.0)
+         << kernel << "\n";
+  }
 }

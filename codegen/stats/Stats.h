@@ -35,6 +35,8 @@ struct EntryStats {
   uint64_t bytesMin = 0;
   uint64_t arenaBytes = 0;
   double flops = 0;
+  /// Per launch, in order: the kernel's name and the bytes it moves.
+  std::vector<std::pair<std::string, uint64_t>> launchBytes;
   /// Shape of each argument, in order (for the plan evaluator).
   std::vector<std::vector<int64_t>> argShapes;
 };
@@ -54,6 +56,10 @@ std::string computePlanStats(const std::string &planText, ModelStats &stats);
 /// {"ENTRY": {"kernels": N, "bytes_moved": X, "bytes_min": Y,
 ///  "arena_bytes": Z, "flops": F}, ...}
 void printStatsJson(const ModelStats &stats, llvm::raw_ostream &os);
+
+/// Per entry, every launch with the bytes it moves, largest first, and each
+/// entry's totals: where the bytes go (`--stats=kernels`).
+void printStatsKernels(const ModelStats &stats, llvm::raw_ostream &os);
 
 } // namespace nnc
 

@@ -16,9 +16,15 @@
 //    write P's value as one more result) and no user of P outside the group
 //    leads back into it (the group must stay one kernel, after its inputs and
 //    before its users).
-// A reduction (sum, max, min, mean) is the root of its group: linalg cannot
-// fuse a reduction into its consumers (that needs the row kernels of a later
-// stage). Matmul and conv keep their own kernels.
+// A reduction (sum, max, min, mean) over the trailing axes of its input (a
+// "row" reduction: softmax, log_softmax, layer_norm, rms_norm and their
+// gradients) joins the group of its users when that group works on the same
+// rows: elementwise ops of the reduction's input shape, further reductions of
+// the same rows, and per-row values. Such a "row" group is one kernel with
+// one workgroup per row (nnc-gpu-row-kernels): the row is read once and the
+// reduced values never leave the workgroup. Any other reduction is the root
+// of its group: its elementwise producers fuse in, its consumers do not.
+// Matmul and conv keep their own kernels.
 //
 // Each group of two or more ops becomes an `nn.fusion` at its root; a value
 // used after the group is yielded. The block is then ordered topologically.
@@ -43,7 +49,7 @@ using namespace nnc::nn;
 
 namespace {
 
-enum class Kind { None, Elementwise, Reduction };
+enum class Kind { None, Elementwise, Reduction, Row };
 
 Kind kindOf(Operation *op) {
   if (isa<AddOp, SubOp, MulOp, DivOp, MaximumOp, MinimumOp, PowOp, CompareOp,
@@ -71,10 +77,49 @@ bool shouldDuplicate(Operation *op, size_t groups) {
   return full <= 2;
 }
 
+/// The first reduced axis when `op` is a reduction over the trailing axes
+/// k..rank-1 of its input with k >= 1 (at least one row), else -1.
+int64_t rowAxisOf(Operation *op) {
+  if (kindOf(op) != Kind::Reduction)
+    return -1;
+  auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes");
+  int64_t rank = cast<ShapedType>(op->getOperand(0).getType()).getRank();
+  if (!axes || axes.empty())
+    return -1;
+  ArrayRef<int64_t> a = axes.asArrayRef();
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != rank - int64_t(a.size()) + int64_t(i))
+      return -1;
+  return a.front() >= 1 ? a.front() : -1;
+}
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<ShapedType>(v.getType()).getShape();
+}
+
 struct Group {
   Operation *root;
   Kind kind;
   llvm::SetVector<Operation *> ops; // in discovery order (root first)
+  /// For a row group, or a reduction that may become one: the shape of the
+  /// full rows and the first row axis.
+  SmallVector<int64_t> domain;
+  int64_t rowAxis = -1;
+
+  /// Whether an elementwise op of this shape fits the group's rows: the
+  /// full shape, or one value per row (the row axes 1 or dropped).
+  bool fitsRows(ArrayRef<int64_t> shape) const {
+    if (rowAxis < 0)
+      return true;
+    if (shape == ArrayRef<int64_t>(domain))
+      return true;
+    ArrayRef<int64_t> outer = ArrayRef<int64_t>(domain).take_front(rowAxis);
+    if (shape == outer)
+      return true;
+    return shape.size() == domain.size() && shape.take_front(rowAxis) == outer &&
+           llvm::all_of(shape.drop_front(rowAxis),
+                        [](int64_t d) { return d == 1; });
+  }
 };
 
 struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
@@ -112,7 +157,40 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
       g.root = op;
       g.kind = kind;
       g.ops.insert(op);
+      g.rowAxis = rowAxisOf(op);
+      if (g.rowAxis >= 0)
+        g.domain = llvm::to_vector(shapeOf(op->getOperand(0)));
       groups.push_back(std::move(g));
+    };
+    // Whether row reduction `op` may join group g: g works on the rows
+    // `op` reduces (an elementwise group of the rows' shape, or a group
+    // around a reduction of the same rows) and no other user of `op` leads
+    // back into g.
+    auto rowJoin = [&](Operation *op, int g, ArrayRef<Operation *> users) {
+      int64_t axis = rowAxisOf(op);
+      Group &group = groups[g];
+      ArrayRef<int64_t> rows = shapeOf(op->getOperand(0));
+      bool same =
+          group.kind == Kind::Elementwise
+              ? shapeOf(group.root->getResult(0)) == rows &&
+                    llvm::all_of(group.ops,
+                                 [&](Operation *m) {
+                                   Group probe;
+                                   probe.rowAxis = axis;
+                                   probe.domain = llvm::to_vector(rows);
+                                   return probe.fitsRows(
+                                       shapeOf(m->getResult(0)));
+                                 })
+              : group.rowAxis == axis && ArrayRef<int64_t>(group.domain) == rows;
+      if (axis < 0 || !same)
+        return false;
+      for (Operation *user : users) {
+        Operation *top = body.findAncestorOpInBlock(*user);
+        auto it = groupOf.find(top);
+        if ((it == groupOf.end() || it->second != g) && reaches(top, g))
+          return false;
+      }
+      return true;
     };
     auto join = [&](Operation *op, int g) {
       groupOf[op] = g;
@@ -142,18 +220,45 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
         else
           userGroups.insert(it->second);
       }
+      // A row reduction joins the (latest) group of its users that works
+      // on its rows; the others read its per-row result, which the group
+      // yields (a value per row: little to write).
+      if (kind == Kind::Reduction) {
+        auto target = llvm::find_if(
+            userGroups, [&](int g) { return rowJoin(op, g, users); });
+        if (target != userGroups.end()) {
+          Group &g = groups[*target];
+          g.kind = Kind::Row;
+          g.rowAxis = rowAxisOf(op);
+          g.domain = llvm::to_vector(shapeOf(op->getOperand(0)));
+          join(op, *target);
+          continue;
+        }
+      }
       if (kind != Kind::Elementwise || userGroups.empty()) {
         newGroup(op, kind);
         continue;
       }
-      if (!outside && userGroups.size() == 1) {
-        join(op, userGroups[0]);
+      // Whether op's result fits every group it would join; a reduction
+      // group stops being a row candidate when an op of another shape
+      // joins it.
+      ArrayRef<int64_t> shape = shapeOf(result);
+      bool fits = llvm::all_of(userGroups, [&](int g) {
+        return groups[g].kind != Kind::Row || groups[g].fitsRows(shape);
+      });
+      auto joinFitting = [&](Operation *m, int g) {
+        if (!groups[g].fitsRows(shapeOf(m->getResult(0))))
+          groups[g].rowAxis = -1;
+        join(m, g);
+      };
+      if (fits && !outside && userGroups.size() == 1) {
+        joinFitting(op, userGroups[0]);
         continue;
       }
-      if (!outside && shouldDuplicate(op, userGroups.size())) {
+      if (fits && !outside && shouldDuplicate(op, userGroups.size())) {
         // Recompute the producer in each consumer group: reading its inputs
         // again costs fewer bytes than writing it once and reading it back.
-        join(op, userGroups[0]);
+        joinFitting(op, userGroups[0]);
         for (int g : llvm::drop_begin(userGroups)) {
           OpBuilder b(op);
           Operation *copy = b.clone(*op);
@@ -161,15 +266,17 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
             auto it = groupOf.find(body.findAncestorOpInBlock(*use.getOwner()));
             return it != groupOf.end() && it->second == g;
           });
-          join(copy, g);
+          joinFitting(copy, g);
         }
         continue;
       }
       // Join the latest user's group and write the value as one more result
       // of it, if that keeps every group one kernel.
       int target = userGroups[0];
-      bool ok = groups[target].kind == Kind::Elementwise &&
-                result.getType() == groups[target].root->getResult(0).getType();
+      Group &tg = groups[target];
+      bool ok = (tg.kind == Kind::Elementwise &&
+                 result.getType() == tg.root->getResult(0).getType()) ||
+                (tg.kind == Kind::Row && tg.fitsRows(shape));
       for (Operation *user : users) {
         Operation *top = body.findAncestorOpInBlock(*user);
         auto it = groupOf.find(top);
@@ -204,8 +311,9 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
       b.setInsertionPointAfter(g.root);
       auto fusion = FusionOp::create(
           b, g.root->getLoc(), ValueRange(yielded).getTypes(),
-          b.getStringAttr(g.kind == Kind::Reduction ? "reduction"
-                                                    : "elementwise"));
+          b.getStringAttr(g.kind == Kind::Row         ? "row"
+                          : g.kind == Kind::Reduction ? "reduction"
+                                                      : "elementwise"));
       Block *inner = new Block();
       fusion.getBody().push_back(inner);
       for (Operation *m : members)

@@ -5,6 +5,7 @@
 #include "codegen/ptx/Passes.h"
 #include "codegen/spirv/Passes.h"
 #include "codegen/stats/Stats.h"
+#include "mlir/Transforms/Passes.h"
 #include "frontend/nn/Frontend.h"
 #include "frontend/nn/Parser.h"
 #ifdef NNC_HAVE_ONNX
@@ -96,7 +97,7 @@ cl::opt<bool> noFuse(
     "no-fuse",
     cl::desc("Skip nn-fuse: one kernel per op (to compare with fusion)"),
     cl::init(false), cl::cat(category));
-enum class StatsFormat { None, Json };
+enum class StatsFormat { None, Json, Kernels };
 // Spelt --stats on the command line; LLVM owns the option name "stats"
 // (its pass statistics), so main() renames the argument before parsing.
 cl::opt<StatsFormat> statsFormat(
@@ -104,7 +105,10 @@ cl::opt<StatsFormat> statsFormat(
     cl::desc("Print kernels, bytes moved, minimum bytes, arena and flops per "
              "entry (at B=256 unless --dim sets it) instead of compiling"),
     cl::init(StatsFormat::None),
-    cl::values(clEnumValN(StatsFormat::Json, "json", "one JSON object")),
+    cl::values(clEnumValN(StatsFormat::Json, "json", "one JSON object"),
+               clEnumValN(StatsFormat::Kernels, "kernels",
+                          "every launch with the bytes it moves, largest "
+                          "first")),
     cl::cat(category));
 cl::list<std::string> dims(
     "dim", cl::desc("Fix a dynamic input dimension, e.g. --dim B=32"),
@@ -250,6 +254,7 @@ int main(int argc, char **argv) {
     return 1;
   nnc::registerNNPasses();
   nnc::registerCodegenPasses();
+  mlir::registerCSEPass();
   auto runPipeline = [&](const std::string &pipeline) {
     mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
     return mlir::succeeded(
@@ -304,8 +309,10 @@ int main(int argc, char **argv) {
   }
 #endif
 
-  if (!runPipeline(noFuse ? "func.func(nn-decompose)"
-                          : "func.func(nn-decompose,nn-fuse)"))
+  // CSE after nn-decompose: a gradient rule that recomputes a forward
+  // statistic (layer_norm's mean and variance) shares the forward's.
+  if (!runPipeline(noFuse ? "func.func(nn-decompose,cse)"
+                          : "func.func(nn-decompose,cse,nn-fuse)"))
     return 1;
   if (emit == Emit::NNFused) {
     module->print(output->os());
@@ -354,7 +361,10 @@ int main(int argc, char **argv) {
     std::string error = nnc::computePlanStats(nnc::formatPlans(compiled), stats);
     if (!error.empty())
       return fail("--stats: " + error);
-    nnc::printStatsJson(stats, output->os());
+    if (statsFormat == StatsFormat::Kernels)
+      nnc::printStatsKernels(stats, output->os());
+    else
+      nnc::printStatsJson(stats, output->os());
     output->keep();
     return 0;
   }

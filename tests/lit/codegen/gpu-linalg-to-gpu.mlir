@@ -36,22 +36,19 @@
 // CHECK: arith.maximumf
 
 // Static launch bounds are recorded on the kernel (known_block_size). The
-// matmul is one 16x16 tile per workgroup with both operands staged in
-// workgroup memory (K = 16 is one K-tile, so its loop folds away).
+// matmul is a register-tiled contraction (nnc-gpu-tile-contraction): M = 8
+// rows shared by the workgroup, N = 32 columns over 4 threads of 8, each
+// thread folding K = 16 into 64 accumulators; no workgroup memory.
 // CHECK-LABEL: func.func @matmul
 // CHECK: gpu.launch_func @matmul_kernel::@matmul_kernel
-// CHECK: gpu.launch_func @matmul_kernel_1::@matmul_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%c16, %c16, %c1)
+// CHECK: gpu.launch_func @matmul_kernel_1::@matmul_kernel blocks in (%c1, %c1, %c1) threads in (%c4, %c1, %c1)
 // CHECK: gpu.func @matmul_kernel(%{{.*}}: memref<8x32xf32>) kernel attributes {known_block_size = array<i32: 1, 1, 1>}
-// CHECK: gpu.func @matmul_kernel(%{{.*}}: memref<8x32xf32>, %{{.*}}: memref<8x16xf32>, %{{.*}}: memref<16x32xf32>) workgroup(%[[AS:.*]] : memref<16x16xf32, #gpu.address_space<workgroup>>, %[[BS:.*]] : memref<16x16xf32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 16, 16, 1>
-// CHECK: memref.store %{{.*}}, %[[AS]]
-// CHECK: memref.store %{{.*}}, %[[BS]]
-// CHECK: gpu.barrier
-// CHECK: scf.for
-// CHECK: memref.load %[[AS]]
-// CHECK: memref.load %[[BS]]
+// CHECK: gpu.func @matmul_kernel(%{{.*}}: memref<8x32xf32>, %{{.*}}: memref<8x16xf32>, %{{.*}}: memref<16x32xf32>) kernel attributes {known_block_size = array<i32: 4, 1, 1>
+// CHECK-NOT: gpu.barrier
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32,
 // CHECK: arith.mulf
 // CHECK: arith.addf
-// CHECK: gpu.barrier
+// CHECK: gpu.return
 
 // One workgroup of 64 threads per row (the row's length), partials summed
 // in workgroup memory; the number of rows reaches the kernel as an index.

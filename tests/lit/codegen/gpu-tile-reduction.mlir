@@ -28,13 +28,13 @@
 // CHECK: memref.store %[[PART]], %[[P]][%[[TX]]]
 // CHECK-NEXT: gpu.barrier
 // CHECK-COUNT-8: gpu.barrier
+// CHECK: %[[TOTAL:[a-z0-9_]+]] = memref.load %[[P]][%{{[a-z0-9_]+}}]
+// CHECK-NEXT: gpu.barrier
 // CHECK: %[[FIRST:[a-z0-9_]+]] = arith.cmpi eq, %[[TX]], %{{[a-z0-9_]+}} : index
 // CHECK: scf.if %[[FIRST]] {
 // CHECK: %[[INIT:[a-z0-9_]+]] = memref.load %[[S]][%[[ROW]]] : memref<?xf32>
-// CHECK: %[[TOTAL:[a-z0-9_]+]] = memref.load %[[P]][%{{[a-z0-9_]+}}]
 // CHECK: %[[R:[a-z0-9_]+]] = arith.addf %[[TOTAL]], %[[INIT]] : f32
 // CHECK: memref.store %[[R]], %[[S]][%[[ROW]]] : memref<?xf32>
-// CHECK: gpu.barrier
 // CHECK-NOT: linalg.generic
 
 // A dynamic row length: 256 threads; max starts from -inf.

@@ -5,10 +5,13 @@
 // each window's cell (an order-free reduction to an i32 window position)
 // and stuffs those positions with -1 between them. conv2d_grad_weight
 // correlates the zero-padded x with dy per sample, then sums the samples.
-// Results [N, C, H, W] are computed as [N, C H W] with loop 0 the flat
-// (c, h, w) and loop 1 the sample (the naive GPU mapping puts loop 0 on a
-// block's threads), then expanded. Shape-only tensor.empty operands give
-// linalg the sizes of the window loops. The batch stays `?`.
+// The conv gradients keep every loop a plain dim of some operand, the conv
+// group a loop of its own ([N, G, C/G, H, W], collapsed), as the
+// implicit-GEMM kernel needs; the pooling gradients compute [N, C, H, W]
+// as [N, C H W] with loop 0 the flat (c, h, w) and loop 1 the sample (the
+// naive GPU mapping puts loop 0 on a block's threads), then expand.
+// Shape-only tensor.empty operands give linalg the sizes of the window
+// loops. The batch stays `?`.
 // RUN: nnc-opt %s --nnc-lower-to-linalg | FileCheck %s
 // RUN: nnc-opt %s --nnc-lower-to-linalg --one-shot-bufferize="bufferize-function-boundaries" --convert-linalg-to-loops | FileCheck %s --check-prefix=LOOPS \
 // RUN:   --implicit-check-not=tensor. --implicit-check-not=linalg.
@@ -17,7 +20,7 @@
 // LOOPS: memref.subview {{.*}}[0, 0, 2, 2] [%{{.*}}, 6, 3, 3] [1, 1, 2, 2]
 // LOOPS: scf.for
 // LOOPS: arith.mulf
-// LOOPS: memref.expand_shape
+// LOOPS: memref.collapse_shape
 // LOOPS-LABEL: func.func @grad_weight
 // LOOPS-LABEL: func.func @max_pool_grad
 // LOOPS: arith.cmpf ogt
@@ -26,16 +29,17 @@
 
 // Stride 2 on 8x8 with a 3x3 kernel: dy [3, 3] lands at rows 2, 4, 6 of a
 // 10x10 zero tensor; input row h reads rows h .. h + 2 against w's rows
-// 2 .. 0. Loop 0 is c * 64 + h * 8 + w; with groups = 2, output channel o of
-// c's group is (c floordiv 2) * 3 + o and w's channel is c mod 2.
-// CHECK-DAG: #[[DYP:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, ((d0 floordiv 64) floordiv 2) * 3 + d2, (d0 floordiv 8) mod 8 + d3, d0 mod 8 + d4)>
-// CHECK-DAG: #[[WF:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (((d0 floordiv 64) floordiv 2) * 3 + d2, (d0 floordiv 64) mod 2, -d3 + 2, -d4 + 2)>
-// CHECK-DAG: #[[WIN3:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d3, d4)>
-// CHECK-DAG: #[[OUT5:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d0)>
-// CHECK-DAG: #[[SHIFTED:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, (d0 floordiv 6) mod 5 + d3, d0 mod 6 + d4 + 1)>
-// CHECK-DAG: #[[WF2:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d2, d0 floordiv 30, -d3 + 2, -d4 + 1)>
-// CHECK-DAG: #[[XPMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, 0, d2 + (d0 floordiv 5) mod 5, d3 + d0 mod 5)>
-// CHECK-DAG: #[[DYMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0 floordiv 25, d2, d3)>
+// 2 .. 0. Loops [n, g, c, h, w, o, i, j]: with groups = 2, output channel
+// o of group g is g * 3 + o, w's channel the c of the group.
+// CHECK-DAG: #[[DYP:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 * 3 + d5, d3 + d6, d4 + d7)>
+// CHECK-DAG: #[[WF:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1 * 3 + d5, d2, -d6 + 2, -d7 + 2)>
+// CHECK-DAG: #[[WIN3:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d6, d7)>
+// CHECK-DAG: #[[OUT5:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
+// CHECK-DAG: #[[SHIFTED:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 * 4 + d5, d3 + d6, d4 + d7 + 1)>
+// CHECK-DAG: #[[WF2:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1 * 4 + d5, d2, -d6 + 2, -d7 + 1)>
+// CHECK-DAG: #[[XPMAP:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 + d3, d4 + d6, d5 + d7)>
+// CHECK-DAG: #[[DYMAP:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 * 16 + d2, d6, d7)>
+// CHECK-DAG: #[[OUT6:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4, d5)>
 // CHECK-DAG: #[[OUT4:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0)>
 // CHECK-DAG: #[[SAMPLES:.*]] = affine_map<(d0, d1) -> (d1, d0)>
 // CHECK-DAG: #[[CELL:.*]] = affine_map<(d0, d1) -> (d0)>
@@ -48,12 +52,12 @@
 // CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x6x10x10xf32>
 // CHECK: %[[Z:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E]] : tensor<?x6x10x10xf32>)
 // CHECK: %[[S:.*]] = tensor.insert_slice %arg0 into %[[Z]][0, 0, 2, 2] [%{{.*}}, 6, 3, 3] [1, 1, 2, 2] : tensor<?x6x3x3xf32> into tensor<?x6x10x10xf32>
-// CHECK: %[[INIT:.*]] = linalg.fill {{.*}} -> tensor<?x256xf32>
+// CHECK: %[[INIT:.*]] = linalg.fill {{.*}} -> tensor<?x2x2x8x8xf32>
 // CHECK: %[[WIN:.*]] = tensor.empty() : tensor<3x3x3xf32>
-// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[DYP]], #[[WF]], #[[WIN3]], #[[OUT5]]], iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[S]], %arg1, %[[WIN]] : tensor<?x6x10x10xf32>, tensor<6x2x3x3xf32>, tensor<3x3x3xf32>) outs(%[[INIT]] : tensor<?x256xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[DYP]], #[[WF]], #[[WIN3]], #[[OUT5]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[S]], %arg1, %[[WIN]] : tensor<?x6x10x10xf32>, tensor<6x2x3x3xf32>, tensor<3x3x3xf32>) outs(%[[INIT]] : tensor<?x2x2x8x8xf32>)
 // CHECK: arith.mulf
 // CHECK: arith.addf
-// CHECK: %[[DX:.*]] = tensor.expand_shape %[[R]] {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 4, 8, 8] : tensor<?x256xf32> into tensor<?x4x8x8xf32>
+// CHECK: %[[DX:.*]] = tensor.collapse_shape %[[R]] {{\[}}[0], [1, 2], [3], [4]] : tensor<?x2x2x8x8xf32> into tensor<?x4x8x8xf32>
 // CHECK: return %[[DX]]
 func.func @grad_input_strided_grouped(%dy: tensor<?x6x3x3xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<?x4x8x8xf32> {
   %0 = nn.conv2d_grad_input %dy, %w {dilation = array<i64: 1, 1>, groups = 2 : i64, input_size = array<i64: 8, 8>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x6x3x3xf32>, tensor<6x2x3x3xf32> -> tensor<?x4x8x8xf32>
@@ -71,12 +75,13 @@ func.func @grad_input_wide_padding(%dy: tensor<?x4x5x9xf32>, %w: tensor<4x2x3x2x
   return %0 : tensor<?x2x5x6xf32>
 }
 
-// Per sample, loop 0 is (o, c, i, j) flat into [N, 400]; a second generic
-// sums the samples.
+// Per sample, loops [n, g, o, c, i, j, ho, wo] into [N, 1, 16, 1, 5, 5],
+// collapsed to [N, 400]; a second generic sums the samples.
 // CHECK-LABEL: func.func @grad_weight
 // CHECK: %[[XP:.*]] = tensor.pad %arg0 low[0, 0, 2, 2] high[0, 0, 2, 2]
-// CHECK: %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x400xf32>)
-// CHECK: %[[PER:.*]] = linalg.generic {indexing_maps = [#[[XPMAP]], #[[DYMAP]], #[[OUT4]]], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[XP]], %arg1 : tensor<?x1x32x32xf32>, tensor<?x16x28x28xf32>) outs(%[[F]] : tensor<?x400xf32>)
+// CHECK: %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x1x16x1x5x5xf32>)
+// CHECK: %[[PER6:.*]] = linalg.generic {indexing_maps = [#[[XPMAP]], #[[DYMAP]], #[[OUT6]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[XP]], %arg1 : tensor<?x1x32x32xf32>, tensor<?x16x28x28xf32>) outs(%[[F]] : tensor<?x1x16x1x5x5xf32>)
+// CHECK: %[[PER:.*]] = tensor.collapse_shape %[[PER6]] {{\[}}[0], [1, 2, 3, 4, 5]] : tensor<?x1x16x1x5x5xf32> into tensor<?x400xf32>
 // CHECK: %[[T:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<400xf32>)
 // CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[SAMPLES]], #[[CELL]]], iterator_types = ["parallel", "reduction"]} ins(%[[PER]] : tensor<?x400xf32>) outs(%[[T]] : tensor<400xf32>)
 // CHECK: tensor.expand_shape %[[SUM]] {{\[}}[0, 1, 2, 3]] output_shape [16, 1, 5, 5] : tensor<400xf32> into tensor<16x1x5x5xf32>

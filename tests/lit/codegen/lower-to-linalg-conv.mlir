@@ -1,5 +1,6 @@
 // nnc-lower-to-linalg on nn.conv2d: tensor.pad + linalg.conv_2d_nchw_fchw for
-// groups = 1, a linalg.generic picking the group's channels for groups > 1,
+// groups = 1, for groups > 1 a linalg.generic with the group as a loop of
+// its own into [N, groups, O/groups, Ho, Wo], collapsed;
 // the bias added (and f16 rounded once, after an f32 accumulation) by a
 // generic broadcasting it along dim 1. The batch stays `?`.
 // RUN: nnc-opt %s --nnc-lower-to-linalg | FileCheck %s
@@ -8,9 +9,9 @@
 
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[BIAS:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
-// CHECK-DAG: #[[GX:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, (d1 floordiv 3) * 2 + d4, d2 + d5, d3 + d6)>
-// CHECK-DAG: #[[GW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
-// CHECK-DAG: #[[GO:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[GX:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 * 2 + d5, d3 + d6, d4 + d7)>
+// CHECK-DAG: #[[GW:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1 * 3 + d2, d5, d6, d7)>
+// CHECK-DAG: #[[GO:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
 
 // LOOPS-LABEL: func.func @conv_pad_bias
 // LOOPS: scf.for
@@ -48,15 +49,17 @@ func.func @conv_stride_dilation(%x: tensor<2x3x9x9xf32>, %w: tensor<4x3x3x3xf32>
   return %0 : tensor<2x4x3x3xf32>
 }
 
-// Two groups of 3 outputs, each reading 2 of the 4 input channels.
+// Two groups of 3 outputs, each reading 2 of the 4 input channels: loops
+// [n, g, o, ho, wo, c, kh, kw] into [N, 2, 3, Ho, Wo].
 // CHECK-LABEL: func.func @conv_grouped
 // CHECK: %[[N:.*]] = tensor.dim %arg0, %{{.*}} : tensor<?x4x6x6xf32>
-// CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x6x4x4xf32>
+// CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x2x3x4x4xf32>
 // CHECK: %[[F:.*]] = linalg.fill
-// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[GX]], #[[GW]], #[[GO]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%arg0, %arg1 : tensor<?x4x6x6xf32>, tensor<6x2x3x3xf32>) outs(%[[F]] : tensor<?x6x4x4xf32>)
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[GX]], #[[GW]], #[[GO]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%arg0, %arg1 : tensor<?x4x6x6xf32>, tensor<6x2x3x3xf32>) outs(%[[F]] : tensor<?x2x3x4x4xf32>)
 // CHECK: %[[M:.*]] = arith.mulf
 // CHECK: arith.addf %{{.*}}, %[[M]] : f32
-// CHECK: return %[[G]]
+// CHECK: %[[R:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0], [1, 2], [3], [4]] : tensor<?x2x3x4x4xf32> into tensor<?x6x4x4xf32>
+// CHECK: return %[[R]]
 func.func @conv_grouped(%x: tensor<?x4x6x6xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<?x6x4x4xf32> {
   %0 = nn.conv2d %x, %w {dilation = array<i64: 1, 1>, groups = 2 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>} : tensor<?x4x6x6xf32>, tensor<6x2x3x3xf32> -> tensor<?x6x4x4xf32>
   return %0 : tensor<?x6x4x4xf32>

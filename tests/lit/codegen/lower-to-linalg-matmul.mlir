@@ -18,6 +18,7 @@
 // CHECK-DAG: #[[VO:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-DAG: #[[DK:.*]] = affine_map<(d0) -> (d0)>
 // CHECK-DAG: #[[DO:.*]] = affine_map<(d0) -> ()>
+// CHECK-DAG: #[[TL:.*]] = affine_map<(d0, d1, d2) -> (d2, d0)>
 
 // CHECK-LABEL: func.func @matmul_2d
 // CHECK-SAME: (%[[X:.*]]: tensor<?x784xf32>, %[[W:.*]]: tensor<784x128xf32>)
@@ -89,4 +90,16 @@ func.func @matmul_bf16_accumulates_in_f32(%x: tensor<?x8xbf16>, %w: tensor<8x4xb
 func.func @matmul_batch(%x: tensor<?x3x4xf32>, %w: tensor<?x4x6xf32>) -> tensor<?x3x6xf32> {
   %0 = nn.matmul %x, %w : tensor<?x3x4xf32>, tensor<?x4x6xf32> -> tensor<?x3x6xf32>
   return %0 : tensor<?x3x6xf32>
+}
+
+// An operand transposed in its last two dims (x^T dy, as the matmul
+// gradient writes it) is read through a swapped map: no linalg.transpose.
+// CHECK-LABEL: func.func @matmul_lhs_transposed
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[TL]], #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%arg0, %arg1 : tensor<?x8xf32>, tensor<?x4xf32>)
+func.func @matmul_lhs_transposed(%x: tensor<?x8xf32>, %dy: tensor<?x4xf32>) -> tensor<8x4xf32> {
+  %t = nn.transpose %x {perm = array<i64: 1, 0>} : tensor<?x8xf32> -> tensor<8x?xf32>
+  %0 = nn.matmul %t, %dy : tensor<8x?xf32>, tensor<?x4xf32> -> tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
 }

@@ -28,12 +28,13 @@
 // CHECK: spirv.ExecutionMode @add_relu_kernel "LocalSize", 256, 1, 1
 // CHECK: spirv.module @__spv__matmul_kernel
 // CHECK: spirv.ExecutionMode @matmul_kernel "LocalSize", 1, 1, 1
-// The matmul and the row sum keep their tiles and partials in Workgroup
-// variables, their phases separated by control barriers.
+// The matmul is a register-tiled contraction (nnc-gpu-tile-contraction):
+// 4 threads of 8 x 8 outputs, no workgroup memory. The row sum keeps its
+// partials in a Workgroup variable, its phases separated by control
+// barriers.
 // CHECK: spirv.module @__spv__matmul_kernel_1
-// CHECK-COUNT-2: spirv.GlobalVariable @__workgroup_mem__{{[0-9]}} : !spirv.ptr<!spirv.struct<(!spirv.array<256 x f32>)>, Workgroup>
-// CHECK: spirv.ControlBarrier <Workgroup>, <Workgroup>, <AcquireRelease|WorkgroupMemory>
-// CHECK: spirv.ExecutionMode @matmul_kernel "LocalSize", 16, 16, 1
+// CHECK-NOT: Workgroup>
+// CHECK: spirv.ExecutionMode @matmul_kernel "LocalSize", 4, 1, 1
 // CHECK: spirv.module @__spv__row_sum_kernel
 // CHECK: spirv.ExecutionMode @row_sum_kernel "LocalSize", 256, 1, 1
 // CHECK: spirv.module @__spv__row_sum_kernel_2

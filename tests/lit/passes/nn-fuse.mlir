@@ -38,18 +38,17 @@ func.func @two_results(%m: tensor<8x4xf32>, %g: tensor<8x4xf32>, %p: tensor<8x4x
 
 // -----
 
-// Softmax after nn-decompose: max alone; exp(x - m) is recomputed in the sum
-// and in the division, so nothing of the row's size is written in between.
+// Softmax after nn-decompose: the reductions over the row join the
+// elementwise ops of the same rows in one `row` group (one workgroup per row:
+// the row is read once, m and s stay in the workgroup).
 // CHECK-LABEL: func.func @softmax
-// CHECK: %[[M:.*]] = nn.max %arg0
-// CHECK: %[[S:.*]] = nn.fusion {kind = "reduction"} : tensor<?x1xf32> {
-// CHECK-NEXT: nn.sub %arg0, %[[M]]
+// CHECK: %[[Y:.*]] = nn.fusion {kind = "row"} : tensor<?x10xf32> {
+// CHECK-NEXT: nn.max %arg0
+// CHECK-NEXT: nn.sub
 // CHECK-NEXT: nn.exp
 // CHECK-NEXT: nn.sum
-// CHECK: %[[Y:.*]] = nn.fusion {kind = "elementwise"} : tensor<?x10xf32> {
-// CHECK-NEXT: nn.sub %arg0, %[[M]]
-// CHECK-NEXT: nn.exp
-// CHECK-NEXT: nn.div %{{.*}}, %[[S]]
+// CHECK-NEXT: nn.div
+// CHECK-NEXT: nn.yield
 // CHECK: return %[[Y]]
 func.func @softmax(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
   %m = nn.max %x {axes = array<i64: 1>, keepdims = true} : tensor<?x10xf32> -> tensor<?x1xf32>
@@ -89,4 +88,33 @@ func.func @no_cycle(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
   %1 = nn.matmul %0, %x : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
   %2 = nn.add %0, %1 : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
   return %2 : tensor<4x4xf32>
+}
+
+// -----
+
+// layer_norm after nn-decompose, with the centred value also returned (as
+// training keeps it for the backward pass): one row group that yields it;
+// gamma and beta broadcast over the rows. The mean over all axes (not a row
+// reduction) keeps a group of its own.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK: %[[R:.*]]:2 = nn.fusion {kind = "row"} : tensor<?x16xf32>, tensor<?x16xf32> {
+// CHECK-COUNT-2: nn.mean
+// CHECK: nn.rsqrt
+// CHECK: nn.yield
+// CHECK: nn.fusion {kind = "reduction"} : tensor<f32>
+// CHECK: return
+func.func @layer_norm(%x: tensor<?x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>, tensor<f32>) {
+  %m = nn.mean %x {axes = array<i64: 1>, keepdims = true} : tensor<?x16xf32> -> tensor<?x1xf32>
+  %c = nn.sub %x, %m : tensor<?x16xf32>, tensor<?x1xf32> -> tensor<?x16xf32>
+  %sq = nn.mul %c, %c : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  %v = nn.mean %sq {axes = array<i64: 1>, keepdims = true} : tensor<?x16xf32> -> tensor<?x1xf32>
+  %eps = nn.constant dense<1.0e-05> : tensor<f32>
+  %ve = nn.add %v, %eps : tensor<?x1xf32>, tensor<f32> -> tensor<?x1xf32>
+  %r = nn.rsqrt %ve : tensor<?x1xf32> -> tensor<?x1xf32>
+  %n = nn.mul %c, %r : tensor<?x16xf32>, tensor<?x1xf32> -> tensor<?x16xf32>
+  %gn = nn.mul %n, %g : tensor<?x16xf32>, tensor<16xf32> -> tensor<?x16xf32>
+  %y = nn.add %gn, %b : tensor<?x16xf32>, tensor<16xf32> -> tensor<?x16xf32>
+  %sq2 = nn.mul %y, %y : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  %l = nn.mean %sq2 {axes = array<i64>, keepdims = false} : tensor<?x16xf32> -> tensor<f32>
+  return %y, %c, %l : tensor<?x16xf32>, tensor<?x16xf32>, tensor<f32>
 }

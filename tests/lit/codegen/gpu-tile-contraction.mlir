@@ -1,0 +1,116 @@
+// nnc-gpu-tile-contraction: a two-input linalg op with reduction loops (a
+// convolution, its gradients, a matmul) is an implicit GEMM: M = the
+// parallel loops only A reads (output channels), N = those only B reads
+// (batch, rows, columns, flattened), K = the reduction loops (channels,
+// kernel rows and columns, flattened); the loops both read are grid z.
+// Each thread owns up to 32 rows x 8 columns of the output: the rows are
+// the workgroup's, so A is read at the same address by every thread; rows
+// and columns past the edge compute on the last one and are not stored.
+// Sizes (the dynamic batch included) are read on the host.
+// RUN: nnc-opt %s --nnc-gpu-tile-contraction --canonicalize --cse | FileCheck %s
+
+// M = 3 output channels (3 rows per thread), N = batch * 4 * 4 (8 columns
+// per thread, 32 threads: 256 columns per workgroup), K = 2 * 3 * 3.
+// CHECK-LABEL: func.func @conv_dynamic_batch
+// CHECK-SAME: (%[[X:[a-z0-9_]+]]: memref<?x2x6x6xf32>, %[[W:[a-z0-9_]+]]: memref<3x2x3x3xf32>, %[[Y:[a-z0-9_]+]]: memref<?x3x4x4xf32>)
+// CHECK: %[[NB:[a-z0-9_]+]] = memref.dim %[[X]], %c0 : memref<?x2x6x6xf32>
+// CHECK: %[[N:[a-z0-9_]+]] = arith.muli %[[NB]], %c16 : index
+// CHECK: %[[GX:[a-z0-9_]+]] = arith.ceildivui %[[N]], %c256 : index
+// CHECK: gpu.launch blocks(%[[BX:[a-z0-9_]+]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}) in (%{{[a-z0-9_]+}} = %[[GX]], %{{[a-z0-9_]+}} = %c1, %{{[a-z0-9_]+}} = %c1)
+// CHECK-SAME: threads(%[[TX:[a-z0-9_]+]], %{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}) in (%{{[a-z0-9_]+}} = %c32, %{{[a-z0-9_]+}} = %c1, %{{[a-z0-9_]+}} = %c1)
+// CHECK-NOT: memref.dim
+// The first column: n0 + tx, clamped to the last one, split into (n, ho, wo).
+// CHECK: %[[N0:[a-z0-9_]+]] = arith.muli %[[BX]], %c256 : index
+// CHECK: %[[LAST:[a-z0-9_]+]] = arith.subi %[[N]], %c1 : index
+// CHECK: %[[COL:[a-z0-9_]+]] = arith.addi %[[N0]], %[[TX]] : index
+// CHECK: %[[OK:[a-z0-9_]+]] = arith.cmpi ult, %[[COL]], %[[N]] : index
+// CHECK: %[[SAFE:[a-z0-9_]+]] = arith.minui %[[COL]], %[[LAST]] : index
+// CHECK: %[[WO:[a-z0-9_]+]] = arith.remui %[[SAFE]], %c4 : index
+// CHECK: %[[T:[a-z0-9_]+]] = arith.divui %[[SAFE]], %c4 : index
+// CHECK: %[[HO:[a-z0-9_]+]] = arith.remui %[[T]], %c4 : index
+// CHECK: %[[NS:[a-z0-9_]+]] = arith.divui %[[T]], %c4 : index
+// 24 accumulators start from the output.
+// CHECK: %[[INIT:[a-z0-9_]+]] = memref.load %[[Y]][%[[NS]], %c0, %[[HO]], %[[WO]]]
+// CHECK-COUNT-23: memref.load %[[Y]]
+// CHECK: %[[R:[a-z0-9_]+]]:24 = scf.for %[[K:[a-z0-9_]+]] = %c0 to %c18 step %c1 iter_args(%[[ACC:[a-z0-9_]+]] = %[[INIT]],
+// K splits into (c, kh, kw); w is read at the workgroup's rows, x at the
+// thread's columns shifted by the window.
+// CHECK: %[[KW:[a-z0-9_]+]] = arith.remui %[[K]], %c3 : index
+// CHECK: %[[T2:[a-z0-9_]+]] = arith.divui %[[K]], %c3 : index
+// CHECK: %[[KH:[a-z0-9_]+]] = arith.remui %[[T2]], %c3 : index
+// CHECK: %[[C:[a-z0-9_]+]] = arith.divui %[[T2]], %c3 : index
+// CHECK: %[[A0:[a-z0-9_]+]] = memref.load %[[W]][%c0, %[[C]], %[[KH]], %[[KW]]]
+// CHECK: memref.load %[[W]][%c1, %[[C]], %[[KH]], %[[KW]]]
+// CHECK: memref.load %[[W]][%c2, %[[C]], %[[KH]], %[[KW]]]
+// CHECK: %[[H:[a-z0-9_]+]] = arith.addi %[[HO]], %[[KH]] : index
+// CHECK: %[[WW:[a-z0-9_]+]] = arith.addi %[[WO]], %[[KW]] : index
+// CHECK: %[[B0:[a-z0-9_]+]] = memref.load %[[X]][%[[NS]], %[[C]], %[[H]], %[[WW]]]
+// CHECK-COUNT-7: memref.load %[[X]]
+// CHECK: %[[P:[a-z0-9_]+]] = arith.mulf %[[B0]], %[[A0]] : f32
+// CHECK: arith.addf %[[ACC]], %[[P]] : f32
+// CHECK-COUNT-23: arith.mulf
+// CHECK: scf.yield
+// Stores only where the row and the column exist.
+// CHECK: scf.if %[[OK]] {
+// CHECK: memref.store %[[R]]#0, %[[Y]][%[[NS]], %c0, %[[HO]], %[[WO]]]
+// CHECK-COUNT-23: memref.store %{{[a-z0-9_#]+}}, %[[Y]]
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.conv_2d_nchw_fchw
+func.func @conv_dynamic_batch(%x: memref<?x2x6x6xf32>, %w: memref<3x2x3x3xf32>, %y: memref<?x3x4x4xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+    ins(%x, %w : memref<?x2x6x6xf32>, memref<3x2x3x3xf32>) outs(%y : memref<?x3x4x4xf32>)
+  return
+}
+
+// A per-sample weight gradient with groups: loops [n, g, o, c, i, j, ho,
+// wo]; n and g are read by both operands, so they index grid z; M = o (3),
+// N = (c, i, j) = 18 (8 columns per thread, 4 threads), K = (ho, wo).
+// CHECK-LABEL: func.func @grouped_weight_grad
+// CHECK: %[[NB2:[a-z0-9_]+]] = memref.dim %arg0, %c0 : memref<?x6x12x12xf32>
+// CHECK: %[[GZ:[a-z0-9_]+]] = arith.muli %[[NB2]], %c3 : index
+// CHECK: gpu.launch blocks(%{{[a-z0-9_]+}}, %{{[a-z0-9_]+}}, %[[BZ:[a-z0-9_]+]]) in (%{{[a-z0-9_]+}} = %c1, %{{[a-z0-9_]+}} = %c1, %{{[a-z0-9_]+}} = %[[GZ]])
+// CHECK-SAME: threads({{.*}}) in (%{{[a-z0-9_]+}} = %c4, %{{[a-z0-9_]+}} = %c1, %{{[a-z0-9_]+}} = %c1)
+// CHECK: %[[G:[a-z0-9_]+]] = arith.remui %[[BZ]], %c3 : index
+// CHECK: %[[S:[a-z0-9_]+]] = arith.divui %[[BZ]], %c3 : index
+// CHECK: scf.for %{{[a-z0-9_]+}} = %c0 to %c25 step %c1
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.generic
+#xg = affine_map<(n, g, o, c, i, j, ho, wo) -> (n, g * 2 + c, ho * 2 + i, wo * 2 + j)>
+#dyg = affine_map<(n, g, o, c, i, j, ho, wo) -> (n, g * 3 + o, ho, wo)>
+#dwg = affine_map<(n, g, o, c, i, j, ho, wo) -> (n, g, o, c, i, j)>
+func.func @grouped_weight_grad(%x: memref<?x6x12x12xf32>, %dy: memref<?x9x5x5xf32>, %dw: memref<?x3x3x2x3x3xf32>) {
+  linalg.generic {indexing_maps = [#xg, #dyg, #dwg],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+    ins(%x, %dy : memref<?x6x12x12xf32>, memref<?x9x5x5xf32>) outs(%dw : memref<?x3x3x2x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// Left alone: a reduction that reads one input (no B), and a product whose
+// two inputs both read every output dim (no M or N).
+// CHECK-LABEL: func.func @not_contractions
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+#row = affine_map<(i, k) -> (i, k)>
+#out = affine_map<(i, k) -> (i)>
+func.func @not_contractions(%a: memref<8x16xf32>, %b: memref<8x16xf32>, %s: memref<8xf32>) {
+  linalg.generic {indexing_maps = [#row, #out], iterator_types = ["parallel", "reduction"]}
+    ins(%a : memref<8x16xf32>) outs(%s : memref<8xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %r = arith.addf %acc, %x : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#row, #row, #out], iterator_types = ["parallel", "reduction"]}
+    ins(%a, %b : memref<8x16xf32>, memref<8x16xf32>) outs(%s : memref<8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %r = arith.addf %acc, %p : f32
+    linalg.yield %r : f32
+  }
+  return
+}
