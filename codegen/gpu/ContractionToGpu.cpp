@@ -177,7 +177,8 @@ Value foldOne(OpBuilder &b, linalg::LinalgOp op, const ContractionDims &dims,
 void buildColumnKernel(PatternRewriter &rewriter, linalg::LinalgOp op,
                        const ContractionDims &dims, ArrayRef<Value> sizes,
                        Value mSize, Value nSize, Value kSize,
-                       int64_t rowsPerGroup, int64_t cols, int64_t threads) {
+                       int64_t rowsPerGroup, int64_t cols, int64_t threads,
+                       Value initValue) {
   Location loc = op.getLoc();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   OpOperand *init = op.getDpsInitOperand(0);
@@ -260,8 +261,12 @@ void buildColumnKernel(PatternRewriter &rewriter, linalg::LinalgOp op,
       SmallVector<Value> own = merged(rowLoops[i], colLoops[j], {});
       outIdx.push_back(indicesOf(rewriter, loc, outMap, own));
       oks.push_back(arith::AndIOp::create(rewriter, loc, rowOk[i], colOk[j]));
-      // Every (row, column) is a valid address: the init is read unguarded.
-      accs.push_back(memref::LoadOp::create(rewriter, loc, out, outIdx.back()));
+      // Every (row, column) is a valid address: the init is read unguarded
+      // (unless a fill's value is known, see fillBefore).
+      accs.push_back(initValue ? initValue
+                               : memref::LoadOp::create(rewriter, loc, out,
+                                                        outIdx.back())
+                                     .getResult());
     }
   SmallVector<Value> sums = buildGuardedLoop(
       rewriter, loc, cst(rewriter, 0), kSize, c1, accs,
@@ -326,8 +331,13 @@ struct TileContraction : public OpInterfaceRewritePattern<linalg::LinalgOp> {
         p = arith::MulIOp::create(rewriter, loc, p, sizes[d]);
       return p;
     };
+    // The output covers all parallel loops, so the kernel writes all of it.
+    linalg::FillOp fill = fillBefore(op, op.getDpsInitOperand(0)->get());
     buildColumnKernel(rewriter, op, dims, sizes, product(dims.m),
-                      product(dims.n), product(dims.k), rows, cols, threads);
+                      product(dims.n), product(dims.k), rows, cols, threads,
+                      fill ? fill.getInputs()[0] : Value());
+    if (fill)
+      rewriter.eraseOp(fill);
     rewriter.eraseOp(op);
     return success();
   }

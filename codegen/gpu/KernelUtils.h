@@ -8,6 +8,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace nnc::gpu_kernel {
@@ -189,6 +190,42 @@ inline mlir::Value treeReduce(mlir::OpBuilder &b, mlir::Location l, mlir::Value 
   mlir::Value total = mlir::memref::LoadOp::create(b, l, scratch, c0);
   mlir::gpu::BarrierOp::create(b, l);
   return total;
+}
+
+/// The linalg.fill that writes `out` last before `op`, when nothing between
+/// them uses `out` or a view of it: every output then starts from the
+/// fill's value, and the kernel that writes every element of `out` makes
+/// the fill (a kernel of its own, writing all of `out`) needless.
+inline mlir::linalg::FillOp fillBefore(mlir::Operation *op, mlir::Value out) {
+  mlir::Block *block = op->getBlock();
+  llvm::SmallVector<mlir::Operation *> users;
+  llvm::SmallVector<mlir::Value> work{out};
+  while (!work.empty()) {
+    mlir::Value v = work.pop_back_val();
+    for (mlir::Operation *user : v.getUsers()) {
+      mlir::Operation *top = block->findAncestorOpInBlock(*user);
+      if (!top)
+        return nullptr;
+      if (auto view = mlir::dyn_cast<mlir::ViewLikeOpInterface>(user);
+          view && view.getViewSource() == v)
+        work.push_back(user->getResult(0));
+      else
+        users.push_back(top);
+    }
+  }
+  mlir::linalg::FillOp fill;
+  for (mlir::Operation *user : users)
+    if (auto f = mlir::dyn_cast<mlir::linalg::FillOp>(user);
+        f && f.getOutputs()[0] == out && f->isBeforeInBlock(op) &&
+        (!fill || fill->isBeforeInBlock(f)))
+      fill = f;
+  if (!fill)
+    return nullptr;
+  for (mlir::Operation *user : users)
+    if (user != op && user != fill && fill->isBeforeInBlock(user) &&
+        user->isBeforeInBlock(op))
+      return nullptr;
+  return fill;
 }
 
 } // namespace nnc::gpu_kernel

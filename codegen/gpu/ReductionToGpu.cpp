@@ -6,7 +6,8 @@
 // min, and, or) becomes a gpu.launch with one workgroup per output element:
 // each thread folds a strided slice of the reduced elements with the op's
 // body, the partials meet in workgroup memory in a tree, and thread 0
-// combines the total with the value the output held (the fill's init).
+// combines the total with the value the output held (the fill's init; a
+// fill just before the reduction is folded in and needs no kernel).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/KernelUtils.h"
@@ -100,6 +101,10 @@ struct ReduceInWorkgroupMemory
     SmallVector<AffineMap> maps = op.getIndexingMapsArray();
     Value out = op.getDpsInitOperand(0)->get();
     Type accType = combiner->op->getResult(0).getType();
+    // Every output is stored; a fill just before needs no kernel of its
+    // own: its value is the init.
+    linalg::FillOp fill = fillBefore(op, out);
+    Value fillValue = fill ? fill.getInputs()[0] : Value();
 
     // Host side: loop sizes, the output and reduced counts, the grid.
     SmallVector<Value> sizes;
@@ -169,13 +174,17 @@ struct ReduceInWorkgroupMemory
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, tid, c0);
           scf::IfOp::create(b, l, first, [&](OpBuilder &b, Location l) {
             SmallVector<Value> outIdx = applyMap(b, l, maps.back(), dims);
-            Value init = memref::LoadOp::create(b, l, out, outIdx);
+            Value init = fillValue ? fillValue
+                                   : memref::LoadOp::create(b, l, out, outIdx)
+                                         .getResult();
             memref::StoreOp::create(b, l, combine(b, total, init), out, outIdx);
             scf::YieldOp::create(b, l);
           });
           scf::YieldOp::create(b, l);
         });
     gpu::TerminatorOp::create(rewriter, loc);
+    if (fill)
+      rewriter.eraseOp(fill);
     rewriter.eraseOp(op);
     return success();
   }

@@ -38,12 +38,13 @@
 // Static launch bounds are recorded on the kernel (known_block_size). The
 // matmul is a register-tiled contraction (nnc-gpu-tile-contraction): M = 8
 // rows shared by the workgroup, N = 32 columns over 4 threads of 8, each
-// thread folding K = 16 into 64 accumulators; no workgroup memory.
+// thread folding K = 16 into 64 accumulators; no workgroup memory. The zero
+// fill of the output is no kernel of its own: the accumulators start at 0.
 // CHECK-LABEL: func.func @matmul
-// CHECK: gpu.launch_func @matmul_kernel::@matmul_kernel
-// CHECK: gpu.launch_func @matmul_kernel_1::@matmul_kernel blocks in (%c1, %c1, %c1) threads in (%c4, %c1, %c1)
-// CHECK: gpu.func @matmul_kernel(%{{.*}}: memref<8x32xf32>) kernel attributes {known_block_size = array<i32: 1, 1, 1>}
-// CHECK: gpu.func @matmul_kernel(%{{.*}}: memref<8x32xf32>, %{{.*}}: memref<8x16xf32>, %{{.*}}: memref<16x32xf32>) kernel attributes {known_block_size = array<i32: 4, 1, 1>
+// CHECK-NOT: linalg.fill
+// CHECK: gpu.launch_func @matmul_kernel::@matmul_kernel blocks in (%c1, %c1, %c1) threads in (%c4, %c1, %c1)
+// CHECK-NOT: gpu.launch_func
+// CHECK: gpu.func @matmul_kernel(%{{.*}}: memref<8x16xf32>, %{{.*}}: memref<16x32xf32>, %{{.*}}: memref<8x32xf32>) kernel attributes {known_block_size = array<i32: 4, 1, 1>
 // CHECK-NOT: gpu.barrier
 // CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32,
 // CHECK: arith.mulf
@@ -52,10 +53,10 @@
 
 // One workgroup of 64 threads per row (the row's length), partials summed
 // in workgroup memory; the number of rows reaches the kernel as an index.
+// The zero fill of the sums is folded in (no kernel of its own).
 // CHECK-LABEL: func.func @row_sum
-// CHECK: gpu.launch_func @row_sum_kernel::@row_sum_kernel
-// CHECK: gpu.launch_func @row_sum_kernel_2::@row_sum_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%c64, %c1, %c1)
-// CHECK: gpu.func @row_sum_kernel(%{{.*}}: index, %{{.*}}: memref<?xf32>) kernel
+// CHECK-NOT: linalg.fill
+// CHECK: gpu.launch_func @row_sum_kernel::@row_sum_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%c64, %c1, %c1)
 // CHECK: gpu.func @row_sum_kernel(%{{.*}}: memref<?x64xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index) workgroup(%[[P:.*]] : memref<64xf32, #gpu.address_space<workgroup>>) kernel attributes {known_block_size = array<i32: 64, 1, 1>}
 // CHECK: arith.addf
 // CHECK: memref.store %{{.*}}, %[[P]]

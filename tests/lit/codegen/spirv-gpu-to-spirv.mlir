@@ -7,13 +7,11 @@
 // RUN: spirv-val --target-env vulkan1.1 %t/add_relu_kernel.spv
 // RUN: spirv-val --target-env vulkan1.1 %t/add_relu_kernel_0.spv
 // RUN: spirv-val --target-env vulkan1.1 %t/matmul_kernel.spv
-// RUN: spirv-val --target-env vulkan1.1 %t/matmul_kernel_1.spv
 // RUN: spirv-val --target-env vulkan1.1 %t/row_sum_kernel.spv
-// RUN: spirv-val --target-env vulkan1.1 %t/row_sum_kernel_2.spv
 // RUN: spirv-val --target-env vulkan1.1 %t/exp_kernel.spv
 // RUN: ls %t | FileCheck %s --check-prefix=FILES
 
-// FILES-COUNT-7: _kernel{{.*}}.spv
+// FILES-COUNT-5: _kernel{{.*}}.spv
 // FILES-NOT: .spv
 
 // CHECK: spirv.module @__spv__add_relu_kernel Logical GLSL450
@@ -26,18 +24,14 @@
 // CHECK: spirv.ExecutionMode @add_relu_kernel "LocalSize", 256, 1, 1
 // CHECK: spirv.module @__spv__add_relu_kernel_0
 // CHECK: spirv.ExecutionMode @add_relu_kernel "LocalSize", 256, 1, 1
-// CHECK: spirv.module @__spv__matmul_kernel
-// CHECK: spirv.ExecutionMode @matmul_kernel "LocalSize", 1, 1, 1
 // The matmul is a register-tiled contraction (nnc-gpu-tile-contraction):
-// 4 threads of 8 x 8 outputs, no workgroup memory. The row sum keeps its
-// partials in a Workgroup variable, its phases separated by control
-// barriers.
-// CHECK: spirv.module @__spv__matmul_kernel_1
+// 4 threads of 8 x 8 outputs starting from the fill's zero (no fill kernel),
+// no workgroup memory. The row sum keeps its partials in a Workgroup
+// variable, its phases separated by control barriers.
+// CHECK: spirv.module @__spv__matmul_kernel
 // CHECK-NOT: Workgroup>
 // CHECK: spirv.ExecutionMode @matmul_kernel "LocalSize", 4, 1, 1
 // CHECK: spirv.module @__spv__row_sum_kernel
-// CHECK: spirv.ExecutionMode @row_sum_kernel "LocalSize", 256, 1, 1
-// CHECK: spirv.module @__spv__row_sum_kernel_2
 // CHECK: spirv.GlobalVariable @__workgroup_mem__0 : !spirv.ptr<!spirv.struct<(!spirv.array<64 x f32>)>, Workgroup>
 // CHECK: spirv.ControlBarrier <Workgroup>, <Workgroup>, <AcquireRelease|WorkgroupMemory>
 // CHECK: spirv.ExecutionMode @row_sum_kernel "LocalSize", 64, 1, 1
