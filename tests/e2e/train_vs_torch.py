@@ -11,20 +11,23 @@ too), on the reference device and on Vulkan. PyTorch (CPU, float64) builds
 the same model with torch.nn.functional from init.npz and trains it with the
 torch.optim optimizer that the graph's `train` line names, hyper-parameters
 included. Each step's loss must agree to 1e-4 relative on the reference and
-1e-3 on Vulkan; the params after the last step normwise (||nnc - torch|| /
-||torch|| per param) to 1e-3 on the reference and 1e-2 on Vulkan. The params
-get more room than the loss because a trajectory forks wherever a ReLU input
-lies within rounding of 0, and Adam turns the changed gradient of that unit
-into lr-sized steps. Measured: on Vulkan (f32) hidden unit 21 of the MLP flips
-for one digit of the second batch and w1 ends 3e-3 off (the loss 3e-4); on
-the reference the MLP stays within 1e-6 of float64 torch, but after 20 steps
-the CNN's first conv bias cb1 (a small norm) ended 5e-4 off (the loss 3e-6).
-A wrong update rule is off by tens of percent.
+1e-3 on Vulkan (the issue's bounds); the params after the last step
+normwise (||nnc - torch|| / ||torch|| per param) to 1e-5 on the reference
+and 1e-5 on Vulkan (2e-3 for the CNN, see MODELS). Measured (2026-12-06): every model within 3e-7 (loss)
+and 4e-7 (params) on the reference; on Vulkan the MLPs within 4e-7 and the
+CNN within 2.6e-6 (loss) and 5e-4 (params: cb1, a small norm fed by a sum
+of 50176 terms in f32). Until Adam's bias corrections were computed
+without cancellation (Ops::oneMinusPow in passes/autodiff/Autodiff.cpp),
+1 - exp(t ln 0.999) lost 6e-5 to lavapipe's exp and log near 1 and every
+first step came out 6e-5 too long: the MLP drifted to 3e-4 on Vulkan and
+the CNN to 2.4e-3 at step 11 (a max-pool window whose two largest cells
+lie 5e-7 apart then routed its gradient to the other cell). A wrong update
+rule is off by tens of percent.
 
 Then nnc-train trains the MLP for one epoch on the first 1280 digits
 (--limit 1280, --seed 7) on the reference; PyTorch replays the same shuffle
 (splitmix64 + Fisher-Yates, copied below from tools/nnc-train/Dataset.h) and
-the two must end with the same params (1e-3) and the same test accuracy.
+the two must end with the same params (1e-5) and the same test accuracy.
 
 The MNIST digits come from scripts/setup.sh (BUILD/data/mnist, or
 NNC_MNIST_DIR). Without them the test fails, unless NNC_ALLOW_MISSING_DATA=1,
@@ -43,21 +46,21 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STEPS, BATCH = 20, 64
 # device: (relative loss tolerance, normwise param tolerance); see above
-TOLERANCE = {"reference": (1e-4, 1e-3), "vulkan": (1e-3, 1e-2)}
+TOLERANCE = {"reference": (1e-4, 1e-5), "vulkan": (1e-3, 1e-5)}
 # name, .nn under the repository, torch forward, steps per device. Budget
 # (2 busy cores, lavapipe): one nnc-run per step costs ~0.2 s on the
-# reference and ~0.8 s on Vulkan for the MLPs, about 1.5 s on either for the
-# CNN since its convolutions run as implicit-GEMM kernels (2026-12-06; 8 s
-# per Vulkan step before, when it ran 3 there). The CNN runs 10 steps on
-# Vulkan: from step 11 its f32 trajectory drifts from float64 torch past
-# 1e-3 (2.4e-3 at step 11, 1.0e-3 at step 20; the reference stays within
-# 3e-6 for all 20), an open question (see examples/mnist/README.md).
+# reference and ~0.3 s on Vulkan for the MLPs, about 1 s on either for the
+# CNN (the whole test: 76 s on a quiet machine, 2026-12-06).
 MODELS = [
     ("mlp", "examples/mnist/mlp.nn", "mlp", {"reference": 20, "vulkan": 20}),
     ("mlp_sgd", "tests/e2e/train/mlp_sgd.nn", "mlp", {"reference": 20, "vulkan": 20}),
     ("mlp_adamw", "tests/e2e/train/mlp_adamw.nn", "mlp", {"reference": 20, "vulkan": 20}),
-    ("cnn", "examples/mnist/cnn.nn", "cnn", {"reference": 20, "vulkan": 10}),
+    ("cnn", "examples/mnist/cnn.nn", "cnn", {"reference": 20, "vulkan": 20}),
 ]
+# Normwise param tolerances that replace TOLERANCE's: the CNN's conv biases
+# on Vulkan (cb1 ends 5e-4 off after 20 steps: a small norm, and a gradient
+# that sums 50176 terms in f32).
+PARAM_TOLERANCE = {("cnn", "vulkan"): 2e-3}
 UNAVAILABLE = re.compile(r"vulkan: (this runtime was built without|cannot load lib|no Vulkan device)")
 
 
@@ -220,6 +223,7 @@ def check_model(build, name, nn, kind, steps, data, tmp, report):
     y = np.load(os.path.join(data, "train", "y.npy"))[:STEPS * BATCH]
     batches = [(x[i:i + BATCH], y[i:i + BATCH]) for i in range(0, STEPS * BATCH, BATCH)]
     for device, (tol, param_tol) in TOLERANCE.items():
+        param_tol = PARAM_TOLERANCE.get((name, device), param_tol)
         t0 = time.time()
         want, want_params = torch_train(kind, train_line, dict(np.load(init)), batches[:steps[device]])
         n = steps[device]

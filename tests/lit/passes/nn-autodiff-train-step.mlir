@@ -74,7 +74,27 @@ module attributes {nn.model = "w", nn.train = {beta1 = 9.000000e-01 : f64, beta2
 // CHECK:         %[[BASE:.*]] = nn.mul %[[C]], %[[W]]
 // CHECK:         nn.mul %{{.*}}, %[[MW]]
 // CHECK:         nn.mul %{{.*}}, %[[VW]]
-// CHECK-COUNT-2: nn.exp
+// 1 - beta1^t = -expm1(t ln beta1): Taylor's series to x^8 for x > -1/2,
+// 1 - exp(x) below (see Ops::oneMinusPow).
+// CHECK:         %[[X1:.*]] = nn.mul %[[T]], %{{.*}} : tensor<f32>, tensor<f32>
+// CHECK:         %[[K8:.*]] = nn.constant dense<1.250000e-01>
+// CHECK-NEXT:    nn.mul %[[X1]], %[[K8]]
+// CHECK-COUNT-5: nn.constant
+// CHECK:         %[[K2:.*]] = nn.constant dense<5.000000e-01>
+// CHECK-NEXT:    %[[XK2:.*]] = nn.mul %[[X1]], %[[K2]]
+// CHECK-NEXT:    %[[T2:.*]] = nn.mul %[[XK2]], %{{.*}}
+// CHECK-NEXT:    %[[S:.*]] = nn.add %{{.*}}, %[[T2]]
+// CHECK-NEXT:    %[[SMALL:.*]] = nn.mul %[[X1]], %[[S]]
+// CHECK-NEXT:    %[[U1:.*]] = nn.exp %[[X1]]
+// CHECK-NEXT:    %[[BIG:.*]] = nn.sub %[[U1]]
+// CHECK-NEXT:    nn.constant dense<-5.000000e-01>
+// CHECK-NEXT:    %[[GT:.*]] = nn.compare "gt", %[[X1]]
+// CHECK-NEXT:    %[[E1:.*]] = nn.where %[[GT]], %[[SMALL]], %[[BIG]]
+// CHECK-NEXT:    %[[BC1:.*]] = nn.neg %[[E1]]
+// CHECK:         nn.div %{{.*}}, %[[BC1]]
+// CHECK:         nn.exp
+// CHECK:         %[[BC2:.*]] = nn.neg
+// CHECK-NEXT:    nn.sqrt %[[BC2]]
 // CHECK-NOT:     nn.exp
 // CHECK:         nn.sub %[[BASE]]
 // CHECK:         return
