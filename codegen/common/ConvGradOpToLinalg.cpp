@@ -398,9 +398,98 @@ struct MaxPool2DGradOpToLinalg : public OpRewritePattern<MaxPool2DGradOp> {
     ArrayRef<int64_t> kernel = op.getKernel();
     if (kernel[0] * kernel[1] >= std::numeric_limits<int32_t>::max())
       return rewriter.notifyMatchFailure(op, "window positions need i32");
+    if (Value dx = disjointWindows(rewriter, op)) {
+      rewriter.replaceOp(op, dx);
+      return success();
+    }
     Value chosen = chooseCells(rewriter, op);
     rewriter.replaceOp(op, gatherChosen(rewriter, op, chosen, op.getDy()));
     return success();
+  }
+
+  /// Windows that tile x exactly (stride = kernel, no padding, H and W
+  /// whole windows, the common 2x2 pooling): each cell lies in one window,
+  /// so dx is elementwise over x. Each cell reads its window (kh kw values
+  /// of x) and the window's dy and takes dy if it is the window's chosen
+  /// cell (PyTorch's rule: the first maximum in row-major order, the last
+  /// NaN), else 0. One generic that reads x and dy once and writes dx once,
+  /// instead of the chosen indices, two stuffed tensors and a gather. Null
+  /// where the windows overlap or leave cells out.
+  static Value disjointWindows(PatternRewriter &rewriter, MaxPool2DGradOp op) {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = op.getX(), dy = op.getDy();
+    auto xType = cast<RankedTensorType>(x.getType());
+    RankedTensorType resultType = op.getResult().getType();
+    ArrayRef<int64_t> kernel = op.getKernel(), stride = op.getStride(),
+                      padding = op.getPadding();
+    int64_t h = xType.getDimSize(2), w = xType.getDimSize(3);
+    if (stride != kernel || padding[0] != 0 || padding[1] != 0 ||
+        h % kernel[0] != 0 || w % kernel[1] != 0 ||
+        kernel[0] * kernel[1] > 16)
+      return Value();
+    // Loops: [(c, h, w), n].
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> chw = unflatten(d(0), xType.getShape().drop_front());
+    AffineExpr row = chw[1].floorDiv(kernel[0]), col = chw[2].floorDiv(kernel[1]);
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (int64_t i = 0; i < kernel[0]; ++i)
+      for (int64_t j = 0; j < kernel[1]; ++j) {
+        inputs.push_back(x);
+        maps.push_back(AffineMap::get(
+            2, 0,
+            {d(1), chw[0], row * kernel[0] + i, col * kernel[1] + j}, ctx));
+      }
+    inputs.push_back(dy);
+    maps.push_back(AffineMap::get(2, 0, {d(1), chw[0], row, col}, ctx));
+    maps.push_back(sampleMap(ctx, 2));
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc,
+        ArrayRef<OpFoldResult>{dimSize(rewriter, loc, x, 0),
+                               rewriter.getIndexAttr(sampleSize(xType))},
+        resultType.getElementType());
+    int64_t cells = kernel[0] * kernel[1];
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+        maps, sampleIterators(0),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          auto cst = [&](int64_t v) {
+            return arith::ConstantIndexOp::create(b, l, v).getResult();
+          };
+          Value best = args[0], chosen = cst(0);
+          for (int64_t c = 1; c < cells; ++c) {
+            Value v = args[c];
+            // A NaN beats everything (so the last NaN wins); a number
+            // beats a smaller number (so the first maximum stays).
+            Value isNan =
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, v, v);
+            Value greater =
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, v, best);
+            Value take = arith::OrIOp::create(b, l, isNan, greater);
+            best = arith::SelectOp::create(b, l, take, v, best);
+            chosen = arith::SelectOp::create(b, l, take, cst(c), chosen);
+          }
+          // This cell's position in its window.
+          Value flat = linalg::IndexOp::create(b, l, 0);
+          Value wi = arith::RemUIOp::create(b, l, flat, cst(w));
+          Value hi = arith::RemUIOp::create(
+              b, l, arith::DivUIOp::create(b, l, flat, cst(w)), cst(h));
+          Value own = arith::AddIOp::create(
+              b, l,
+              arith::MulIOp::create(
+                  b, l, arith::RemUIOp::create(b, l, hi, cst(kernel[0])),
+                  cst(kernel[1])),
+              arith::RemUIOp::create(b, l, wi, cst(kernel[1])));
+          Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
+                                            chosen, own);
+          Value zero = arith::ConstantOp::create(
+              b, l, b.getZeroAttr(resultType.getElementType()));
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::SelectOp::create(b, l, hit, args[cells], zero)});
+        });
+    return expandSamples(rewriter, loc, generic.getResult(0), resultType);
   }
 
   /// `[N, C, Ho, Wo]` i32: the position `i kw + j` in each window of the

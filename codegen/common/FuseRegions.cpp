@@ -8,7 +8,10 @@
 // loops (a value yielded and also used inside) merge into one generic with
 // all their results. The linalg ops of a `row` region carry
 // `nnc.row_group = N` (one N per region), which nnc-gpu-row-kernels turns
-// into one kernel with one workgroup per row.
+// into one kernel with one workgroup per row; those of a `contraction`
+// region carry `nnc.epilogue_group = N`, which nnc-gpu-tile-contraction
+// turns into the contraction's kernel with the elementwise ops after it as
+// its epilogue.
 //===----------------------------------------------------------------------===//
 #include "codegen/common/Passes.h"
 
@@ -144,7 +147,7 @@ struct FuseRegions : nnc::impl::NNCFuseRegionsBase<FuseRegions> {
     SmallVector<nnc::nn::FusionOp> fusions;
     module.walk([&](nnc::nn::FusionOp f) { fusions.push_back(f); });
 
-    int64_t rowGroups = 0;
+    int64_t rowGroups = 0, epilogueGroups = 0;
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
     for (nnc::nn::FusionOp fusion : fusions) {
@@ -156,9 +159,18 @@ struct FuseRegions : nnc::impl::NNCFuseRegionsBase<FuseRegions> {
                                     config);
       }
       RewritePatternSet patterns(ctx);
-      linalg::ControlFusionFn control = [fusion](OpOperand *operand) {
+      bool contractionRegion =
+          fusion.getKind() == std::optional<StringRef>("contraction");
+      linalg::ControlFusionFn control = [fusion,
+                                         contractionRegion](OpOperand *operand) {
         Operation *producer = operand->get().getDefiningOp();
         Operation *consumer = operand->getOwner();
+        // A contraction keeps its two operands (nnc-gpu-tile-contraction
+        // reads them by their maps); its epilogue fuses, not its inputs.
+        if (auto linalgOp = dyn_cast<linalg::LinalgOp>(consumer);
+            linalgOp && linalgOp.getNumReductionLoops() != 0 &&
+            contractionRegion)
+          return false;
         // A splat constant folds into the body (where(true, 1, x) then
         // reads no x): it costs nothing wherever it is defined.
         if (producer && isa<arith::ConstantOp>(producer) &&
@@ -189,6 +201,13 @@ struct FuseRegions : nnc::impl::NNCFuseRegionsBase<FuseRegions> {
         for (Operation &op : body)
           if (isa<linalg::LinalgOp>(op))
             op.setAttr(nnc::kRowGroupAttr, id);
+      }
+      if (fusion.getKind() == std::optional<StringRef>("contraction")) {
+        auto id =
+            IntegerAttr::get(IntegerType::get(ctx, 64), epilogueGroups++);
+        for (Operation &op : body)
+          if (isa<linalg::LinalgOp>(op))
+            op.setAttr(nnc::kEpilogueGroupAttr, id);
       }
 
       // Inline: the region's ops take the fusion op's place.

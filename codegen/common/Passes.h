@@ -15,6 +15,11 @@ namespace nnc {
 /// (an i64, one per region); read by nnc-gpu-row-kernels.
 constexpr llvm::StringLiteral kRowGroupAttr = "nnc.row_group";
 
+/// Set by nnc-fuse-regions on the linalg ops of one `contraction` fusion
+/// region (an i64, one per region); nnc-gpu-tile-contraction computes the
+/// elementwise ops of the group in the contraction's kernel (its epilogue).
+constexpr llvm::StringLiteral kEpilogueGroupAttr = "nnc.epilogue_group";
+
 #define GEN_PASS_DECL
 #include "codegen/common/Passes.h.inc"
 

@@ -20,14 +20,23 @@
 // Each output folds its k in order with the op's own body, so it equals the
 // naive kernel's bit for bit.
 //
+// Epilogue: the elementwise generics after the op that nnc-fuse-regions
+// marked with the op's `nnc.epilogue_group` (bias, activation, residual,
+// the ReLU mask of a backward matmul, Adam's update of a weight from its
+// gradient) run in the same kernel on each output while it is still in a
+// register: each reads the output (and the values earlier ones computed) at
+// its own indices, anything else from memory through its maps. A value is
+// stored only where it is used after the group (the output of a matmul that
+// only its bias-add reads is never written).
+//
 //===----------------------------------------------------------------------===//
+#include "codegen/common/Passes.h"
 #include "codegen/gpu/KernelUtils.h"
 #include "codegen/gpu/Passes.h"
 
 #include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/WalkPatternRewriteDriver.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace nnc {
@@ -118,6 +127,152 @@ FailureOr<ContractionDims> matchContraction(linalg::LinalgOp op) {
   return failure();
 }
 
+/// The elementwise ops a contraction's kernel runs on its outputs: the
+/// generics after it in its epilogue group (see the file comment).
+struct Epilogue {
+  SmallVector<linalg::GenericOp> ops;
+  /// Per op, per DPS input: the buffer a member wrote it to (a register in
+  /// the kernel), or null (read from memory through the op's map).
+  SmallVector<SmallVector<Value>> fromMember;
+  /// Per op, per init: its value is used after the group (stored).
+  SmallVector<SmallVector<bool>> stored;
+  bool storeOut = true; // the contraction's own output
+  Operation *last = nullptr;
+};
+
+/// The epilogue of contraction `op` (writing `out`, initialized by `fill`
+/// when not null); empty when it has none or the kernel cannot take it.
+Epilogue matchEpilogue(linalg::LinalgOp op, Value out, Operation *fill) {
+  Epilogue none;
+  auto id = op->getAttrOfType<IntegerAttr>(nnc::kEpilogueGroupAttr);
+  if (!id)
+    return none;
+  Epilogue e;
+  SmallVector<Operation *> between;
+  for (Operation *next = op->getNextNode(); next; next = next->getNextNode()) {
+    if (next->getAttrOfType<IntegerAttr>(nnc::kEpilogueGroupAttr) == id) {
+      auto generic = dyn_cast<linalg::GenericOp>(next);
+      if (!generic)
+        return none;
+      e.ops.push_back(generic);
+    } else {
+      between.push_back(next);
+    }
+  }
+  if (e.ops.empty())
+    return none;
+  e.last = e.ops.back();
+  for (Operation *x : between)
+    if (x->isBeforeInBlock(e.last) && !isHostWork(x))
+      return none;
+
+  int64_t rank = cast<MemRefType>(out.getType()).getRank();
+  llvm::DenseSet<Value> inputRoots;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (isa<MemRefType>(input->get().getType()))
+      inputRoots.insert(rootOf(input->get()));
+  // The buffers the group has written so far (a register each) and those
+  // it read from memory at other threads' indices.
+  llvm::DenseMap<Value, Value> written{{rootOf(out), out}};
+  llvm::DenseSet<Value> readElsewhere;
+  for (linalg::GenericOp g : e.ops) {
+    if (!g.hasPureBufferSemantics() || g.getNumReductionLoops() != 0 ||
+        !hasScalarBody(g) || g.getNumLoops() != unsigned(rank))
+      return none;
+    SmallVector<Value> from;
+    for (OpOperand *input : g.getDpsInputOperands()) {
+      Value v = input->get();
+      Value member;
+      AffineMap map = g.getMatchingIndexingMap(input);
+      if (isa<MemRefType>(v.getType())) {
+        auto it = written.find(rootOf(v));
+        if (it != written.end()) {
+          // In a register: only the thread's own element, unviewed.
+          if (it->second != v || !map.isIdentity())
+            return none;
+          member = v;
+        } else if (!map.isIdentity()) {
+          readElsewhere.insert(rootOf(v));
+        }
+      }
+      from.push_back(member);
+    }
+    for (OpOperand &init : g.getDpsInitsMutable()) {
+      if (!g.getMatchingIndexingMap(&init).isIdentity())
+        return none;
+      Value root = rootOf(init.get());
+      // Another thread reads it, or the contraction does: no writing it.
+      if (readElsewhere.contains(root) || inputRoots.contains(root))
+        return none;
+      written[root] = init.get();
+    }
+    e.fromMember.push_back(std::move(from));
+  }
+  // The outputs used after the group are stored by their last writer.
+  llvm::DenseSet<Operation *> group(e.ops.begin(), e.ops.end());
+  group.insert(op);
+  if (fill)
+    group.insert(fill);
+  llvm::DenseMap<Value, std::pair<int64_t, int64_t>> lastWriter;
+  for (auto [i, g] : llvm::enumerate(e.ops))
+    for (auto [r, init] : llvm::enumerate(g.getDpsInits()))
+      lastWriter[rootOf(init)] = {int64_t(i), int64_t(r)};
+  for (auto [i, g] : llvm::enumerate(e.ops)) {
+    SmallVector<bool> stored;
+    for (auto [r, init] : llvm::enumerate(g.getDpsInits())) {
+      Value root = rootOf(init);
+      stored.push_back(lastWriter[root] == std::pair{int64_t(i), int64_t(r)} &&
+                       usedOutside(root, group));
+    }
+    e.stored.push_back(std::move(stored));
+  }
+  Value outRoot = rootOf(out);
+  e.storeOut = !lastWriter.count(outRoot) && usedOutside(outRoot, group);
+  return e;
+}
+
+/// Runs the epilogue on one output `sum` at the output's indices `idx`
+/// (inside the guard of a valid output): each op's body on the registers
+/// and loads, its values stored where used after the group.
+void emitEpilogue(OpBuilder &b, Location l, const Epilogue &e, Value out,
+                  Value sum, ArrayRef<Value> idx) {
+  llvm::DenseMap<Value, Value> registers{{out, sum}};
+  for (size_t i = 0; i < e.ops.size(); ++i) {
+    linalg::GenericOp g = e.ops[i];
+    ArrayRef<Value> from = e.fromMember[i];
+    ArrayRef<bool> stored = e.stored[i];
+    SmallVector<Value> args;
+    for (auto [input, member] : llvm::zip(g.getDpsInputOperands(), from)) {
+      Value v = input->get();
+      if (member)
+        args.push_back(registers.lookup(member));
+      else if (!isa<MemRefType>(v.getType()))
+        args.push_back(v);
+      else
+        args.push_back(memref::LoadOp::create(
+            b, l, v, applyMap(b, l, g.getMatchingIndexingMap(input), idx)));
+    }
+    Block *body = g.getBlock();
+    for (OpOperand &init : g.getDpsInitsMutable()) {
+      Value v = init.get();
+      Type et = cast<MemRefType>(v.getType()).getElementType();
+      if (body->getArgument(init.getOperandNumber()).use_empty())
+        args.push_back(arith::ConstantOp::create(b, l, b.getZeroAttr(et)));
+      else if (Value r = registers.lookup(v))
+        args.push_back(r);
+      else
+        args.push_back(memref::LoadOp::create(b, l, v, idx));
+    }
+    SmallVector<Value> results = cloneBody(b, g, args);
+    for (auto [init, value, store] :
+         llvm::zip(g.getDpsInits(), results, stored)) {
+      registers[init] = value;
+      if (store)
+        memref::StoreOp::create(b, l, value, init, idx);
+    }
+  }
+}
+
 /// scf.for over [lb, ub) carrying `inits`, run only when lb < ub (see
 /// buildGuardedFor: a loop that may run zero times must not yield through
 /// SPIR-V's loop variables).
@@ -174,11 +329,11 @@ Value foldOne(OpBuilder &b, linalg::LinalgOp op, const ContractionDims &dims,
 /// M-tile of `rowsPerGroup`; A is read straight from memory at indices
 /// that are the same for every thread of the workgroup, B at the thread's
 /// own columns. No workgroup memory, no barriers.
-void buildColumnKernel(PatternRewriter &rewriter, linalg::LinalgOp op,
+void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
                        const ContractionDims &dims, ArrayRef<Value> sizes,
                        Value mSize, Value nSize, Value kSize,
                        int64_t rowsPerGroup, int64_t cols, int64_t threads,
-                       Value initValue) {
+                       Value initValue, const Epilogue &epilogue) {
   Location loc = op.getLoc();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   OpOperand *init = op.getDpsInitOperand(0);
@@ -291,64 +446,101 @@ void buildColumnKernel(PatternRewriter &rewriter, linalg::LinalgOp op,
       });
   for (auto [sum, idx, ok] : llvm::zip(sums, outIdx, oks))
     scf::IfOp::create(rewriter, loc, ok, [&](OpBuilder &b, Location l) {
-      memref::StoreOp::create(b, l, sum, out, idx);
+      if (epilogue.storeOut)
+        memref::StoreOp::create(b, l, sum, out, idx);
+      emitEpilogue(b, l, epilogue, out, sum, idx);
       scf::YieldOp::create(b, l);
     });
   gpu::TerminatorOp::create(rewriter, loc);
 }
 
-struct TileContraction : public OpInterfaceRewritePattern<linalg::LinalgOp> {
-  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+/// Replaces contraction `op` (and its epilogue) by one kernel; false when
+/// `op` is no contraction. `erased` collects the ops it erased.
+bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
+                     llvm::DenseSet<Operation *> &erased) {
+  FailureOr<ContractionDims> match = matchContraction(op);
+  if (failed(match))
+    return false;
+  const ContractionDims &dims = *match;
+  Location loc = op.getLoc();
+  Value out = op.getDpsInitOperand(0)->get();
+  // The output covers all parallel loops, so the kernel writes all of it.
+  linalg::FillOp fill = fillBefore(op, out);
+  Epilogue epilogue = matchEpilogue(op, out, fill);
+  // The kernel runs where its last op stood (its epilogue's inputs are
+  // ready there); deallocations in between wait until after it.
+  Operation *at = epilogue.last ? epilogue.last : op.getOperation();
+  rewriter.setInsertionPoint(at);
 
-  LogicalResult matchAndRewrite(linalg::LinalgOp op,
-                                PatternRewriter &rewriter) const override {
-    FailureOr<ContractionDims> match = matchContraction(op);
-    if (failed(match))
-      return rewriter.notifyMatchFailure(op, "not a two-input contraction");
-    const ContractionDims &dims = *match;
-    Location loc = op.getLoc();
+  // The register tile shrinks to M and N where they are smaller; the
+  // workgroup to the threads N needs.
+  SmallVector<int64_t> staticSizes = op.getStaticLoopRanges();
+  int64_t m = staticProduct(staticSizes, dims.m);
+  int64_t n = staticProduct(staticSizes, dims.n);
+  int64_t rows = ShapedType::isDynamic(m) ? kRegM : std::min(kRegM, m);
+  int64_t cols = ShapedType::isDynamic(n) ? kRegN : std::min(kRegN, n);
+  int64_t threads =
+      ShapedType::isDynamic(n)
+          ? kMaxThreads
+          : std::min<int64_t>(kMaxThreads,
+                              llvm::PowerOf2Ceil(llvm::divideCeil(n, cols)));
 
-    // The register tile shrinks to M and N where they are smaller; the
-    // workgroup to the threads N needs.
-    SmallVector<int64_t> staticSizes = op.getStaticLoopRanges();
-    int64_t m = staticProduct(staticSizes, dims.m);
-    int64_t n = staticProduct(staticSizes, dims.n);
-    int64_t rows = ShapedType::isDynamic(m) ? kRegM : std::min(kRegM, m);
-    int64_t cols = ShapedType::isDynamic(n) ? kRegN : std::min(kRegN, n);
-    int64_t threads =
-        ShapedType::isDynamic(n)
-            ? kMaxThreads
-            : std::min<int64_t>(kMaxThreads,
-                                llvm::PowerOf2Ceil(llvm::divideCeil(n, cols)));
+  // Host side: loop sizes (memref.dim stays here) and the flat extents.
+  SmallVector<Value> sizes;
+  for (Range r : op.createLoopRanges(rewriter, loc))
+    sizes.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.size));
+  auto product = [&](ArrayRef<int64_t> group) {
+    Value p = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    for (int64_t d : group)
+      p = arith::MulIOp::create(rewriter, loc, p, sizes[d]);
+    return p;
+  };
+  buildColumnKernel(rewriter, op, dims, sizes, product(dims.m),
+                    product(dims.n), product(dims.k), rows, cols, threads,
+                    fill ? fill.getInputs()[0] : Value(), epilogue);
+  Operation *launch = at->getPrevNode();
+  SmallVector<Operation *> deallocs;
+  if (epilogue.last)
+    for (Operation *x = op->getNextNode(); x != at; x = x->getNextNode())
+      if (isa<memref::DeallocOp>(x))
+        deallocs.push_back(x);
+  for (Operation *x : llvm::reverse(deallocs))
+    x->moveAfter(launch);
 
-    // Host side: loop sizes (memref.dim stays here) and the flat extents.
-    SmallVector<Value> sizes;
-    for (Range r : op.createLoopRanges(rewriter, loc))
-      sizes.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.size));
-    auto product = [&](ArrayRef<int64_t> group) {
-      Value p = arith::ConstantIndexOp::create(rewriter, loc, 1);
-      for (int64_t d : group)
-        p = arith::MulIOp::create(rewriter, loc, p, sizes[d]);
-      return p;
-    };
-    // The output covers all parallel loops, so the kernel writes all of it.
-    linalg::FillOp fill = fillBefore(op, op.getDpsInitOperand(0)->get());
-    buildColumnKernel(rewriter, op, dims, sizes, product(dims.m),
-                      product(dims.n), product(dims.k), rows, cols, threads,
-                      fill ? fill.getInputs()[0] : Value());
-    if (fill)
-      rewriter.eraseOp(fill);
-    rewriter.eraseOp(op);
-    return success();
+  // The group's ops go; a buffer only they used goes with them.
+  llvm::SetVector<Value> roots;
+  roots.insert(rootOf(out));
+  for (linalg::GenericOp g : epilogue.ops)
+    for (Value init : g.getDpsInits())
+      roots.insert(rootOf(init));
+  SmallVector<Operation *> dead(epilogue.ops.begin(), epilogue.ops.end());
+  dead.push_back(op);
+  if (fill)
+    dead.push_back(fill);
+  for (Operation *x : dead) {
+    erased.insert(x);
+    rewriter.eraseOp(x);
   }
-};
+  for (Value root : roots)
+    eraseIfUnused(root);
+  return true;
+}
 
 struct GpuTileContraction
     : public nnc::impl::NNCGpuTileContractionBase<GpuTileContraction> {
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    patterns.add<TileContraction>(&getContext());
-    walkAndApplyPatterns(getOperation(), std::move(patterns));
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation()->walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    llvm::DenseSet<Operation *> erased;
+    for (linalg::LinalgOp op : ops)
+      if (!erased.contains(op.getOperation()))
+        tileContraction(rewriter, op, erased);
+    // The marks have done their work (a group the kernel did not take
+    // keeps its separate kernels).
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      op->removeAttr(nnc::kEpilogueGroupAttr);
+    });
   }
 };
 

@@ -192,6 +192,79 @@ inline mlir::Value treeReduce(mlir::OpBuilder &b, mlir::Location l, mlir::Value 
   return total;
 }
 
+/// The buffer a memref is a view of (through view-like ops).
+inline mlir::Value rootOf(mlir::Value v) {
+  while (auto view = v.getDefiningOp<mlir::ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `v` (and every view of it) is used only by deallocs and views.
+inline bool onlyFreedOrViewed(mlir::Value v) {
+  return llvm::all_of(v.getUsers(), [&](mlir::Operation *user) {
+    if (mlir::isa<mlir::memref::DeallocOp>(user))
+      return true;
+    auto view = mlir::dyn_cast<mlir::ViewLikeOpInterface>(user);
+    return view && view.getViewSource() == v &&
+           onlyFreedOrViewed(user->getResult(0));
+  });
+}
+
+/// Erases the deallocs and views of `v` (see onlyFreedOrViewed).
+inline void eraseFreesAndViews(mlir::Value v) {
+  for (mlir::Operation *user : llvm::make_early_inc_range(v.getUsers())) {
+    if (!mlir::isa<mlir::memref::DeallocOp>(user))
+      eraseFreesAndViews(user->getResult(0));
+    user->erase();
+  }
+}
+
+/// Erases allocation `root` with its deallocs and views when nothing else
+/// uses it any more.
+inline void eraseIfUnused(mlir::Value root) {
+  auto alloc = root.getDefiningOp<mlir::memref::AllocOp>();
+  if (!alloc || !onlyFreedOrViewed(root))
+    return;
+  eraseFreesAndViews(root);
+  alloc->erase();
+}
+
+/// Whether the buffer `root` is used by an op outside `group` (other than
+/// views and deallocs): the caller's buffers always are.
+inline bool usedOutside(mlir::Value root,
+                        const llvm::DenseSet<mlir::Operation *> &group) {
+  if (mlir::isa<mlir::BlockArgument>(root))
+    return true;
+  llvm::SmallVector<mlir::Value> work{root};
+  while (!work.empty()) {
+    mlir::Value v = work.pop_back_val();
+    for (mlir::Operation *user : v.getUsers()) {
+      if (group.contains(user) || mlir::isa<mlir::memref::DeallocOp>(user))
+        continue;
+      if (auto view = mlir::dyn_cast<mlir::ViewLikeOpInterface>(user);
+          view && view.getViewSource() == v) {
+        work.push_back(user->getResult(0));
+        continue;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+/// Host work that may sit between the ops of one kernel (a row group, a
+/// contraction and its epilogue): buffers, views, sizes, constants and
+/// deallocations (moved after the kernel).
+inline bool isHostWork(mlir::Operation *op) {
+  if (mlir::isa<mlir::memref::AllocOp, mlir::memref::DeallocOp,
+                mlir::memref::DimOp, mlir::ViewLikeOpInterface>(op))
+    return true;
+  return op->getNumRegions() == 0 && mlir::isMemoryEffectFree(op) &&
+         llvm::all_of(op->getResultTypes(), [](mlir::Type t) {
+           return t.isIndex() || t.isIntOrFloat();
+         });
+}
+
 /// The linalg.fill that writes `out` last before `op`, when nothing between
 /// them uses `out` or a view of it: every output then starts from the
 /// fill's value, and the kernel that writes every element of `out` makes

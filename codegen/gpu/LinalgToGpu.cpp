@@ -146,7 +146,7 @@ struct GpuLaunchHostCompute
 
 } // namespace
 
-void nnc::buildLinalgToGpuPipeline(OpPassManager &pm) {
+void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool mergeElementwise) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -172,6 +172,9 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm) {
   pm.addPass(nnc::createNNCGpuTileContraction());
   pm.addPass(nnc::createNNCGpuTileMatmul());
   pm.addPass(nnc::createNNCGpuTileReduction());
+  // The independent elementwise ops left run as one kernel.
+  if (mergeElementwise)
+    pm.addPass(nnc::createNNCGpuMergeElementwise());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createParallelLoopTilingPass({kThreadsPerBlock}));
   // Folds the tiled steps to constants: convert-parallel-loops-to-gpu needs
@@ -204,5 +207,5 @@ void nnc::registerCodegenGpuPasses() {
       "nnc-linalg-to-gpu",
       "Bufferize linalg on tensors and outline naive gpu kernels "
       "(one thread per element, 256 threads per block)",
-      buildLinalgToGpuPipeline);
+      [](OpPassManager &pm) { buildLinalgToGpuPipeline(pm); });
 }

@@ -199,6 +199,24 @@ def NNCGpuUpdateInPlace : Pass<"nnc-gpu-update-in-place"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def NNCGpuMergeElementwise : Pass<"nnc-gpu-merge-elementwise", "::mlir::ModuleOp"> {
+  let summary = "Independent all-parallel linalg ops as one kernel";
+  let description = [{
+    Runs on memrefs after the other kernel passes. The all-parallel linalg
+    ops left (what the naive path gives a kernel each: optimizer updates,
+    fills, casts) that are independent of each other (none reads or writes
+    what another writes, nothing between them conflicts with running them
+    together at the first one) become one `gpu.launch` over the
+    concatenation of their iteration spaces: 256 threads per workgroup, at
+    most 65535 workgroups with a grid-stride loop, each thread running the op
+    whose range holds its linear index. Host work that defines their operands
+    (allocations, sizes) moves up before the kernel. A lone op keeps the
+    naive path.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
+}
+
 def NNCGpuRowKernels : Pass<"nnc-gpu-row-kernels"> {
   let summary = "A row fusion group as one kernel with one workgroup per row";
   let description = [{

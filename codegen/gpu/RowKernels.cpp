@@ -48,13 +48,6 @@ namespace {
 constexpr int64_t kMaxThreads = 256;
 constexpr int64_t kMaxGroups = 65535;
 
-/// The buffer a view is taken of.
-Value rootOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
 /// Where an operand's value comes from at one op of the group.
 struct Def {
   enum Kind { Memory, Fill, Register, Full } kind = Memory;
@@ -86,7 +79,6 @@ public:
 private:
   LogicalResult classify();
   LogicalResult resolve();
-  bool usedAfterGroup(Value root);
 
   // Kernel construction, inside the launch.
   Value valueAt(OpBuilder &b, Location l, const Def &def, Value operand,
@@ -105,26 +97,6 @@ private:
   // Per row, while building: the registers of reductions and per-row ops.
   llvm::DenseMap<std::pair<int64_t, int64_t>, Value> registers;
 };
-
-/// Whether `v` (and every view of it) is used only by deallocs and views.
-bool onlyFreedOrViewed(Value v) {
-  return llvm::all_of(v.getUsers(), [&](Operation *user) {
-    if (isa<memref::DeallocOp>(user))
-      return true;
-    auto view = dyn_cast<ViewLikeOpInterface>(user);
-    return view && view.getViewSource() == v &&
-           onlyFreedOrViewed(user->getResult(0));
-  });
-}
-
-/// Erases the deallocs and views of `v` (see onlyFreedOrViewed).
-void eraseFreesAndViews(Value v) {
-  for (Operation *user : llvm::make_early_inc_range(v.getUsers())) {
-    if (!isa<memref::DeallocOp>(user))
-      eraseFreesAndViews(user->getResult(0));
-    user->erase();
-  }
-}
 
 bool isIdentityOutput(linalg::LinalgOp op) {
   return llvm::all_of(op.getDpsInitsMutable(), [&](OpOperand &init) {
@@ -209,27 +181,6 @@ LogicalResult RowKernel::classify() {
   return success();
 }
 
-bool RowKernel::usedAfterGroup(Value root) {
-  // The caller's buffers outlive the function.
-  if (isa<BlockArgument>(root))
-    return true;
-  SmallVector<Value> work{root};
-  while (!work.empty()) {
-    Value v = work.pop_back_val();
-    for (Operation *user : v.getUsers()) {
-      if (inGroup.contains(user) || isa<memref::DeallocOp>(user))
-        continue;
-      if (auto view = dyn_cast<ViewLikeOpInterface>(user);
-          view && view.getViewSource() == v) {
-        work.push_back(user->getResult(0));
-        continue;
-      }
-      return true;
-    }
-  }
-  return false;
-}
-
 LogicalResult RowKernel::resolve() {
   // The latest definition of each buffer by an op of the group.
   llvm::DenseMap<Value, Def> defs;
@@ -297,7 +248,7 @@ LogicalResult RowKernel::resolve() {
     for (Value init : m.op.getDpsInits()) {
       Value root = rootOf(init);
       bool last = defs[root].op == &m - members.data();
-      bool keep = last && usedAfterGroup(root);
+      bool keep = last && usedOutside(root, inGroup);
       if (keep && m.role == Role::Fill)
         return failure();
       m.stored.push_back(keep);
@@ -318,14 +269,7 @@ LogicalResult RowKernel::analyze() {
   for (Operation *op = ops.front(); op != ops.back(); op = op->getNextNode()) {
     if (!op || op->getBlock() != block)
       return failure();
-    if (inGroup.contains(op))
-      continue;
-    if (isa<memref::AllocOp, memref::DeallocOp, memref::DimOp,
-            ViewLikeOpInterface>(op))
-      continue;
-    if (op->getNumRegions() == 0 && isMemoryEffectFree(op) &&
-        llvm::all_of(op->getResultTypes(),
-                     [](Type t) { return t.isIndex() || t.isIntOrFloat(); }))
+    if (inGroup.contains(op) || isHostWork(op))
       continue;
     return failure();
   }
@@ -543,13 +487,8 @@ void RowKernel::build() {
       roots.insert(rootOf(init));
   for (Operation *op : llvm::reverse(ops))
     op->erase();
-  for (Value root : roots) {
-    auto alloc = root.getDefiningOp<memref::AllocOp>();
-    if (!alloc || !onlyFreedOrViewed(root))
-      continue;
-    eraseFreesAndViews(root);
-    alloc->erase();
-  }
+  for (Value root : roots)
+    eraseIfUnused(root);
 }
 
 struct GpuRowKernels

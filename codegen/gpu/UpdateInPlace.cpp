@@ -10,6 +10,7 @@
 // buffer is replaced by the argument, and the runtime sees an update whose
 // source is the param's own buffer, which it skips.
 //===----------------------------------------------------------------------===//
+#include "codegen/gpu/KernelUtils.h"
 #include "codegen/gpu/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -64,10 +65,7 @@ bool writesElementwise(linalg::LinalgOp writer, Value value, Value param) {
       // A view of the param read another way is no elementwise read.
       if (isa<MemRefType>(v.getType()) && v.getDefiningOp() &&
           isa<ViewLikeOpInterface>(v.getDefiningOp())) {
-        Value root = v;
-        while (auto view = root.getDefiningOp<ViewLikeOpInterface>())
-          root = view.getViewSource();
-        if (root == param)
+        if (nnc::gpu_kernel::rootOf(v) == param)
           return false;
       }
       continue;

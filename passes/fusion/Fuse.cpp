@@ -24,7 +24,14 @@
 // one workgroup per row (nnc-gpu-row-kernels): the row is read once and the
 // reduced values never leave the workgroup. Any other reduction is the root
 // of its group: its elementwise producers fuse in, its consumers do not.
-// Matmul and conv keep their own kernels.
+// A contraction (matmul, conv2d and its gradients) joins the elementwise
+// group of its users when that group works on the contraction's result
+// shape: the group is its epilogue (bias, activation, residual, the
+// backward's ReLU mask, the optimizer's update of a weight from its
+// gradient), computed by the contraction's kernel on each output it holds in
+// registers (nnc-gpu-tile-contraction), so the result is written only where
+// it is used after the group. Ops that feed a contraction stay out of its
+// group (they run before its kernel).
 //
 // Each group of two or more ops becomes an `nn.fusion` at its root; a value
 // used after the group is yielded. The block is then ordered topologically.
@@ -49,7 +56,7 @@ using namespace nnc::nn;
 
 namespace {
 
-enum class Kind { None, Elementwise, Reduction, Row };
+enum class Kind { None, Elementwise, Reduction, Row, Contraction };
 
 Kind kindOf(Operation *op) {
   if (isa<AddOp, SubOp, MulOp, DivOp, MaximumOp, MinimumOp, PowOp, CompareOp,
@@ -58,6 +65,8 @@ Kind kindOf(Operation *op) {
     return Kind::Elementwise;
   if (isa<SumOp, MaxOp, MinOp, MeanOp>(op))
     return Kind::Reduction;
+  if (isa<MatmulOp, Conv2DOp, Conv2DGradInputOp, Conv2DGradWeightOp>(op))
+    return Kind::Contraction;
   return Kind::None;
 }
 
@@ -105,6 +114,8 @@ struct Group {
   /// full rows and the first row axis.
   SmallVector<int64_t> domain;
   int64_t rowAxis = -1;
+  /// For a contraction group: the contraction whose epilogue the rest is.
+  Operation *contraction = nullptr;
 
   /// Whether an elementwise op of this shape fits the group's rows: the
   /// full shape, or one value per row (the row axes 1 or dropped).
@@ -151,6 +162,16 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
       return false;
     };
 
+    // Whether a user outside group g leads back into g (joining g would
+    // make the group depend on itself).
+    auto leadsBack = [&](ArrayRef<Operation *> users, int g) {
+      return llvm::any_of(users, [&](Operation *user) {
+        Operation *top = body.findAncestorOpInBlock(*user);
+        auto it = groupOf.find(top);
+        return (it == groupOf.end() || it->second != g) && reaches(top, g);
+      });
+    };
+
     auto newGroup = [&](Operation *op, Kind kind) {
       groupOf[op] = int(groups.size());
       Group g;
@@ -184,13 +205,18 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
               : group.rowAxis == axis && ArrayRef<int64_t>(group.domain) == rows;
       if (axis < 0 || !same)
         return false;
-      for (Operation *user : users) {
-        Operation *top = body.findAncestorOpInBlock(*user);
-        auto it = groupOf.find(top);
-        if ((it == groupOf.end() || it->second != g) && reaches(top, g))
-          return false;
-      }
-      return true;
+      return !leadsBack(users, g);
+    };
+    // Whether contraction `op` may join group g as its epilogue's producer:
+    // g is elementwise (no reduction, no other contraction) over op's
+    // result shape, and no user of op outside g leads back into g.
+    auto epilogueJoin = [&](Operation *op, int g,
+                            ArrayRef<Operation *> users) {
+      Group &group = groups[g];
+      if (group.kind != Kind::Elementwise ||
+          shapeOf(group.root->getResult(0)) != shapeOf(op->getResult(0)))
+        return false;
+      return !leadsBack(users, g);
     };
     auto join = [&](Operation *op, int g) {
       groupOf[op] = g;
@@ -235,6 +261,28 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
           continue;
         }
       }
+      // A contraction joins the latest group of its users that is
+      // elementwise over the contraction's result shape: its epilogue (the
+      // forward's activation, say, rather than the backward's mask).
+      if (kind == Kind::Contraction) {
+        auto target = llvm::find_if(
+            userGroups, [&](int g) { return epilogueJoin(op, g, users); });
+        if (target != userGroups.end()) {
+          groups[*target].kind = Kind::Contraction;
+          groups[*target].contraction = op;
+          join(op, *target);
+        }
+        continue;
+      }
+      // The groups whose contraction this op feeds: it must run before
+      // their kernels, so it cannot be part of them.
+      for (int g : llvm::to_vector(userGroups)) {
+        Operation *c = groups[g].contraction;
+        if (c && llvm::is_contained(c->getOperands(), result)) {
+          userGroups.remove(g);
+          outside = true;
+        }
+      }
       if (kind != Kind::Elementwise || userGroups.empty()) {
         newGroup(op, kind);
         continue;
@@ -274,17 +322,11 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
       // of it, if that keeps every group one kernel.
       int target = userGroups[0];
       Group &tg = groups[target];
-      bool ok = (tg.kind == Kind::Elementwise &&
+      bool ok = ((tg.kind == Kind::Elementwise ||
+                  tg.kind == Kind::Contraction) &&
                  result.getType() == tg.root->getResult(0).getType()) ||
                 (tg.kind == Kind::Row && tg.fitsRows(shape));
-      for (Operation *user : users) {
-        Operation *top = body.findAncestorOpInBlock(*user);
-        auto it = groupOf.find(top);
-        if (ok && (it == groupOf.end() || it->second != target) &&
-            reaches(top, target))
-          ok = false;
-      }
-      if (ok)
+      if (ok && !leadsBack(users, target))
         join(op, target);
       else
         newGroup(op, kind);
@@ -311,9 +353,10 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
       b.setInsertionPointAfter(g.root);
       auto fusion = FusionOp::create(
           b, g.root->getLoc(), ValueRange(yielded).getTypes(),
-          b.getStringAttr(g.kind == Kind::Row         ? "row"
-                          : g.kind == Kind::Reduction ? "reduction"
-                                                      : "elementwise"));
+          b.getStringAttr(g.kind == Kind::Row           ? "row"
+                          : g.kind == Kind::Reduction   ? "reduction"
+                          : g.kind == Kind::Contraction ? "contraction"
+                                                        : "elementwise"));
       Block *inner = new Block();
       fusion.getBody().push_back(inner);
       for (Operation *m : members)

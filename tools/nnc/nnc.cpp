@@ -95,7 +95,8 @@ cl::opt<bool> withGrad(
     cl::init(false), cl::cat(category));
 cl::opt<bool> noFuse(
     "no-fuse",
-    cl::desc("Skip nn-fuse: one kernel per op (to compare with fusion)"),
+    cl::desc("Skip fusion (nn-fuse, nnc-gpu-merge-elementwise): one kernel "
+             "per op, to compare with fusion"),
     cl::init(false), cl::cat(category));
 enum class StatsFormat { None, Json, Kernels };
 // Spelt --stats on the command line; LLVM owns the option name "stats"
@@ -328,7 +329,7 @@ int main(int argc, char **argv) {
   }
   {
     mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
-    nnc::buildLinalgToGpuPipeline(pm);
+    nnc::buildLinalgToGpuPipeline(pm, /*mergeElementwise=*/!noFuse);
     if (mlir::failed(pm.run(*module)))
       return 1;
   }

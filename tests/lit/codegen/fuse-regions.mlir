@@ -49,3 +49,24 @@ func.func @sum_of_squares(%x: tensor<?x64xf32>) -> tensor<?xf32> {
   %1 = nn.sum %0 {axes = array<i64: 1>, keepdims = false} : tensor<?x64xf32> -> tensor<?xf32>
   return %1 : tensor<?xf32>
 }
+
+// A contraction region: the matmul keeps its own generic (its operands are
+// not fused into it); the bias + ReLU fuse into one generic after it; every
+// linalg op of the region carries the region's nnc.epilogue_group for
+// nnc-gpu-tile-contraction. Unfused, nothing is marked.
+// CHECK-LABEL: func.func @linear_relu
+// CHECK: linalg.fill {nnc.epilogue_group = [[G:[0-9]+]] : i64}
+// CHECK: %[[MM:.*]] = linalg.matmul {nnc.epilogue_group = [[G]] : i64} ins(%arg0, %arg1 : tensor<?x8xf32>, tensor<8x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[MM]], %arg2 : tensor<?x4xf32>, tensor<4xf32>) {{.*}} attrs =  {nnc.epilogue_group = [[G]] : i64}
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+// UNFUSED-LABEL: func.func @linear_relu
+// UNFUSED-NOT: nnc.epilogue_group
+func.func @linear_relu(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
+  %0 = nn.matmul %x, %w : tensor<?x8xf32>, tensor<8x4xf32> -> tensor<?x4xf32>
+  %1 = nn.add %0, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
+  %2 = nn.relu %1 : tensor<?x4xf32> -> tensor<?x4xf32>
+  return %2 : tensor<?x4xf32>
+}

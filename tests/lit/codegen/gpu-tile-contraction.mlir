@@ -114,3 +114,114 @@ func.func @not_contractions(%a: memref<8x16xf32>, %b: memref<8x16xf32>, %s: memr
   }
   return
 }
+
+
+
+// Epilogue: the generics after the contraction in its nnc.epilogue_group run
+// on each output in the kernel. Here the bias + ReLU of a linear layer: the
+// matmul's own output, used by nothing after the group, is never stored and
+// its buffer goes; the bias is read through its broadcast map.
+// CHECK-LABEL: func.func @linear_relu_epilogue
+// CHECK-SAME: (%[[X:[a-z0-9_]+]]: memref<64x32xf32>, %[[W:[a-z0-9_]+]]: memref<32x16xf32>, %[[B:[a-z0-9_]+]]: memref<16xf32>, %[[H:[a-z0-9_]+]]: memref<64x16xf32>)
+// CHECK-NOT: memref.alloc
+// CHECK: gpu.launch
+// CHECK: scf.for
+// CHECK: scf.if
+// CHECK-NOT: memref.store
+// CHECK: %[[BIAS:[a-z0-9_]+]] = memref.load %[[B]][%{{[a-z0-9_]+}}]
+// CHECK: %[[S:[a-z0-9_]+]] = arith.addf %{{[a-z0-9_#]+}}, %[[BIAS]] : f32
+// CHECK: %[[R:[a-z0-9_]+]] = arith.maximumf %[[S]], %{{[a-z0-9_]+}} : f32
+// CHECK: memref.store %[[R]], %[[H]]
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.
+// CHECK-NOT: memref.dealloc
+// CHECK: return
+#gid2 = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @linear_relu_epilogue(%x: memref<64x32xf32>, %w: memref<32x16xf32>, %b: memref<16xf32>, %h: memref<64x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %t = memref.alloc() : memref<64x16xf32>
+  linalg.fill {nnc.epilogue_group = 0 : i64} ins(%zero : f32) outs(%t : memref<64x16xf32>)
+  linalg.matmul {nnc.epilogue_group = 0 : i64} ins(%x, %w : memref<64x32xf32>, memref<32x16xf32>) outs(%t : memref<64x16xf32>)
+  linalg.generic {indexing_maps = [#gid2, #col, #gid2], iterator_types = ["parallel", "parallel"], nnc.epilogue_group = 0 : i64}
+      ins(%t, %b : memref<64x16xf32>, memref<16xf32>) outs(%h : memref<64x16xf32>) {
+  ^bb0(%v: f32, %bias: f32, %o: f32):
+    %s = arith.addf %v, %bias : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %t : memref<64x16xf32>
+  return
+}
+
+
+
+// Adam's update of a weight from its gradient, in place: the gradient is
+// stored too (it is read after the group), m and p are read and written at
+// the thread's own element, the step size is a 0-d value.
+// CHECK-LABEL: func.func @gradient_update_epilogue
+// CHECK-SAME: (%[[A:[a-z0-9_]+]]: memref<8x4xf32>, %[[D:[a-z0-9_]+]]: memref<8x16xf32>, %[[M:[a-z0-9_]+]]: memref<4x16xf32>, %[[P:[a-z0-9_]+]]: memref<4x16xf32>, %[[LR:[a-z0-9_]+]]: memref<f32>, %[[G:[a-z0-9_]+]]: memref<4x16xf32>)
+// CHECK: gpu.launch
+// CHECK: scf.for
+// CHECK: scf.if
+// CHECK: memref.store %[[SUM:[a-z0-9_#]+]], %[[G]][%[[I:[a-z0-9_]+]], %[[J:[a-z0-9_]+]]]
+// CHECK-DAG: %[[MOLD:[a-z0-9_]+]] = memref.load %[[M]][%[[I]], %[[J]]]
+// CHECK-DAG: %[[STEP:[a-z0-9_]+]] = memref.load %[[LR]][]
+// CHECK-DAG: %[[POLD:[a-z0-9_]+]] = memref.load %[[P]][%[[I]], %[[J]]]
+// CHECK: %[[MNEW:[a-z0-9_]+]] = arith.addf %[[MOLD]], %[[SUM]] : f32
+// CHECK: %[[UPD:[a-z0-9_]+]] = arith.mulf %[[STEP]], %[[MNEW]] : f32
+// CHECK: %[[PNEW:[a-z0-9_]+]] = arith.subf %[[POLD]], %[[UPD]] : f32
+// CHECK-DAG: memref.store %[[MNEW]], %[[M]][%[[I]], %[[J]]]
+// CHECK-DAG: memref.store %[[PNEW]], %[[P]][%[[I]], %[[J]]]
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.generic
+#ga_t = affine_map<(d0, d1, d2) -> (d2, d0)>
+#gd = affine_map<(d0, d1, d2) -> (d2, d1)>
+#gout = affine_map<(d0, d1, d2) -> (d0, d1)>
+#gscalar = affine_map<(d0, d1) -> ()>
+func.func @gradient_update_epilogue(%a: memref<8x4xf32>, %dy: memref<8x16xf32>, %m: memref<4x16xf32>, %p: memref<4x16xf32>, %lr: memref<f32>, %g: memref<4x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill {nnc.epilogue_group = 3 : i64} ins(%zero : f32) outs(%g : memref<4x16xf32>)
+  linalg.generic {indexing_maps = [#ga_t, #gd, #gout], iterator_types = ["parallel", "parallel", "reduction"], nnc.epilogue_group = 3 : i64}
+      ins(%a, %dy : memref<8x4xf32>, memref<8x16xf32>) outs(%g : memref<4x16xf32>) {
+  ^bb0(%u: f32, %v: f32, %acc: f32):
+    %prod = arith.mulf %u, %v : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  linalg.generic {indexing_maps = [#gid2, #gscalar, #gid2, #gid2], iterator_types = ["parallel", "parallel"], nnc.epilogue_group = 3 : i64}
+      ins(%g, %lr : memref<4x16xf32>, memref<f32>) outs(%m, %p : memref<4x16xf32>, memref<4x16xf32>) {
+  ^bb0(%grad: f32, %step: f32, %mold: f32, %pold: f32):
+    %mnew = arith.addf %mold, %grad : f32
+    %upd = arith.mulf %step, %mnew : f32
+    %pnew = arith.subf %pold, %upd : f32
+    linalg.yield %mnew, %pnew : f32, f32
+  }
+  return
+}
+
+
+
+// An epilogue that reads the output at another thread's element (here
+// transposed) is refused: the contraction's kernel stores its output and
+// the generic stays for a kernel of its own.
+// CHECK-LABEL: func.func @transposed_read_refused
+// CHECK: gpu.launch
+// CHECK: memref.store
+// CHECK: gpu.terminator
+// CHECK: linalg.generic
+// CHECK-NOT: nnc.epilogue_group
+#gtr = affine_map<(d0, d1) -> (d1, d0)>
+func.func @transposed_read_refused(%x: memref<16x8xf32>, %w: memref<8x16xf32>, %y: memref<16x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %t = memref.alloc() : memref<16x16xf32>
+  linalg.fill {nnc.epilogue_group = 1 : i64} ins(%zero : f32) outs(%t : memref<16x16xf32>)
+  linalg.matmul {nnc.epilogue_group = 1 : i64} ins(%x, %w : memref<16x8xf32>, memref<8x16xf32>) outs(%t : memref<16x16xf32>)
+  linalg.generic {indexing_maps = [#gtr, #gid2], iterator_types = ["parallel", "parallel"], nnc.epilogue_group = 1 : i64}
+      ins(%t : memref<16x16xf32>) outs(%y : memref<16x16xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  }
+  memref.dealloc %t : memref<16x16xf32>
+  return
+}

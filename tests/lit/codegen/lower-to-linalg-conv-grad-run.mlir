@@ -2,7 +2,8 @@
 // through the upstream CPU pipeline. The expected numbers were computed
 // independently with PyTorch 1.13 (/usr/bin/python3) as the gradients of
 // (f(x) * dy).sum() for F.max_pool2d(x, 2, stride=1),
-// F.max_pool2d(x, 3, stride=2, padding=1), F.conv2d(x, w, stride=2,
+// F.max_pool2d(x, 3, stride=2, padding=1), F.max_pool2d(x, 2) (of x and
+// of a 4x4 with NaN and -inf windows), F.conv2d(x, w, stride=2,
 // padding=1) (x and w) and F.avg_pool2d(x, 3, stride=2, padding=1,
 // count_include_pad=True), with x the 4x4 below: its windows hold tied
 // maxima, which PyTorch gives to the first in row-major order. Inputs go
@@ -40,6 +41,26 @@ func.func @main() {
   // CHECK: {{\[}}{{\[}}{{\[}}[1, 0, 0, 10],
   // CHECK-NEXT: [0, 0, 0, 0],
   // CHECK-NEXT: [100, 1000, 0, 0],
+  // CHECK-NEXT: [0, 0, 0, 0]]]]
+
+  // 2x2 windows with stride 2 tile x: the elementwise lowering (each cell
+  // reads its window). Ties go to the first cell; below, NaN to the last
+  // NaN, a window of -inf to its first cell (PyTorch 1.13 on the CPU).
+  %me = nn.max_pool2d_grad %x, %dyb {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x1x4x4xf32>, tensor<?x1x2x2xf32> -> tensor<?x1x4x4xf32>
+  %meu = tensor.cast %me : tensor<?x1x4x4xf32> to tensor<*xf32>
+  call @printMemrefF32(%meu) : (tensor<*xf32>) -> ()
+  // CHECK: {{\[}}{{\[}}{{\[}}[1, 0, 0, 10],
+  // CHECK-NEXT: [0, 0, 0, 0],
+  // CHECK-NEXT: [100, 0, 1000, 0],
+  // CHECK-NEXT: [0, 0, 0, 0]]]]
+  %xn0 = nn.constant dense<[[[[0x7FC00000, 5.0, 0xFF800000, 0xFF800000], [0x7FC00000, 1.0, 0xFF800000, 0xFF800000], [2.0, 0x7FC00000, 0.0, 0.0], [7.0, 7.0, 0.0, 0.0]]]]> : tensor<1x1x4x4xf32>
+  %xn = tensor.cast %xn0 : tensor<1x1x4x4xf32> to tensor<?x1x4x4xf32>
+  %mn = nn.max_pool2d_grad %xn, %dyb {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x1x4x4xf32>, tensor<?x1x2x2xf32> -> tensor<?x1x4x4xf32>
+  %mnu = tensor.cast %mn : tensor<?x1x4x4xf32> to tensor<*xf32>
+  call @printMemrefF32(%mnu) : (tensor<*xf32>) -> ()
+  // CHECK: {{\[}}{{\[}}{{\[}}[0, 0, 10, 0],
+  // CHECK-NEXT: [1, 0, 0, 0],
+  // CHECK-NEXT: [0, 100, 1000, 0],
   // CHECK-NEXT: [0, 0, 0, 0]]]]
 
   %w = nn.constant dense<[[[[1.0, 2.0, 0.0], [0.0, -1.0, 1.0], [2.0, 0.0, 1.0]]], [[[0.0, 1.0, 0.0], [1.0, -2.0, 1.0], [0.0, 1.0, 0.0]]]]> : tensor<2x1x3x3xf32>

@@ -135,6 +135,26 @@ func.func @max_pool_grad(%x: tensor<?x3x8x8xf32>, %dy: tensor<?x3x4x4xf32>) -> t
   return %0 : tensor<?x3x8x8xf32>
 }
 
+// 2x2 windows with stride 2 tile x: one elementwise generic over dx (loops
+// [(c, h, w), n]) reads the cell's four window values and the window's dy;
+// no stuffed tensors, no second generic.
+// CHECK-LABEL: func.func @max_pool_grad_disjoint
+// CHECK-NOT: tensor.insert_slice
+// CHECK: %[[DX:.*]] = linalg.generic {{{.*}}iterator_types = ["parallel", "parallel"]} ins(%arg0, %arg0, %arg0, %arg0, %arg1 : tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>, tensor<?x3x8x8xf32>, tensor<?x3x4x4xf32>) outs(%{{.*}} : tensor<?x192xf32>)
+// CHECK: ^bb0(%[[V0:.*]]: f32, %[[V1:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32, %[[G:.*]]: f32, %{{.*}}: f32):
+// CHECK: arith.cmpf uno, %[[V1]], %[[V1]] : f32
+// CHECK: arith.cmpf ogt, %[[V1]], %[[V0]] : f32
+// CHECK-COUNT-2: arith.cmpf uno
+// CHECK: %[[HIT:.*]] = arith.cmpi eq
+// CHECK: arith.select %[[HIT]], %[[G]], %{{.*}} : f32
+// CHECK: tensor.expand_shape %[[DX]] {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 3, 8, 8] : tensor<?x192xf32> into tensor<?x3x8x8xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @max_pool_grad_disjoint(%x: tensor<?x3x8x8xf32>, %dy: tensor<?x3x4x4xf32>) -> tensor<?x3x8x8xf32> {
+  %0 = nn.max_pool2d_grad %x, %dy {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x3x8x8xf32>, tensor<?x3x4x4xf32> -> tensor<?x3x8x8xf32>
+  return %0 : tensor<?x3x8x8xf32>
+}
+
 // bf16 sums dy / 4 in f32 and rounds once.
 // CHECK-LABEL: func.func @avg_pool_grad_bf16
 // CHECK: %[[S:.*]] = tensor.insert_slice %arg0 into %{{.*}}[0, 0, 1, 1] [%{{.*}}, 3, 4, 4] [1, 1, 2, 2] : tensor<?x3x4x4xbf16> into tensor<?x3x9x9xbf16>

@@ -16,12 +16,15 @@
 // FILES-NEXT: argmax_kernel_1.spv
 // FILES-NOT: .spv
 
-// spirv-update-vce keeps Int64 only where a kernel touches i64 data.
-// CHECK: spirv.module @__spv__argmax_kernel Logical GLSL450 requires #spirv.vce<v1.0, [Shader, Matrix],
+// spirv-update-vce keeps Int64 only where a kernel touches i64 data: the
+// argmax's two fills (one kernel, nnc-gpu-merge-elementwise) and the argmax
+// do, the row sum does not.
+// CHECK: spirv.module @__spv__argmax_kernel Logical GLSL450 requires #spirv.vce<v1.0, [Shader, Int64, Matrix],
 // CHECK: spirv.module @__spv__argmax_kernel_0 Logical GLSL450 requires #spirv.vce<v1.0, [Shader, Int64, Matrix],
-// CHECK: spirv.module @__spv__argmax_kernel_1 Logical GLSL450 requires #spirv.vce<v1.0, [Shader, Int64, Matrix],
+// CHECK: spirv.module @__spv__argmax_kernel_1 Logical GLSL450 requires #spirv.vce<v1.0, [Shader, Matrix],
 
-func.func @argmax(%x: tensor<?x10xf32>) -> tensor<?xi64> {
+func.func @argmax(%x: tensor<?x10xf32>) -> (tensor<?xi64>, tensor<?xf32>) {
   %0 = nn.argmax %x {axis = 1 : i64, keepdims = false} : tensor<?x10xf32> -> tensor<?xi64>
-  return %0 : tensor<?xi64>
+  %1 = nn.sum %x {axes = array<i64: 1>, keepdims = false} : tensor<?x10xf32> -> tensor<?xf32>
+  return %0, %1 : tensor<?xi64>, tensor<?xf32>
 }

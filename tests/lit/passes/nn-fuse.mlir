@@ -61,12 +61,15 @@ func.func @softmax(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
 
 // -----
 
-// matmul keeps its own kernel; its elementwise consumers form one group.
+// A matmul joins the group of its elementwise consumers of its result's
+// shape: they are its epilogue (one kernel, nnc-gpu-tile-contraction).
 // CHECK-LABEL: func.func @linear_relu
-// CHECK: %[[MM:.*]] = nn.matmul
-// CHECK: nn.fusion {kind = "elementwise"}
-// CHECK-NEXT: nn.add %[[MM]]
-// CHECK-NEXT: nn.relu
+// CHECK: %[[G:.*]] = nn.fusion {kind = "contraction"} : tensor<?x4xf32> {
+// CHECK-NEXT: %[[MM:.*]] = nn.matmul %arg0, %arg1
+// CHECK-NEXT: nn.add %[[MM]], %arg2
+// CHECK-NEXT: %[[R:.*]] = nn.relu
+// CHECK-NEXT: nn.yield %[[R]]
+// CHECK: return %[[G]]
 func.func @linear_relu(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
   %0 = nn.matmul %x, %w : tensor<?x8xf32>, tensor<8x4xf32> -> tensor<?x4xf32>
   %1 = nn.add %0, %b : tensor<?x4xf32>, tensor<4xf32> -> tensor<?x4xf32>
@@ -76,18 +79,46 @@ func.func @linear_relu(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>, %b: tensor<4xf3
 
 // -----
 
-// A lone op, and a producer whose other user leads back into the group, are
-// not fused with it: %0 feeds the matmul, which feeds the group's root.
+// An op that feeds the matmul runs before its kernel, so it stays out of
+// the group even where it also feeds the epilogue (%0); no cycle either.
 // CHECK-LABEL: func.func @no_cycle
 // CHECK: %[[E:.*]] = nn.exp %arg0
-// CHECK: nn.matmul %[[E]]
-// CHECK: nn.add
-// CHECK-NOT: nn.fusion
+// CHECK-NEXT: nn.fusion {kind = "contraction"}
+// CHECK-NEXT: %[[MM:.*]] = nn.matmul %[[E]], %arg0
+// CHECK-NEXT: nn.add %[[E]], %[[MM]]
+// CHECK-NEXT: nn.yield
 func.func @no_cycle(%x: tensor<4x4xf32>) -> tensor<4x4xf32> {
   %0 = nn.exp %x : tensor<4x4xf32> -> tensor<4x4xf32>
   %1 = nn.matmul %0, %x : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
   %2 = nn.add %0, %1 : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
   return %2 : tensor<4x4xf32>
+}
+
+// -----
+
+// The matmul's result is also returned: the group yields it. A reduction
+// consumer is no epilogue (the sum keeps its own group), nor is an
+// elementwise group of another shape; a conv2d takes its bias and ReLU.
+// CHECK-LABEL: func.func @epilogue_limits
+// CHECK: %[[G:.*]]:2 = nn.fusion {kind = "contraction"} : tensor<4x4xf32>, tensor<4x4xf32> {
+// CHECK-NEXT: %[[MM:.*]] = nn.matmul
+// CHECK-NEXT: %[[T:.*]] = nn.tanh %[[MM]]
+// CHECK-NEXT: nn.yield %[[MM]], %[[T]]
+// CHECK: %[[M2:.*]] = nn.matmul %[[G]]#1, %arg0
+// CHECK-NEXT: nn.sum %[[M2]]
+// CHECK: nn.fusion {kind = "contraction"} : tensor<1x2x4x4xf32> {
+// CHECK-NEXT: nn.conv2d
+// CHECK-NEXT: nn.add
+// CHECK-NEXT: nn.relu
+func.func @epilogue_limits(%x: tensor<4x4xf32>, %img: tensor<1x1x4x4xf32>, %k: tensor<2x1x3x3xf32>, %kb: tensor<2x1x1xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>, tensor<f32>, tensor<1x2x4x4xf32>) {
+  %0 = nn.matmul %x, %x : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+  %1 = nn.tanh %0 : tensor<4x4xf32> -> tensor<4x4xf32>
+  %2 = nn.matmul %1, %x : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+  %3 = nn.sum %2 {axes = array<i64: 0, 1>, keepdims = false} : tensor<4x4xf32> -> tensor<f32>
+  %4 = nn.conv2d %img, %k {dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>} : tensor<1x1x4x4xf32>, tensor<2x1x3x3xf32> -> tensor<1x2x4x4xf32>
+  %5 = nn.add %4, %kb : tensor<1x2x4x4xf32>, tensor<2x1x1xf32> -> tensor<1x2x4x4xf32>
+  %6 = nn.relu %5 : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  return %0, %1, %3, %6 : tensor<4x4xf32>, tensor<4x4xf32>, tensor<f32>, tensor<1x2x4x4xf32>
 }
 
 // -----

@@ -1,0 +1,333 @@
+//===- MergeElementwise.cpp - independent elementwise ops as one kernel ---===//
+//
+// `nnc-gpu-merge-elementwise`: after the kernel passes, the linalg ops left
+// that are all-parallel (elementwise updates, fills, casts: what the naive
+// path would give a kernel each) and independent of each other run as one
+// kernel over the concatenation of their iteration spaces, each thread
+// taking the op whose range holds its linear index. A training step ends in
+// such ops (each param's optimizer update, the bias gradients' updates, the
+// scalars of the learning-rate schedule): they become one launch, as
+// PyTorch's multi-tensor `foreach` optimizers are.
+//
+// An op joins the batch started by an earlier one when it can run there:
+// every value it uses is defined before the first op (host work in between
+// that defines them, such as an allocation, moves up with it), nothing in
+// between reads what it writes or writes what it reads or writes, and it
+// neither reads nor writes what the batch writes. A batch of one keeps the
+// naive path.
+//===----------------------------------------------------------------------===//
+#include "codegen/gpu/KernelUtils.h"
+#include "codegen/gpu/Passes.h"
+
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_NNCGPUMERGEELEMENTWISE
+#include "codegen/gpu/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+using namespace nnc::gpu_kernel;
+
+namespace {
+
+constexpr int64_t kThreads = 256;
+/// Workgroups at most (a grid-stride loop covers the rest): Vulkan devices
+/// need only support 65535 along x.
+constexpr int64_t kMaxGroups = 65535;
+/// Bindings a kernel may take: lavapipe allows 32 storage buffers per
+/// stage, and each memref and each scalar argument (sizes, offsets) is one.
+/// A batch stops growing at 16 buffers, and at 28 counting two scalars per
+/// op (its offset and its count, where they are not constants).
+constexpr size_t kMaxBuffers = 16;
+constexpr size_t kMaxBindings = 28;
+
+/// The buffers an op reads and writes (their roots); `known` is false when
+/// it touches memory in a way this pass does not follow.
+struct Access {
+  llvm::DenseSet<Value> reads, writes;
+  bool known = true;
+};
+
+Access accessOf(Operation *root) {
+  Access a;
+  root->walk([&](Operation *op) {
+    if (auto load = dyn_cast<memref::LoadOp>(op)) {
+      a.reads.insert(rootOf(load.getMemRef()));
+    } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
+      a.writes.insert(rootOf(store.getMemRef()));
+    } else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+      for (OpOperand *in : linalgOp.getDpsInputOperands())
+        if (isa<MemRefType>(in->get().getType()))
+          a.reads.insert(rootOf(in->get()));
+      for (Value init : linalgOp.getDpsInits()) {
+        a.reads.insert(rootOf(init));
+        a.writes.insert(rootOf(init));
+      }
+      return WalkResult::skip();
+    } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+      a.reads.insert(rootOf(copy.getSource()));
+      a.writes.insert(rootOf(copy.getTarget()));
+    } else if (!isa<memref::AllocOp, memref::DeallocOp, memref::DimOp,
+                    ViewLikeOpInterface, gpu::LaunchOp, gpu::TerminatorOp,
+                    gpu::BarrierOp, memref::AllocaOp>(op) &&
+               !isMemoryEffectFree(op) && op->getNumRegions() == 0) {
+      a.known = false;
+    }
+    return WalkResult::advance();
+  });
+  return a;
+}
+
+bool intersects(const llvm::DenseSet<Value> &a, const llvm::DenseSet<Value> &b) {
+  return llvm::any_of(a, [&](Value v) { return b.contains(v); });
+}
+
+/// An all-parallel linalg op on buffers whose body only computes and whose
+/// maps are loop dims and constants.
+bool isCandidate(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || !linalgOp.hasPureBufferSemantics() ||
+      linalgOp.getNumReductionLoops() != 0 || !hasScalarBody(linalgOp))
+    return false;
+  return llvm::all_of(linalgOp.getIndexingMapsArray(), isDimOrConstantMap);
+}
+
+/// Host work that defines values (moved up with the op that needs them).
+bool isMovableHostWork(Operation *op) {
+  if (isa<memref::AllocOp, memref::DimOp, ViewLikeOpInterface>(op))
+    return true;
+  return op->getNumRegions() == 0 && isMemoryEffectFree(op);
+}
+
+class Batcher {
+public:
+  /// Tries to add `op` to the current batch; false when it cannot join.
+  bool tryJoin(Operation *op);
+  void start(Operation *op) {
+    members.assign({op});
+    access = accessOf(op);
+    buffers.clear();
+    for (Value v : op->getOperands())
+      if (isa<MemRefType>(v.getType()))
+        buffers.insert(v);
+  }
+  /// Replaces a batch of two or more ops by one kernel.
+  void flush();
+
+private:
+  /// Collects into `moves` the host ops (after `front`) that define `v`,
+  /// in an order that keeps them valid; false if some cannot move.
+  bool movable(Value v, Operation *front, llvm::SetVector<Operation *> &moves);
+
+  SmallVector<Operation *> members;
+  Access access; // of the members together
+  llvm::DenseSet<Value> buffers; // the memrefs the members use
+};
+
+bool Batcher::movable(Value v, Operation *front,
+                      llvm::SetVector<Operation *> &moves) {
+  Operation *def = v.getDefiningOp();
+  if (!def || def->getBlock() != front->getBlock() ||
+      def->isBeforeInBlock(front))
+    return true;
+  if (moves.contains(def))
+    return true;
+  if (!isMovableHostWork(def))
+    return false;
+  for (Value operand : def->getOperands())
+    if (!movable(operand, front, moves))
+      return false;
+  moves.insert(def);
+  return true;
+}
+
+bool Batcher::tryJoin(Operation *op) {
+  Operation *front = members.front();
+  Access mine = accessOf(op);
+  if (!mine.known)
+    return false;
+  llvm::DenseSet<Value> more = buffers;
+  for (Value v : op->getOperands())
+    if (isa<MemRefType>(v.getType()))
+      more.insert(v);
+  if (more.size() > kMaxBuffers ||
+      more.size() + 2 * (members.size() + 1) > kMaxBindings)
+    return false;
+  // Independent of the batch.
+  if (intersects(mine.reads, access.writes) ||
+      intersects(mine.writes, access.reads) ||
+      intersects(mine.writes, access.writes))
+    return false;
+  // Nothing in between conflicts with running it at the front.
+  for (Operation *x = front->getNextNode(); x != op; x = x->getNextNode()) {
+    if (llvm::is_contained(members, x) || isMovableHostWork(x) ||
+        isa<memref::DeallocOp>(x))
+      continue;
+    Access between = accessOf(x);
+    if (!between.known || intersects(between.reads, mine.writes) ||
+        intersects(between.writes, mine.reads) ||
+        intersects(between.writes, mine.writes))
+      return false;
+  }
+  // A buffer it uses that is freed in between would be in use after free
+  // at the front: no such dealloc can precede a use, so none is.
+  llvm::SetVector<Operation *> moves;
+  for (Value v : op->getOperands())
+    if (!movable(v, front, moves))
+      return false;
+  // Host values its body captures from above.
+  bool capturesLate = false;
+  op->walk([&](Operation *inner) {
+    for (Value v : inner->getOperands())
+      if (Operation *def = v.getDefiningOp();
+          def && def->getBlock() == front->getBlock() && !op->isAncestor(def) &&
+          !def->isBeforeInBlock(front) && !movable(v, front, moves))
+        capturesLate = true;
+  });
+  if (capturesLate)
+    return false;
+  // Operands before uses: `moves` holds each def after its own operands.
+  for (Operation *def : moves)
+    def->moveBefore(front);
+  members.push_back(op);
+  buffers = std::move(more);
+  for (Value v : mine.reads)
+    access.reads.insert(v);
+  for (Value v : mine.writes)
+    access.writes.insert(v);
+  return true;
+}
+
+void Batcher::flush() {
+  if (members.size() < 2) {
+    members.clear();
+    return;
+  }
+  Operation *front = members.front();
+  OpBuilder b(front);
+  Location loc = front->getLoc();
+  auto cst = [&](OpBuilder &b, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  // Host: each op's loop sizes and its offset in the concatenation.
+  SmallVector<SmallVector<Value>> sizes;
+  SmallVector<Value> offsets, counts;
+  Value total = cst(b, 0);
+  for (Operation *m : members) {
+    auto op = cast<linalg::LinalgOp>(m);
+    SmallVector<Value> s;
+    Value count = cst(b, 1);
+    for (Range r : op.createLoopRanges(b, loc)) {
+      Value size = getValueOrCreateConstantIndexOp(b, loc, r.size);
+      s.push_back(size);
+      count = arith::MulIOp::create(b, loc, count, size);
+    }
+    sizes.push_back(std::move(s));
+    offsets.push_back(total);
+    counts.push_back(count);
+    total = arith::AddIOp::create(b, loc, total, count);
+  }
+  Value groups = arith::MinUIOp::create(
+      b, loc, arith::CeilDivUIOp::create(b, loc, total, cst(b, kThreads)),
+      cst(b, kMaxGroups));
+  Value one = cst(b, 1);
+  auto launch =
+      gpu::LaunchOp::create(b, loc, groups, one, one, cst(b, kThreads), one, one);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    Value first = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, launch.getBlockIds().x, cst(b, kThreads)),
+        launch.getThreadIds().x);
+    Value stride = arith::MulIOp::create(b, loc, launch.getGridSize().x,
+                                         cst(b, kThreads));
+    scf::ForOp::create(
+        b, loc, first, total, stride, ValueRange{},
+        [&](OpBuilder &b, Location l, Value i, ValueRange) {
+          for (auto [k, m] : llvm::enumerate(members)) {
+            auto op = cast<linalg::LinalgOp>(m);
+            Value local = arith::SubIOp::create(b, l, i, offsets[k]);
+            // i >= offset (no wrap-around below it) and local < count.
+            Value inside = arith::AndIOp::create(
+                b, l,
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::uge, i,
+                                      offsets[k]),
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, local,
+                                      counts[k]));
+            scf::IfOp::create(b, l, inside, [&](OpBuilder &b, Location l) {
+              int64_t rank = op.getNumLoops();
+              SmallVector<Value> loops(rank);
+              SmallVector<int64_t> dims =
+                  llvm::to_vector(llvm::seq<int64_t>(0, rank));
+              if (rank > 0)
+                delinearize(b, l, local, dims, sizes[k], loops);
+              SmallVector<Value> args;
+              Block *body = op.getBlock();
+              for (OpOperand &operand : op->getOpOperands()) {
+                Value v = operand.get();
+                bool init = op.isDpsInit(&operand);
+                if (!isa<MemRefType>(v.getType())) {
+                  args.push_back(v);
+                } else if (init && body->getArgument(operand.getOperandNumber())
+                                       .use_empty()) {
+                  args.push_back(arith::ConstantOp::create(
+                      b, l,
+                      b.getZeroAttr(cast<MemRefType>(v.getType())
+                                        .getElementType())));
+                } else {
+                  args.push_back(memref::LoadOp::create(
+                      b, l, v,
+                      applyMap(b, l, op.getMatchingIndexingMap(&operand),
+                               loops)));
+                }
+              }
+              SmallVector<Value> results = cloneBody(b, op, args);
+              for (auto [init, value] :
+                   llvm::zip(op.getDpsInitsMutable(), results))
+                memref::StoreOp::create(
+                    b, l, value, init.get(),
+                    applyMap(b, l, op.getMatchingIndexingMap(&init), loops));
+              scf::YieldOp::create(b, l);
+            });
+          }
+          scf::YieldOp::create(b, l);
+        });
+    gpu::TerminatorOp::create(b, loc);
+  }
+  for (Operation *m : members)
+    m->erase();
+  members.clear();
+}
+
+struct GpuMergeElementwise
+    : public nnc::impl::NNCGpuMergeElementwiseBase<GpuMergeElementwise> {
+  void runOnOperation() override {
+    getOperation()->walk([&](func::FuncOp func) {
+      if (func.isExternal())
+        return;
+      Block &block = func.getBody().front();
+      SmallVector<Operation *> ops;
+      for (Operation &op : block)
+        ops.push_back(&op);
+      Batcher batcher;
+      bool open = false;
+      for (Operation *op : ops) {
+        if (!isCandidate(op))
+          continue;
+        if (open && batcher.tryJoin(op))
+          continue;
+        if (open)
+          batcher.flush();
+        batcher.start(op);
+        open = true;
+      }
+      if (open)
+        batcher.flush();
+    });
+  }
+};
+
+} // namespace

@@ -1,0 +1,124 @@
+// nnc-gpu-merge-elementwise: independent all-parallel linalg ops become one
+// kernel over the concatenation of their iteration spaces: 256 threads per
+// workgroup, at most 65535 workgroups and a grid-stride loop; each thread
+// runs the op whose range holds its index. A dependent op starts a batch of
+// its own; a lone op is left for the naive path.
+// RUN: nnc-opt %s -split-input-file --nnc-gpu-merge-elementwise --canonicalize --cse | FileCheck %s
+
+// Three independent ops (a broadcast add in place over a dynamic batch, a
+// square, a 0-d fill): one launch over B*8 + 4 + 1 indices.
+// CHECK-LABEL: func.func @independent
+// CHECK-SAME: (%[[A:[a-z0-9_]+]]: memref<?x8xf32>, %[[B:[a-z0-9_]+]]: memref<8xf32>, %[[C:[a-z0-9_]+]]: memref<4xf32>, %[[D:[a-z0-9_]+]]: memref<4xf32>, %[[S:[a-z0-9_]+]]: memref<f32>)
+// CHECK: %[[DIM:.*]] = memref.dim %[[A]], %c0
+// CHECK: %[[N0:.*]] = arith.muli %[[DIM]], %c8
+// CHECK: %[[OFF2:.*]] = arith.addi %[[N0]], %c4
+// CHECK: %[[TOTAL:.*]] = arith.addi %[[N0]], %c5
+// CHECK: %[[G:.*]] = arith.ceildivui %[[TOTAL]], %c256
+// CHECK: %[[GRID:.*]] = arith.minui %[[G]], %c65535
+// CHECK: gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%[[GX:.*]] = %[[GRID]], %{{.*}} = %c1, %{{.*}} = %c1) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c256,
+// CHECK: %[[FIRST:.*]] = arith.addi %{{.*}}, %[[TX]]
+// CHECK: %[[STRIDE:.*]] = arith.muli %[[GX]], %c256
+// CHECK: scf.for %[[I:.*]] = %[[FIRST]] to %[[TOTAL]] step %[[STRIDE]] {
+// CHECK: scf.if
+// CHECK: %[[COL:.*]] = arith.remui %[[I]], %c8
+// CHECK: %[[ROW:.*]] = arith.divui %[[I]], %c8
+// CHECK: memref.load %[[B]][%[[COL]]]
+// CHECK: memref.load %[[A]][%[[ROW]], %[[COL]]]
+// CHECK: memref.store %{{.*}}, %[[A]][%[[ROW]], %[[COL]]]
+// CHECK: %[[L1:.*]] = arith.subi %[[I]], %[[N0]]
+// CHECK: scf.if
+// CHECK: memref.load %[[C]][%[[L1]]]
+// CHECK: memref.store %{{.*}}, %[[D]][%[[L1]]]
+// CHECK: arith.subi %[[I]], %[[OFF2]]
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}}, %[[S]][]
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.
+#id = affine_map<(d0) -> (d0)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+func.func @independent(%a: memref<?x8xf32>, %b: memref<8xf32>, %c: memref<4xf32>, %d: memref<4xf32>, %s: memref<f32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#row, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%b : memref<8xf32>) outs(%a : memref<?x8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.addf %o, %x : f32
+    linalg.yield %y : f32
+  }
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%c : memref<4xf32>) outs(%d : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.mulf %x, %x : f32
+    linalg.yield %y : f32
+  }
+  linalg.fill ins(%zero : f32) outs(%s : memref<f32>)
+  return
+}
+
+// -----
+
+// The second op reads what the first writes: two batches of one, left as
+// they are. The third is independent of the second and joins it; its
+// buffer, allocated after the second, is allocated before the kernel.
+// CHECK-LABEL: func.func @dependent
+// CHECK: linalg.generic
+// CHECK: %[[T:.*]] = memref.alloc() : memref<4xf32>
+// CHECK-NEXT: gpu.launch
+// CHECK: memref.store %{{.*}}, %arg1[
+// CHECK: memref.store %{{.*}}, %[[T]][
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.
+// CHECK: return %[[T]]
+#i = affine_map<(d0) -> (d0)>
+func.func @dependent(%a: memref<4xf32>, %b: memref<4xf32>, %c: memref<4xf32>) -> memref<4xf32> {
+  linalg.generic {indexing_maps = [#i, #i], iterator_types = ["parallel"]}
+      ins(%c : memref<4xf32>) outs(%a : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.negf %x : f32
+    linalg.yield %y : f32
+  }
+  linalg.generic {indexing_maps = [#i, #i], iterator_types = ["parallel"]}
+      ins(%a : memref<4xf32>) outs(%b : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.mulf %x, %x : f32
+    linalg.yield %y : f32
+  }
+  %t = memref.alloc() : memref<4xf32>
+  linalg.generic {indexing_maps = [#i, #i], iterator_types = ["parallel"]}
+      ins(%c : memref<4xf32>) outs(%t : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.addf %x, %x : f32
+    linalg.yield %y : f32
+  }
+  return %t : memref<4xf32>
+}
+
+// -----
+
+// An op in between writes what the later op reads: it cannot run first, so
+// nothing merges (and a reduction is no candidate).
+// CHECK-LABEL: func.func @conflict_between
+// CHECK-NOT: gpu.launch
+// CHECK-COUNT-3: linalg.generic
+#v = affine_map<(d0) -> (d0)>
+#r = affine_map<(d0) -> ()>
+#z = affine_map<() -> ()>
+func.func @conflict_between(%a: memref<4xf32>, %b: memref<4xf32>, %s: memref<f32>, %out: memref<f32>) {
+  linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]}
+      ins(%b : memref<4xf32>) outs(%a : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  linalg.generic {indexing_maps = [#v, #r], iterator_types = ["reduction"]}
+      ins(%b : memref<4xf32>) outs(%s : memref<f32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.addf %o, %x : f32
+    linalg.yield %y : f32
+  }
+  linalg.generic {indexing_maps = [#z, #z], iterator_types = []}
+      ins(%s : memref<f32>) outs(%out : memref<f32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  return
+}
