@@ -47,22 +47,56 @@ bool isMergeable(Operation *op) {
   return llvm::none_of(generic.getStaticLoopRanges(), ShapedType::isDynamic);
 }
 
-/// Merges the elementwise generics left in one region that share their
-/// loop ranges into one generic with all their results. After linalg's
-/// fusion, a value the region yields and also uses (Adam's new moments,
-/// which the new param reads) is computed both by a generic of its own and
-/// inside its consumer; one generic writes each value once, in one kernel.
-void mergeSiblings(Block &body, RewriterBase &rewriter) {
+/// A reduction generic that sibling reductions may merge with: tensors,
+/// no linalg.index, at least one reduction loop.
+bool isMergeableReduction(Operation *op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  return generic && generic.getNumReductionLoops() != 0 &&
+         !generic.hasIndexSemantics() && generic.hasPureTensorSemantics();
+}
+
+/// Whether `a` and `b` run the same loops: the same iterator types and
+/// static sizes, and each dynamic loop read by both from the same dim of the
+/// same value (so its size is the same at run time).
+bool sameLoops(linalg::GenericOp a, linalg::GenericOp b) {
+  if (a.getIteratorTypesArray() != b.getIteratorTypesArray() ||
+      a.getStaticLoopRanges() != b.getStaticLoopRanges())
+    return false;
+  auto readers = [](linalg::GenericOp g, unsigned loop) {
+    SmallVector<std::pair<Value, unsigned>> out;
+    for (OpOperand *in : g.getDpsInputOperands()) {
+      AffineMap map = g.getMatchingIndexingMap(in);
+      for (unsigned r = 0; r < map.getNumResults(); ++r)
+        if (map.getResult(r) == getAffineDimExpr(loop, g.getContext()))
+          out.push_back({in->get(), r});
+    }
+    return out;
+  };
+  for (auto [loop, size] : llvm::enumerate(a.getStaticLoopRanges())) {
+    if (!ShapedType::isDynamic(size))
+      continue;
+    auto ra = readers(a, loop), rb = readers(b, loop);
+    if (llvm::none_of(ra, [&](auto p) { return llvm::is_contained(rb, p); }))
+      return false;
+  }
+  return true;
+}
+
+/// Merges the generics left in one region that run the same loops into one
+/// generic with all their results: the elementwise ones (`reductions`
+/// false) or the reductions (true). After linalg's fusion, a value the
+/// region yields and also uses (Adam's new moments, which the new param
+/// reads) is computed both by a generic of its own and inside its consumer;
+/// one generic writes each value once, in one kernel. Sibling reductions
+/// (layer_norm's column sums for dgamma and dbeta) read what they share
+/// once.
+void mergeSiblings(Block &body, RewriterBase &rewriter, bool reductions) {
   SmallVector<linalg::GenericOp> members;
-  SmallVector<int64_t> ranges;
   for (Operation &op : body) {
-    if (!isMergeable(&op))
+    if (reductions ? !isMergeableReduction(&op) : !isMergeable(&op))
       continue;
     auto generic = cast<linalg::GenericOp>(op);
-    SmallVector<int64_t> r = generic.getStaticLoopRanges();
-    if (members.empty())
-      ranges = r;
-    if (r != ranges)
+    if (!members.empty() && !sameLoops(members.front(), generic))
       continue;
     // It must not read a member's result (the merged op would read itself).
     bool reads = llvm::any_of(generic->getOperands(), [&](Value v) {
@@ -111,8 +145,8 @@ void mergeSiblings(Block &body, RewriterBase &rewriter) {
   }
   SmallVector<AffineMap> maps = inputMaps;
   maps.append(initMaps.begin(), initMaps.end());
-  SmallVector<utils::IteratorType> iterators(ranges.size(),
-                                             utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iterators =
+      members.front().getIteratorTypesArray();
   rewriter.setInsertionPoint(last);
   auto merged = linalg::GenericOp::create(
       rewriter, last.getLoc(), ValueRange(inits).getTypes(), inputs, inits,
@@ -194,7 +228,9 @@ struct FuseRegions : nnc::impl::NNCFuseRegionsBase<FuseRegions> {
       Block &body = fusion.getBody().front();
       if (fusion.getKind() != std::optional<StringRef>("row")) {
         IRRewriter rewriter(ctx);
-        mergeSiblings(body, rewriter);
+        mergeSiblings(body, rewriter, /*reductions=*/false);
+        if (fusion.getKind() == std::optional<StringRef>("reduction"))
+          mergeSiblings(body, rewriter, /*reductions=*/true);
       }
       if (fusion.getKind() == std::optional<StringRef>("row")) {
         auto id = IntegerAttr::get(IntegerType::get(ctx, 64), rowGroups++);

@@ -133,6 +133,79 @@ struct Group {
   }
 };
 
+/// What a reduction group reduces, for merging siblings: the root's input
+/// shape, its axes and its result type; nullopt for other groups.
+std::optional<std::tuple<SmallVector<int64_t>, SmallVector<int64_t>, Type>>
+reductionDomain(const Group &g) {
+  if (g.kind != Kind::Reduction && g.kind != Kind::Row)
+    return std::nullopt;
+  Operation *root = g.root;
+  if (g.kind == Kind::Row) {
+    // A row group's reductions all reduce its rows.
+    auto it = llvm::find_if(g.ops, [](Operation *m) {
+      return kindOf(m) == Kind::Reduction;
+    });
+    if (it == g.ops.end())
+      return std::nullopt;
+    root = *it;
+  }
+  if (kindOf(root) != Kind::Reduction || g.ops.empty())
+    return std::nullopt;
+  auto axes = root->getAttrOfType<DenseI64ArrayAttr>("axes");
+  if (!axes)
+    return std::nullopt;
+  return std::make_tuple(llvm::to_vector(shapeOf(root->getOperand(0))),
+                         llvm::to_vector(axes.asArrayRef()),
+                         g.kind == Kind::Row ? Type()
+                                             : root->getResult(0).getType());
+}
+
+/// Sibling reductions over the same domain that do not depend on each
+/// other (layer_norm's backward: the column sums of dgamma, dbeta and dx's
+/// bias gradient; two row means of the same cotangent) run as one kernel
+/// that reads what they share once: their groups merge. Row groups merge
+/// with row groups or row-capable reductions of the same rows; other
+/// reductions with reductions of the same input shape, axes and result.
+template <typename Reaches>
+void mergeSiblings(std::vector<Group> &groups,
+                   llvm::DenseMap<Operation *, int> &groupOf,
+                   Reaches &reaches) {
+  auto dependsOn = [&](int a, int b) {
+    return llvm::any_of(groups[a].ops, [&](Operation *op) {
+      return reaches(op, b);
+    });
+  };
+  for (size_t i = 0; i < groups.size(); ++i) {
+    auto di = reductionDomain(groups[i]);
+    if (!di)
+      continue;
+    bool rowI = groups[i].kind == Kind::Row || groups[i].rowAxis >= 0;
+    for (size_t j = i + 1; j < groups.size(); ++j) {
+      auto dj = reductionDomain(groups[j]);
+      if (!dj)
+        continue;
+      bool rowJ = groups[j].kind == Kind::Row || groups[j].rowAxis >= 0;
+      bool rows = rowI && rowJ && groups[i].rowAxis == groups[j].rowAxis &&
+                  groups[i].domain == groups[j].domain;
+      bool same = groups[i].kind == Kind::Reduction &&
+                  groups[j].kind == Kind::Reduction && *di == *dj;
+      if ((!rows && !same) || dependsOn(int(i), int(j)) ||
+          dependsOn(int(j), int(i)))
+        continue;
+      Group &into = groups[i], &from = groups[j];
+      for (Operation *op : from.ops) {
+        into.ops.insert(op);
+        groupOf[op] = int(i);
+      }
+      if (into.root->isBeforeInBlock(from.root))
+        into.root = from.root;
+      if (rows)
+        into.kind = Kind::Row;
+      from.ops.clear();
+    }
+  }
+}
+
 struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
@@ -331,6 +404,8 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
       else
         newGroup(op, kind);
     }
+
+    mergeSiblings(groups, groupOf, reaches);
 
     bool changed = false;
     for (Group &g : groups) {

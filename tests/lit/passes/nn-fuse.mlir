@@ -149,3 +149,27 @@ func.func @layer_norm(%x: tensor<?x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf3
   %l = nn.mean %sq2 {axes = array<i64>, keepdims = false} : tensor<?x16xf32> -> tensor<f32>
   return %y, %c, %l : tensor<?x16xf32>, tensor<?x16xf32>, tensor<f32>
 }
+
+// -----
+
+// Sibling reductions that do not depend on each other merge: the two column
+// sums of layer_norm's backward (over the same rows, to the same shape) are
+// one `reduction` group reading %t once; two means of the same rows are one
+// `row` group. A sum that reads the other's result stays apart.
+// CHECK-LABEL: func.func @sibling_reductions
+// CHECK: %[[ROWS:.*]]:2 = nn.fusion {kind = "row"} : tensor<?x1xf32>, tensor<?x1xf32> {
+// CHECK-COUNT-2: nn.mean
+// CHECK: %[[COLS:.*]]:2 = nn.fusion {kind = "reduction"} : tensor<16xf32>, tensor<16xf32> {
+// CHECK: nn.sum %arg1 {axes = array<i64: 0>
+// CHECK: nn.sum %{{.*}} {axes = array<i64: 0>
+// CHECK: nn.yield
+// CHECK: nn.sum %[[COLS]]#{{[01]}} {axes = array<i64: 0>
+func.func @sibling_reductions(%x: tensor<?x16xf32>, %t: tensor<?x16xf32>) -> (tensor<?x1xf32>, tensor<?x1xf32>, tensor<16xf32>, tensor<16xf32>, tensor<f32>) {
+  %xt = nn.mul %x, %t : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  %m1 = nn.mean %t {axes = array<i64: 1>, keepdims = true} : tensor<?x16xf32> -> tensor<?x1xf32>
+  %m2 = nn.mean %xt {axes = array<i64: 1>, keepdims = true} : tensor<?x16xf32> -> tensor<?x1xf32>
+  %s1 = nn.sum %t {axes = array<i64: 0>, keepdims = false} : tensor<?x16xf32> -> tensor<16xf32>
+  %s2 = nn.sum %xt {axes = array<i64: 0>, keepdims = false} : tensor<?x16xf32> -> tensor<16xf32>
+  %s3 = nn.sum %s2 {axes = array<i64: 0>, keepdims = false} : tensor<16xf32> -> tensor<f32>
+  return %m1, %m2, %s1, %s2, %s3 : tensor<?x1xf32>, tensor<?x1xf32>, tensor<16xf32>, tensor<16xf32>, tensor<f32>
+}
