@@ -133,6 +133,70 @@ struct Group {
   }
 };
 
+/// A sum, mean, max or min over every axis of a tensor of rank 2 or more
+/// (keepdims false), where the function also reduces rows of that shape
+/// over axes 1.., becomes the same reduction over the trailing axes, then
+/// over the first: the inner one is a row reduction, which can join the
+/// row group that computes its input (the loss sum(y * t) of a layer_norm's
+/// output in the same kernel), and the outer one reads one value per row.
+/// Each row holds as many elements, so a mean of row means is the mean.
+void splitFullReductions(Block &body) {
+  // Only where row reductions of that shape exist (a row group the inner
+  // reduction may join); elsewhere one kernel does it all.
+  llvm::SmallVector<SmallVector<int64_t>> rowShapes;
+  for (Operation &op : body)
+    if (rowAxisOf(&op) == 1)
+      rowShapes.push_back(llvm::to_vector(shapeOf(op.getOperand(0))));
+  SmallVector<Operation *> full;
+  for (Operation &op : body) {
+    if (!isa<SumOp, MeanOp, MaxOp, MinOp>(op))
+      continue;
+    auto axes = op.getAttrOfType<DenseI64ArrayAttr>("axes");
+    auto keep = op.getAttrOfType<BoolAttr>("keepdims");
+    auto type = dyn_cast<RankedTensorType>(op.getOperand(0).getType());
+    if (!axes || !type || type.getRank() < 2 || (keep && keep.getValue()))
+      continue;
+    // No axes means all of them.
+    SmallVector<int64_t> all = llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()));
+    if ((!axes.empty() && axes.asArrayRef() != ArrayRef<int64_t>(all)) ||
+        !llvm::is_contained(rowShapes, llvm::to_vector(type.getShape())))
+      continue;
+    full.push_back(&op);
+  }
+  for (Operation *op : full) {
+    OpBuilder b(op);
+    auto type = cast<RankedTensorType>(op->getOperand(0).getType());
+    SmallVector<int64_t> trailing =
+        llvm::to_vector(llvm::seq<int64_t>(1, type.getRank()));
+    Operation *inner = nullptr, *outer = nullptr;
+    auto build = [&](auto tag) {
+      using OpTy = decltype(tag);
+      inner = createChecked<OpTy>(b, op->getLoc(), op->getOperand(0),
+                                  ArrayRef<int64_t>(trailing), false);
+      if (inner)
+        outer = createChecked<OpTy>(b, op->getLoc(), inner->getResult(0),
+                                    ArrayRef<int64_t>{0}, false);
+    };
+    if (isa<SumOp>(op))
+      build(SumOp());
+    else if (isa<MeanOp>(op))
+      build(MeanOp());
+    else if (isa<MaxOp>(op))
+      build(MaxOp());
+    else
+      build(MinOp());
+    if (!outer || outer->getResult(0).getType() != op->getResult(0).getType()) {
+      if (outer)
+        outer->erase();
+      if (inner)
+        inner->erase();
+      continue;
+    }
+    op->getResult(0).replaceAllUsesWith(outer->getResult(0));
+    op->erase();
+  }
+}
+
 /// What a reduction group reduces, for merging siblings: the root's input
 /// shape, its axes and its result type; nullopt for other groups.
 std::optional<std::tuple<SmallVector<int64_t>, SmallVector<int64_t>, Type>>
@@ -164,8 +228,10 @@ reductionDomain(const Group &g) {
 /// other (layer_norm's backward: the column sums of dgamma, dbeta and dx's
 /// bias gradient; two row means of the same cotangent) run as one kernel
 /// that reads what they share once: their groups merge. Row groups merge
-/// with row groups or row-capable reductions of the same rows; other
-/// reductions with reductions of the same input shape, axes and result.
+/// with row groups or row-capable reductions of the same rows, also when
+/// one reads the other's values directly (one row kernel, phase after
+/// phase); other reductions with reductions of the same input shape, axes
+/// and result.
 template <typename Reaches>
 void mergeSiblings(std::vector<Group> &groups,
                    llvm::DenseMap<Operation *, int> &groupOf,
@@ -174,6 +240,20 @@ void mergeSiblings(std::vector<Group> &groups,
     return llvm::any_of(groups[a].ops, [&](Operation *op) {
       return reaches(op, b);
     });
+  };
+  // Whether a path from group a to group b passes an op of neither (then
+  // the two cannot be one kernel: that op runs between them).
+  auto throughOthers = [&](int a, int b) {
+    for (Operation *op : groups[a].ops)
+      for (Value r : op->getResults())
+        for (Operation *user : r.getUsers()) {
+          auto it = groupOf.find(user);
+          if (it != groupOf.end() && (it->second == a || it->second == b))
+            continue;
+          if (reaches(user, b))
+            return true;
+        }
+    return false;
   };
   for (size_t i = 0; i < groups.size(); ++i) {
     auto di = reductionDomain(groups[i]);
@@ -189,8 +269,17 @@ void mergeSiblings(std::vector<Group> &groups,
                   groups[i].domain == groups[j].domain;
       bool same = groups[i].kind == Kind::Reduction &&
                   groups[j].kind == Kind::Reduction && *di == *dj;
-      if ((!rows && !same) || dependsOn(int(i), int(j)) ||
-          dependsOn(int(j), int(i)))
+      if (!rows && !same)
+        continue;
+      // Siblings; or, for rows, a group that reads the other's values only
+      // directly (a row reduction of the cotangent a forward row kernel
+      // computes): the row kernel computes it in a later phase.
+      bool ij = dependsOn(int(i), int(j)), ji = dependsOn(int(j), int(i));
+      bool ok = (!ij && !ji) ||
+                (rows && ij != ji &&
+                 !(ij ? throughOthers(int(i), int(j))
+                      : throughOthers(int(j), int(i))));
+      if (!ok)
         continue;
       Group &into = groups[i], &from = groups[j];
       for (Operation *op : from.ops) {
@@ -295,6 +384,8 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
       groupOf[op] = g;
       groups[g].ops.insert(op);
     };
+
+    splitFullReductions(body);
 
     SmallVector<Operation *> order;
     for (Operation &op : body)

@@ -125,15 +125,17 @@ func.func @epilogue_limits(%x: tensor<4x4xf32>, %img: tensor<1x1x4x4xf32>, %k: t
 
 // layer_norm after nn-decompose, with the centred value also returned (as
 // training keeps it for the backward pass): one row group that yields it;
-// gamma and beta broadcast over the rows. The mean over all axes (not a row
-// reduction) keeps a group of its own.
+// gamma and beta broadcast over the rows. The mean over all axes splits
+// into a mean over each row, which joins the group (a last phase of the row
+// kernel), and the mean of the row means after it.
 // CHECK-LABEL: func.func @layer_norm
-// CHECK: %[[R:.*]]:2 = nn.fusion {kind = "row"} : tensor<?x16xf32>, tensor<?x16xf32> {
+// CHECK: %[[R:.*]]:3 = nn.fusion {kind = "row"} : tensor<?x16xf32>, tensor<?x16xf32>, tensor<?xf32> {
 // CHECK-COUNT-2: nn.mean
 // CHECK: nn.rsqrt
+// CHECK: nn.mean %{{.*}} {axes = array<i64: 1>, keepdims = false}
 // CHECK: nn.yield
-// CHECK: nn.fusion {kind = "reduction"} : tensor<f32>
-// CHECK: return
+// CHECK: %[[L:.*]] = nn.mean %[[R]]#2 {axes = array<i64: 0>, keepdims = false} : tensor<?xf32> -> tensor<f32>
+// CHECK: return %[[R]]#1, %[[R]]#0, %[[L]]
 func.func @layer_norm(%x: tensor<?x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>, tensor<f32>) {
   %m = nn.mean %x {axes = array<i64: 1>, keepdims = true} : tensor<?x16xf32> -> tensor<?x1xf32>
   %c = nn.sub %x, %m : tensor<?x16xf32>, tensor<?x1xf32> -> tensor<?x16xf32>
@@ -172,4 +174,30 @@ func.func @sibling_reductions(%x: tensor<?x16xf32>, %t: tensor<?x16xf32>) -> (te
   %s2 = nn.sum %xt {axes = array<i64: 0>, keepdims = false} : tensor<?x16xf32> -> tensor<16xf32>
   %s3 = nn.sum %s2 {axes = array<i64: 0>, keepdims = false} : tensor<16xf32> -> tensor<f32>
   return %m1, %m2, %s1, %s2, %s3 : tensor<?x1xf32>, tensor<?x1xf32>, tensor<16xf32>, tensor<16xf32>, tensor<f32>
+}
+
+// -----
+
+// A sum over every axis (no axes given, or all of them) splits into a sum
+// over the trailing axes and one over the rows; a row reduction that reads a row group's values only
+// directly joins that group (a later phase of the same row kernel): the
+// softmax, the row sums of y * t and the mean of y are one row group, and
+// the sum over rows stays apart.
+// CHECK-LABEL: func.func @row_consumers
+// CHECK: %[[G:.*]]:2 = nn.fusion {kind = "row"} : tensor<?xf32>, tensor<?x1xf32> {
+// CHECK: nn.exp
+// CHECK: nn.sum %{{.*}} {axes = array<i64: 1>, keepdims = false}
+// CHECK: nn.mean %{{.*}} {axes = array<i64: 1>, keepdims = true}
+// CHECK: nn.yield
+// CHECK: nn.sum %[[G]]#0 {axes = array<i64: 0>, keepdims = false} : tensor<?xf32> -> tensor<f32>
+func.func @row_consumers(%x: tensor<?x16xf32>, %t: tensor<?x16xf32>) -> (tensor<f32>, tensor<?x1xf32>) {
+  %m = nn.max %x {axes = array<i64: 1>, keepdims = true} : tensor<?x16xf32> -> tensor<?x1xf32>
+  %d = nn.sub %x, %m : tensor<?x16xf32>, tensor<?x1xf32> -> tensor<?x16xf32>
+  %e = nn.exp %d : tensor<?x16xf32> -> tensor<?x16xf32>
+  %s = nn.sum %e {axes = array<i64: 1>, keepdims = true} : tensor<?x16xf32> -> tensor<?x1xf32>
+  %y = nn.div %e, %s : tensor<?x16xf32>, tensor<?x1xf32> -> tensor<?x16xf32>
+  %yt = nn.mul %y, %t : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  %l = nn.sum %yt {axes = array<i64>, keepdims = false} : tensor<?x16xf32> -> tensor<f32>
+  %ym = nn.mean %y {axes = array<i64: 1>, keepdims = true} : tensor<?x16xf32> -> tensor<?x1xf32>
+  return %l, %ym : tensor<f32>, tensor<?x1xf32>
 }
