@@ -36,12 +36,13 @@ Usage: train_vs_torch.py BUILD_DIR
 """
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
+
+from torch_twin import Failure, compare_params, run, torch_optimizer, vulkan_missing
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STEPS, BATCH = 20, 64
@@ -61,18 +62,6 @@ MODELS = [
 # on Vulkan (cb1 ends 5e-4 off after 20 steps: a small norm, and a gradient
 # that sums 50176 terms in f32).
 PARAM_TOLERANCE = {("cnn", "vulkan"): 2e-3}
-UNAVAILABLE = re.compile(r"vulkan: (this runtime was built without|cannot load lib|no Vulkan device)")
-
-
-class Failure(Exception):
-    pass
-
-
-def run(cmd, what):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Failure(f"{what} failed (exit {r.returncode}): {' '.join(cmd)}\n{r.stdout}{r.stderr}")
-    return r
 
 
 def torch_logits(kind, p, x):
@@ -85,25 +74,6 @@ def torch_logits(kind, p, x):
     h2 = F.max_pool2d(torch.relu(F.conv2d(h1, p["c2"], p["cb2"], padding=2)), 2)
     h3 = torch.relu(h2.flatten(1) @ p["w3"] + p["b3"])
     return h3 @ p["w4"] + p["b4"]
-
-
-def torch_optimizer(train_line, params):
-    """The torch.optim optimizer for a graph line `train LOSS OPT k=v ...`."""
-    import torch
-    words = train_line.split()
-    opt, hp = words[2], dict(w.split("=") for w in words[3:])
-    hp = {k: float(v) for k, v in hp.items()}
-    known = {"sgd": {"lr", "momentum", "weight_decay"},
-             "adam": {"lr", "beta1", "beta2", "eps", "weight_decay"},
-             "adamw": {"lr", "beta1", "beta2", "eps", "weight_decay"}}
-    if opt not in known or set(hp) - known[opt]:
-        raise Failure(f"the test has no torch twin for `{train_line}`")
-    if opt == "sgd":
-        return torch.optim.SGD(params, lr=hp["lr"], momentum=hp["momentum"],
-                               weight_decay=hp["weight_decay"])
-    cls = torch.optim.Adam if opt == "adam" else torch.optim.AdamW
-    return cls(params, lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), eps=hp["eps"],
-               weight_decay=hp["weight_decay"])
 
 
 def torch_train(kind, train_line, init, batches):
@@ -122,18 +92,6 @@ def torch_train(kind, train_line, init, batches):
         opt.step()
         losses.append(loss.item())
     return losses, {k: v.detach().numpy() for k, v in p.items()}
-
-
-def compare_params(nnc, torch_params, tol, what):
-    worst = 0.0
-    for name, want in torch_params.items():
-        got = nnc[name].astype(np.float64)
-        err = np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-30)
-        worst = max(worst, err)
-        if not err <= tol:
-            raise Failure(f"{what}: param {name} differs from torch's by {err:.3g} "
-                          f"(normwise, tolerance {tol:g})")
-    return worst
 
 
 def nnc_train_steps(build, so, device, init, batches, tmp):
@@ -201,13 +159,6 @@ def check_nnc_train(build, so, train_line, init_path, data, tmp):
         raise Failure(f"nnc-train's epoch loss is not torch's mean {np.mean(losses):.4f}:\n{r.stderr}")
     return f"nnc-train mlp, 1 epoch of {limit} shuffled digits: params within {worst:.1e}, " \
            f"test accuracy {m.group(1)} (torch {acc:.4f})"
-
-
-def vulkan_missing(err):
-    if not UNAVAILABLE.search(err):
-        return False
-    r = subprocess.run(["vulkaninfo", "--summary"], capture_output=True, text=True)
-    return "deviceName" not in r.stdout
 
 
 def check_model(build, name, nn, kind, steps, data, tmp, report):

@@ -26,12 +26,13 @@ Usage: zoo_vs_torch.py BUILD_DIR MODEL
 """
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
+
+from torch_twin import Failure, compare_params, run, torch_optimizer, vulkan_missing
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOLERANCE = {"reference": (1e-4, 1e-3), "vulkan": (1e-3, 1e-2)}
@@ -41,18 +42,6 @@ MATCH_STEPS, OVERFIT_STEPS, LAST_BELOW = 8, 22, 0.25
 # on lavapipe. Measured once on lavapipe: the losses at step 30 are the
 # reference's to 1e-4 (examples/zoo/README.md).
 OVERFIT_DEVICES = ("reference",)
-UNAVAILABLE = re.compile(r"vulkan: (this runtime was built without|cannot load lib|no Vulkan device)")
-
-
-class Failure(Exception):
-    pass
-
-
-def run(cmd, what):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        raise Failure(f"{what} failed (exit {r.returncode}): {' '.join(cmd)}\n{r.stdout}{r.stderr}")
-    return r
 
 
 # --- the models in PyTorch -------------------------------------------------
@@ -133,21 +122,6 @@ MODELS = {"resnet_bn": (resnet_bn_batch, resnet_bn_loss, resnet_bn_logits),
           "transformer": (transformer_batch, transformer_loss, transformer_logits)}
 
 
-def torch_optimizer(train_line, params):
-    """The torch.optim optimizer for a graph line `train LOSS OPT k=v ...`."""
-    import torch
-    words = train_line.split()
-    opt, hp = words[2], {k: float(v) for k, v in (w.split("=") for w in words[3:])}
-    if opt == "sgd":
-        return torch.optim.SGD(params, lr=hp["lr"], momentum=hp["momentum"],
-                               weight_decay=hp["weight_decay"])
-    if opt in ("adam", "adamw"):
-        cls = torch.optim.Adam if opt == "adam" else torch.optim.AdamW
-        return cls(params, lr=hp["lr"], betas=(hp["beta1"], hp["beta2"]), eps=hp["eps"],
-                   weight_decay=hp["weight_decay"])
-    raise Failure(f"the test has no torch twin for `{train_line}`")
-
-
 def torch_optimizer_state(opt, names, params):
     """torch.optim's state under nnc's names (opt.buf.*, opt.m.*, opt.v.*)."""
     out = {}
@@ -191,15 +165,9 @@ def nnc_steps(build, so, device, inputs, load, save, steps):
     return losses
 
 
-def compare_params(nnc, want, tol, what):
-    worst = 0.0
-    for name, w in want.items():
-        got = nnc[name].astype(np.float64)
-        err = np.linalg.norm(got - w) / max(np.linalg.norm(w), 1e-30)
-        worst = max(worst, err)
-        if not err <= tol:
-            raise Failure(f"{what}: {name} differs from torch's by {err:.3g} "
-                          f"(normwise, tolerance {tol:g})")
+def compare_all_params(nnc, want, tol, what):
+    """compare_params, and every param nnc saved has a torch twin."""
+    worst = compare_params(nnc, want, tol, what)
     missing = set(nnc) - set(want) - {"opt.step"}
     if missing:
         raise Failure(f"{what}: torch has no twin for {sorted(missing)}")
@@ -222,13 +190,6 @@ def check_forward(build, so, logits_fn, params, states, batch, inputs, trained, 
         raise Failure(f"forward's logits after training differ from torch's eval mode by "
                       f"{err:.3g} (normwise)")
     return err
-
-
-def vulkan_missing(err):
-    if not UNAVAILABLE.search(err):
-        return False
-    r = subprocess.run(["vulkaninfo", "--summary"], capture_output=True, text=True)
-    return "deviceName" not in r.stdout
 
 
 def check(build, model, tmp, report):
@@ -270,7 +231,7 @@ def check(build, model, tmp, report):
             raise Failure(f"{model} on {device}: step {i + 1} loss {got[i]:.7g}, torch "
                           f"{want[i]:.7g} (rel err {rel[i]:.3g} > {tol:g})\n nnc:   {got}\n"
                           f" torch: {want}")
-        worst = compare_params(dict(np.load(mid)), want_params, param_tol, f"{model} on {device}")
+        worst = compare_all_params(dict(np.load(mid)), want_params, param_tol, f"{model} on {device}")
         if device == "reference":
             forward_err = check_forward(build, so, logits_fn, want_params, states, batch, inputs,
                                         mid, tmp)
