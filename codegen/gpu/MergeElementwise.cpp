@@ -38,9 +38,9 @@ constexpr int64_t kThreads = 256;
 constexpr int64_t kMaxGroups = 65535;
 /// Bindings a kernel may take: lavapipe allows 32 storage buffers per
 /// stage, and each memref and each scalar argument (sizes, offsets) is one.
-/// A batch stops growing at 16 buffers, and at 28 counting two scalars per
+/// A batch stops growing at 20 buffers, and at 28 counting two scalars per
 /// op (its offset and its count, where they are not constants).
-constexpr size_t kMaxBuffers = 16;
+constexpr size_t kMaxBuffers = 20;
 constexpr size_t kMaxBindings = 28;
 
 /// The buffers an op reads and writes (their roots); `known` is false when
