@@ -88,17 +88,8 @@ struct Conv2DOpToLinalg : public OpRewritePattern<Conv2DOp> {
       SmallVector<utils::IteratorType> iterators(5,
                                                  utils::IteratorType::parallel);
       iterators.append(3, utils::IteratorType::reduction);
-      Value conv5 = linalg::GenericOp::create(
-                        rewriter, loc, TypeRange{init5.getType()},
-                        ValueRange{xp, w}, ValueRange{init5}, maps, iterators,
-                        [&](OpBuilder &b, Location l, ValueRange args) {
-                          Value a = convertFloat(b, l, args[0], acc);
-                          Value k = convertFloat(b, l, args[1], acc);
-                          Value sum = arith::AddFOp::create(
-                              b, l, args[2], arith::MulFOp::create(b, l, a, k));
-                          linalg::YieldOp::create(b, l, sum);
-                        })
-                        .getResult(0);
+      Value conv5 = multiplyAccumulate(rewriter, loc, ValueRange{xp, w}, init5,
+                                       maps, iterators);
       conv = tensor::CollapseShapeOp::create(
           rewriter, loc, conv5,
           ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});

@@ -173,15 +173,6 @@ AffineMap sampleMap(MLIRContext *ctx, unsigned loops) {
       loops, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)}, ctx);
 }
 
-/// `acc + a * b` in the accumulator type.
-Value multiplyAdd(OpBuilder &b, Location l, Value acc, Value x, Value y) {
-  Type type = acc.getType();
-  return arith::AddFOp::create(
-      b, l, acc,
-      arith::MulFOp::create(b, l, convertFloat(b, l, x, type),
-                            convertFloat(b, l, y, type)));
-}
-
 struct Conv2DGradInputOpToLinalg : public OpRewritePattern<Conv2DGradInputOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -234,15 +225,9 @@ struct Conv2DGradInputOpToLinalg : public OpRewritePattern<Conv2DGradInputOp> {
                                                utils::IteratorType::parallel);
     iterators.append(3, utils::IteratorType::reduction);
     Value shape = window(rewriter, loc, {outPerGroup, kh, kw}, elem);
-    Value sum =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{init.getType()},
-            ValueRange{stuffed, w, shape}, ValueRange{init}, maps, iterators,
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  b, l, multiplyAdd(b, l, args[3], args[0], args[1]));
-            })
-            .getResult(0);
+    Value sum = multiplyAccumulate(rewriter, loc,
+                                   ValueRange{stuffed, w, shape}, init, maps,
+                                   iterators);
     sum = tensor::CollapseShapeOp::create(
         rewriter, loc, sum,
         ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
@@ -298,14 +283,8 @@ struct Conv2DGradWeightOpToLinalg
     SmallVector<utils::IteratorType> iterators(6,
                                                utils::IteratorType::parallel);
     iterators.append(2, utils::IteratorType::reduction);
-    perSample = linalg::GenericOp::create(
-                    rewriter, loc, TypeRange{perSample.getType()},
-                    ValueRange{xp, dy}, ValueRange{perSample}, maps, iterators,
-                    [&](OpBuilder &b, Location l, ValueRange args) {
-                      linalg::YieldOp::create(
-                          b, l, multiplyAdd(b, l, args[2], args[0], args[1]));
-                    })
-                    .getResult(0);
+    perSample = multiplyAccumulate(rewriter, loc, ValueRange{xp, dy},
+                                   perSample, maps, iterators);
     perSample = tensor::CollapseShapeOp::create(
         rewriter, loc, perSample,
         ArrayRef<ReassociationIndices>{{0}, {1, 2, 3, 4, 5}});

@@ -17,17 +17,6 @@ using namespace nnc::nn;
 namespace nnc::codegen {
 namespace {
 
-Value multiplyAdd(OpBuilder &b, Location loc, Value x, Value y, Value acc) {
-  if (isa<FloatType>(acc.getType())) {
-    x = convertFloat(b, loc, x, acc.getType());
-    y = convertFloat(b, loc, y, acc.getType());
-    return arith::AddFOp::create(b, loc, acc,
-                                 arith::MulFOp::create(b, loc, x, y));
-  }
-  return arith::AddIOp::create(b, loc, acc,
-                               arith::MulIOp::create(b, loc, x, y));
-}
-
 /// The source of `v` when it is an nn.transpose that swaps the last two dims
 /// (and keeps the others), else null.
 Value transposeSource(Value v) {
@@ -170,15 +159,9 @@ struct MatmulOpToLinalg : public OpRewritePattern<MatmulOp> {
     SmallVector<utils::IteratorType> iterators(loops,
                                                utils::IteratorType::parallel);
     iterators.back() = utils::IteratorType::reduction;
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{init.getType()}, ValueRange{lhs, rhs},
-        ValueRange{init}, maps, iterators,
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          linalg::YieldOp::create(b, l,
-                                  multiplyAdd(b, l, args[0], args[1], args[2]));
-        });
-    Value result =
-        convertTensorFloat(rewriter, loc, generic.getResult(0), elem);
+    Value product = multiplyAccumulate(rewriter, loc, ValueRange{lhs, rhs},
+                                       init, maps, iterators);
+    Value result = convertTensorFloat(rewriter, loc, product, elem);
     rewriter.replaceOp(op, castToType(rewriter, loc, result, resultType));
     return success();
   }

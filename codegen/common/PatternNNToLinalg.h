@@ -72,6 +72,19 @@ mlir::Value extremeConstant(mlir::OpBuilder &b, mlir::Location loc,
 /// reference accumulates in double), the element type otherwise.
 mlir::Type accumulatorType(mlir::Type elementType);
 
+/// `acc + x * y` in the type of `acc`: floats are converted to it first
+/// (extf from f16/bf16), integers multiply and add as they are.
+mlir::Value multiplyAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                        mlir::Value y, mlir::Value acc);
+
+/// A linalg.generic over `maps` and `iterators` that folds
+/// `inputs[0] * inputs[1]` into `init` with multiplyAdd (any further inputs
+/// only give loop sizes); its result.
+mlir::Value multiplyAccumulate(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::ValueRange inputs, mlir::Value init,
+                               llvm::ArrayRef<mlir::AffineMap> maps,
+                               llvm::ArrayRef<mlir::utils::IteratorType> iterators);
+
 /// `v` converted to the float type `type` when it differs (extf/truncf).
 mlir::Value convertFloat(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                          mlir::Type type);

@@ -115,6 +115,31 @@ Type accumulatorType(Type elementType) {
   return elementType;
 }
 
+Value multiplyAdd(OpBuilder &b, Location loc, Value x, Value y, Value acc) {
+  if (isa<FloatType>(acc.getType())) {
+    x = convertFloat(b, loc, x, acc.getType());
+    y = convertFloat(b, loc, y, acc.getType());
+    return arith::AddFOp::create(b, loc, acc,
+                                 arith::MulFOp::create(b, loc, x, y));
+  }
+  return arith::AddIOp::create(b, loc, acc,
+                               arith::MulIOp::create(b, loc, x, y));
+}
+
+Value multiplyAccumulate(OpBuilder &b, Location loc, ValueRange inputs,
+                         Value init, ArrayRef<AffineMap> maps,
+                         ArrayRef<utils::IteratorType> iterators) {
+  size_t out = inputs.size();
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+             maps, iterators,
+             [&](OpBuilder &b, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   b, l, multiplyAdd(b, l, args[0], args[1], args[out]));
+             })
+      .getResult(0);
+}
+
 Value convertFloat(OpBuilder &b, Location loc, Value v, Type type) {
   unsigned from = v.getType().getIntOrFloatBitWidth();
   unsigned to = type.getIntOrFloatBitWidth();
