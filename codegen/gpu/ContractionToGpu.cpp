@@ -148,23 +148,21 @@ Epilogue matchEpilogue(linalg::LinalgOp op, Value out, Operation *fill) {
   if (!id)
     return none;
   Epilogue e;
-  SmallVector<Operation *> between;
+  // Only host work may sit between the contraction and its last epilogue op.
+  bool otherWork = false;
   for (Operation *next = op->getNextNode(); next; next = next->getNextNode()) {
-    if (next->getAttrOfType<IntegerAttr>(nnc::kEpilogueGroupAttr) == id) {
-      auto generic = dyn_cast<linalg::GenericOp>(next);
-      if (!generic)
-        return none;
-      e.ops.push_back(generic);
-    } else {
-      between.push_back(next);
+    if (next->getAttrOfType<IntegerAttr>(nnc::kEpilogueGroupAttr) != id) {
+      otherWork |= !isHostWork(next);
+      continue;
     }
+    auto generic = dyn_cast<linalg::GenericOp>(next);
+    if (!generic || otherWork)
+      return none;
+    e.ops.push_back(generic);
   }
   if (e.ops.empty())
     return none;
   e.last = e.ops.back();
-  for (Operation *x : between)
-    if (x->isBeforeInBlock(e.last) && !isHostWork(x))
-      return none;
 
   int64_t rank = cast<MemRefType>(out.getType()).getRank();
   llvm::DenseSet<Value> inputRoots;
@@ -486,26 +484,18 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
                               llvm::PowerOf2Ceil(llvm::divideCeil(n, cols)));
 
   // Host side: loop sizes (memref.dim stays here) and the flat extents.
-  SmallVector<Value> sizes;
-  for (Range r : op.createLoopRanges(rewriter, loc))
-    sizes.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.size));
+  SmallVector<Value> sizes = hostLoopSizes(rewriter, loc, op);
   auto product = [&](ArrayRef<int64_t> group) {
-    Value p = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    for (int64_t d : group)
-      p = arith::MulIOp::create(rewriter, loc, p, sizes[d]);
-    return p;
+    return productOf(rewriter, loc, llvm::map_to_vector(group, [&](int64_t d) {
+                       return sizes[d];
+                     }));
   };
   buildColumnKernel(rewriter, op, dims, sizes, product(dims.m),
                     product(dims.n), product(dims.k), rows, cols, threads,
                     fill ? fill.getInputs()[0] : Value(), epilogue);
   Operation *launch = at->getPrevNode();
-  SmallVector<Operation *> deallocs;
   if (epilogue.last)
-    for (Operation *x = op->getNextNode(); x != at; x = x->getNextNode())
-      if (isa<memref::DeallocOp>(x))
-        deallocs.push_back(x);
-  for (Operation *x : llvm::reverse(deallocs))
-    x->moveAfter(launch);
+    moveDeallocsAfter(op->getNextNode(), at, launch);
 
   // The group's ops go; a buffer only they used goes with them.
   llvm::SetVector<Value> roots;

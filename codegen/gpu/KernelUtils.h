@@ -3,6 +3,7 @@
 #define NNC_CODEGEN_GPU_KERNELUTILS_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -35,6 +36,28 @@ applyMap(mlir::OpBuilder &b, mlir::Location loc, mlir::AffineMap map,
           b, loc, mlir::cast<mlir::AffineConstantExpr>(e).getValue()));
   }
   return indices;
+}
+
+/// The loop sizes of `op`, computed at `b` (on the host: memref.dim where a
+/// size is dynamic, constants elsewhere).
+inline llvm::SmallVector<mlir::Value> hostLoopSizes(mlir::OpBuilder &b,
+                                                    mlir::Location loc,
+                                                    mlir::linalg::LinalgOp op) {
+  llvm::SmallVector<mlir::Value> sizes;
+  for (mlir::Range r : op.createLoopRanges(b, loc))
+    sizes.push_back(mlir::getValueOrCreateConstantIndexOp(b, loc, r.size));
+  return sizes;
+}
+
+/// The product of `values` (index), `one` (a constant 1 made here when
+/// null) when there are none.
+inline mlir::Value productOf(mlir::OpBuilder &b, mlir::Location loc,
+                             llvm::ArrayRef<mlir::Value> values,
+                             mlir::Value one = nullptr) {
+  mlir::Value p = one ? one : mlir::arith::ConstantIndexOp::create(b, loc, 1);
+  for (mlir::Value v : values)
+    p = mlir::arith::MulIOp::create(b, loc, p, v);
+  return p;
 }
 
 /// Splits the linear index `linear` into indices over `sizes` (row major):
@@ -199,14 +222,27 @@ inline mlir::Value rootOf(mlir::Value v) {
   return v;
 }
 
+/// The uses of `v` and of every view of it, the views' reads of their
+/// sources left out.
+inline void usesThroughViews(mlir::Value v,
+                             llvm::SmallVectorImpl<mlir::OpOperand *> &uses) {
+  for (mlir::OpOperand &use : v.getUses()) {
+    mlir::Operation *user = use.getOwner();
+    if (auto view = mlir::dyn_cast<mlir::ViewLikeOpInterface>(user);
+        view && view.getViewSource() == v) {
+      usesThroughViews(user->getResult(0), uses);
+      continue;
+    }
+    uses.push_back(&use);
+  }
+}
+
 /// Whether `v` (and every view of it) is used only by deallocs and views.
 inline bool onlyFreedOrViewed(mlir::Value v) {
-  return llvm::all_of(v.getUsers(), [&](mlir::Operation *user) {
-    if (mlir::isa<mlir::memref::DeallocOp>(user))
-      return true;
-    auto view = mlir::dyn_cast<mlir::ViewLikeOpInterface>(user);
-    return view && view.getViewSource() == v &&
-           onlyFreedOrViewed(user->getResult(0));
+  llvm::SmallVector<mlir::OpOperand *> uses;
+  usesThroughViews(v, uses);
+  return llvm::all_of(uses, [](mlir::OpOperand *use) {
+    return mlir::isa<mlir::memref::DeallocOp>(use->getOwner());
   });
 }
 
@@ -235,21 +271,24 @@ inline bool usedOutside(mlir::Value root,
                         const llvm::DenseSet<mlir::Operation *> &group) {
   if (mlir::isa<mlir::BlockArgument>(root))
     return true;
-  llvm::SmallVector<mlir::Value> work{root};
-  while (!work.empty()) {
-    mlir::Value v = work.pop_back_val();
-    for (mlir::Operation *user : v.getUsers()) {
-      if (group.contains(user) || mlir::isa<mlir::memref::DeallocOp>(user))
-        continue;
-      if (auto view = mlir::dyn_cast<mlir::ViewLikeOpInterface>(user);
-          view && view.getViewSource() == v) {
-        work.push_back(user->getResult(0));
-        continue;
-      }
-      return true;
-    }
-  }
-  return false;
+  llvm::SmallVector<mlir::OpOperand *> uses;
+  usesThroughViews(root, uses);
+  return llvm::any_of(uses, [&](mlir::OpOperand *use) {
+    mlir::Operation *user = use->getOwner();
+    return !group.contains(user) && !mlir::isa<mlir::memref::DeallocOp>(user);
+  });
+}
+
+/// Moves the deallocs in [from, to) of one block after `launch` (in their
+/// order): the kernel that replaced the ops up to `to` still reads them.
+inline void moveDeallocsAfter(mlir::Operation *from, mlir::Operation *to,
+                              mlir::Operation *launch) {
+  llvm::SmallVector<mlir::Operation *> deallocs;
+  for (mlir::Operation *op = from; op != to; op = op->getNextNode())
+    if (mlir::isa<mlir::memref::DeallocOp>(op))
+      deallocs.push_back(op);
+  for (mlir::Operation *op : llvm::reverse(deallocs))
+    op->moveAfter(launch);
 }
 
 /// Host work that may sit between the ops of one kernel (a row group, a

@@ -102,9 +102,7 @@ struct TileMatmulInWorkgroupMemory
     Type outElem = cast<MemRefType>(out.getType()).getElementType();
 
     // Host side: loop sizes (memref.dim stays here), grid and block.
-    SmallVector<Value> sizes;
-    for (Range r : op.createLoopRanges(rewriter, loc))
-      sizes.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.size));
+    SmallVector<Value> sizes = hostLoopSizes(rewriter, loc, op);
     int64_t tm = dims.m >= 0 ? kTile : 1, tn = dims.n >= 0 ? kTile : 1;
     Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
     Value tmV = arith::ConstantIndexOp::create(rewriter, loc, tm);

@@ -216,14 +216,8 @@ void Batcher::flush() {
   SmallVector<Value> offsets, counts;
   Value total = cst(b, 0);
   for (Operation *m : members) {
-    auto op = cast<linalg::LinalgOp>(m);
-    SmallVector<Value> s;
-    Value count = cst(b, 1);
-    for (Range r : op.createLoopRanges(b, loc)) {
-      Value size = getValueOrCreateConstantIndexOp(b, loc, r.size);
-      s.push_back(size);
-      count = arith::MulIOp::create(b, loc, count, size);
-    }
+    SmallVector<Value> s = hostLoopSizes(b, loc, cast<linalg::LinalgOp>(m));
+    Value count = productOf(b, loc, s);
     sizes.push_back(std::move(s));
     offsets.push_back(total);
     counts.push_back(count);

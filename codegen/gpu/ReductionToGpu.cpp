@@ -107,15 +107,12 @@ struct ReduceInWorkgroupMemory
     Value fillValue = fill ? fill.getInputs()[0] : Value();
 
     // Host side: loop sizes, the output and reduced counts, the grid.
-    SmallVector<Value> sizes;
-    for (Range r : op.createLoopRanges(rewriter, loc))
-      sizes.push_back(getValueOrCreateConstantIndexOp(rewriter, loc, r.size));
+    SmallVector<Value> sizes = hostLoopSizes(rewriter, loc, op);
     Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    Value outputs = c1, reducedCount = c1;
-    for (int64_t d = 0; d < rank; ++d) {
-      Value &count = d < parallel ? outputs : reducedCount;
-      count = arith::MulIOp::create(rewriter, loc, count, sizes[d]);
-    }
+    Value outputs = productOf(
+        rewriter, loc, ArrayRef<Value>(sizes).take_front(parallel), c1);
+    Value reducedCount = productOf(
+        rewriter, loc, ArrayRef<Value>(sizes).drop_front(parallel), c1);
     Value groups = arith::MinUIOp::create(
         rewriter, loc, outputs,
         arith::ConstantIndexOp::create(rewriter, loc, kMaxGroups));

@@ -324,15 +324,11 @@ void RowKernel::build() {
   linalg::LinalgOp reduction = members[firstReduction].op;
 
   // Host side: the row count, the row length, the grid.
-  SmallVector<Value> sizes;
-  for (Range r : reduction.createLoopRanges(b, loc))
-    sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+  SmallVector<Value> sizes = hostLoopSizes(b, loc, reduction);
   Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
-  Value rows = c1, rowLength = c1;
-  for (int64_t d = 0; d < outerRank + innerRank; ++d) {
-    Value &count = d < outerRank ? rows : rowLength;
-    count = arith::MulIOp::create(b, loc, count, sizes[d]);
-  }
+  ArrayRef<Value> loops = ArrayRef<Value>(sizes).take_front(outerRank + innerRank);
+  Value rows = productOf(b, loc, loops.take_front(outerRank), c1);
+  Value rowLength = productOf(b, loc, loops.drop_front(outerRank), c1);
   int64_t staticLength = 1;
   for (int64_t s : innerStatic)
     staticLength = ShapedType::isDynamic(s) || staticLength < 0
@@ -473,12 +469,7 @@ void RowKernel::build() {
   gpu::TerminatorOp::create(b, loc);
 
   // Deallocations between the group's ops wait until the kernel is done.
-  SmallVector<Operation *> deallocs;
-  for (Operation *op = ops.front(); op != last; op = op->getNextNode())
-    if (isa<memref::DeallocOp>(op))
-      deallocs.push_back(op);
-  for (Operation *op : llvm::reverse(deallocs))
-    op->moveAfter(launch);
+  moveDeallocsAfter(ops.front(), last, launch);
 
   // The group's ops go; a buffer only they used goes with them.
   llvm::SetVector<Value> roots;

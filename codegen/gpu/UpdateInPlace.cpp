@@ -26,19 +26,6 @@ using namespace mlir;
 
 namespace {
 
-/// The ops that use `v` or a view of it (the views themselves excluded).
-void collectUsers(Value v, SmallVectorImpl<OpOperand *> &uses) {
-  for (OpOperand &use : v.getUses()) {
-    Operation *user = use.getOwner();
-    if (auto view = dyn_cast<ViewLikeOpInterface>(user);
-        view && view.getViewSource() == v) {
-      collectUsers(user->getResult(0), uses);
-      continue;
-    }
-    uses.push_back(&use);
-  }
-}
-
 /// The argument of `func` named `name` that holds a param or state.
 BlockArgument paramNamed(func::FuncOp func, StringRef name) {
   for (BlockArgument arg : func.getArguments()) {
@@ -101,8 +88,8 @@ struct GpuUpdateInPlace
         continue;
       // The one op that writes the value; everything else only reads it.
       SmallVector<OpOperand *> valueUses, paramUses;
-      collectUsers(value, valueUses);
-      collectUsers(param, paramUses);
+      nnc::gpu_kernel::usesThroughViews(value, valueUses);
+      nnc::gpu_kernel::usesThroughViews(param, paramUses);
       linalg::LinalgOp writer;
       bool ok = true;
       for (OpOperand *use : valueUses) {
