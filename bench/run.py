@@ -261,6 +261,22 @@ def bf16_inputs(case, quick):
 # Each takes params p and inputs x (dicts of tensors) and returns
 # (forward output, loss); they follow the .nn models line by line.
 
+# The twins that read the same for torch tensors and JAX arrays.
+def row_sum(p, x):
+    return x["x"].sum(1), None
+
+
+def col_sum(p, x):
+    return x["x"].sum(0), None
+
+
+def gemm(p, x):
+    return x["a"] @ x["b"], None
+
+
+SHARED_TWINS = {"row_sum": row_sum, "col_sum": col_sum, "gemm": gemm}
+
+
 def torch_twin(name, quick):
     import torch
     F = torch.nn.functional
@@ -276,15 +292,6 @@ def torch_twin(name, quick):
     def layer_norm(p, x):
         y = F.layer_norm(x["x"] + p["c"], (8192,), p["g"], p["beta"], eps=1e-5)
         return y, (y * x["t"]).sum()
-
-    def row_sum(p, x):
-        return x["x"].sum(1), None
-
-    def col_sum(p, x):
-        return x["x"].sum(0), None
-
-    def gemm(p, x):
-        return x["a"] @ x["b"], None
 
     def mlp(p, x):
         h = x["x"]
@@ -328,14 +335,13 @@ def torch_twin(name, quick):
         loss = F.cross_entropy(logits.reshape(-1, cfg["vocab"]), x["y"].reshape(-1).long())
         return logits, loss
 
-    return locals()[name]
+    return SHARED_TWINS.get(name) or locals()[name]
 
 
 # --- the JAX twins (where JAX is installed; none for the CNN and GPT) ------------
 
 def jax_twin(name):
     import jax
-    import jax.numpy as jnp
 
     def bgr(p, x):
         y = jax.nn.gelu(x["x"] + p["b"], approximate=False) + x["r"]
@@ -352,15 +358,6 @@ def jax_twin(name):
         y = (h - mu) * jax.lax.rsqrt(var + 1e-5) * p["g"] + p["beta"]
         return y, (y * x["t"]).sum()
 
-    def row_sum(p, x):
-        return x["x"].sum(1), None
-
-    def col_sum(p, x):
-        return x["x"].sum(0), None
-
-    def gemm(p, x):
-        return x["a"] @ x["b"], None
-
     def mlp(p, x):
         h = x["x"]
         for i in range(1, 8):
@@ -368,8 +365,8 @@ def jax_twin(name):
         out = h @ p["w8"] + p["b8"]
         return out, ((out - x["y"]) ** 2).mean()
 
-    twins = {"bgr": bgr, "softmax": softmax, "layer_norm": layer_norm, "row_sum": row_sum,
-             "col_sum": col_sum, "gemm": gemm, "mlp": mlp}
+    twins = {"bgr": bgr, "softmax": softmax, "layer_norm": layer_norm, "mlp": mlp,
+             **SHARED_TWINS}
     return twins.get(name)
 
 
