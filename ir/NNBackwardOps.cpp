@@ -158,6 +158,19 @@ FailureOr<Type> MaxPool2DGradOp::inferResultType(Loc loc, Adaptor a) {
 }
 NN_INFER_GLUE(MaxPool2DGradOp)
 
+bool MaxPool2DGradOp::hasDisjointWindows() {
+  auto x = dyn_cast<RankedTensorType>(getX().getType());
+  ArrayRef<int64_t> kernel = getKernel(), stride = getStride(),
+                    padding = getPadding();
+  if (!x || x.getRank() != 4 || kernel.size() != 2 || stride != kernel ||
+      padding.size() != 2 || padding[0] != 0 || padding[1] != 0)
+    return false;
+  int64_t h = x.getDimSize(2), w = x.getDimSize(3);
+  return !ShapedType::isDynamic(h) && !ShapedType::isDynamic(w) &&
+         kernel[0] > 0 && kernel[1] > 0 && h % kernel[0] == 0 &&
+         w % kernel[1] == 0 && kernel[0] * kernel[1] <= 16;
+}
+
 FailureOr<Type> AvgPool2DGradOp::inferResultType(Loc loc, Adaptor a) {
   Checker c{loc, "avg_pool2d_grad"};
   RankedTensorType dy = c.tensor(a.getDy(), "dy", Dtypes::Float);

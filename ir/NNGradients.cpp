@@ -131,13 +131,16 @@ LogicalResult SigmoidOp::buildVJP(OpBuilder &b, ArrayRef<Value> ct,
                 {{v.mul(ct[0], v.mul(y, v.sub(v.scalarLike(y, 1), y))), true}});
 }
 
-// The gradient passes where x > 0 (0 at x = 0, as PyTorch).
+// The gradient passes where x > 0 (0 at x = 0, as PyTorch). It tests the
+// result, y > 0 exactly where x > 0 (NaN and -0 included), because the
+// backward keeps y anyway (the next layer's weight gradient reads it) and x
+// need then never be stored.
 LogicalResult ReluOp::buildVJP(OpBuilder &b, ArrayRef<Value> ct,
                                SmallVectorImpl<Value> &out) {
   VJPBuilder v{b, getLoc()};
-  Value x = getX();
-  Value zero = v.scalarLike(x, 0);
-  Value positive = zero ? v.make<CompareOp>(StringRef("gt"), x, zero) : Value();
+  Value y = getResult();
+  Value zero = v.scalarLike(y, 0);
+  Value positive = zero ? v.make<CompareOp>(StringRef("gt"), y, zero) : Value();
   return finish(out, {{v.where(positive, ct[0], zero), true}});
 }
 

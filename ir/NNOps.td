@@ -806,6 +806,13 @@ def NN_MaxPool2DGradOp : NN_InferOp<"max_pool2d_grad"> {
   let assemblyFormat = [{
     $x `,` $dy attr-dict `:` type($x) `,` type($dy) `->` type($result)
   }];
+  let extraClassDeclaration = nnInferDecl # [{
+    /// Whether the windows tile x exactly (stride = kernel, no padding, H
+    /// and W static whole windows) and are small (at most 16 cells): each
+    /// cell of x lies in one window, so dx is elementwise over x (nn-fuse
+    /// groups it as such; the lowering is one generic over x's cells).
+    bool hasDisjointWindows();
+  }];
 }
 
 def NN_AvgPool2DGradOp : NN_InferOp<"avg_pool2d_grad"> {

@@ -386,52 +386,48 @@ struct MaxPool2DGradOpToLinalg : public OpRewritePattern<MaxPool2DGradOp> {
     return success();
   }
 
-  /// Windows that tile x exactly (stride = kernel, no padding, H and W
-  /// whole windows, the common 2x2 pooling): each cell lies in one window,
-  /// so dx is elementwise over x. Each cell reads its window (kh kw values
-  /// of x) and the window's dy and takes dy if it is the window's chosen
-  /// cell (PyTorch's rule: the first maximum in row-major order, the last
-  /// NaN), else 0. One generic that reads x and dy once and writes dx once,
-  /// instead of the chosen indices, two stuffed tensors and a gather. Null
-  /// where the windows overlap or leave cells out.
+  /// Windows that tile x exactly (MaxPool2DGradOp::hasDisjointWindows: the
+  /// common 2x2 pooling): each cell lies in one window, so dx is
+  /// elementwise over x. Each cell reads its window (kh kw values of x) and
+  /// the window's dy and takes dy if it is the window's chosen cell
+  /// (PyTorch's rule: the first maximum in row-major order, the last NaN),
+  /// else 0. One generic over x's loops [n, c, h, w] that writes dx at its
+  /// indices, so nnc-fuse-regions fuses it with the elementwise ops around
+  /// it (the backward's ReLU mask); instead of the chosen indices, two
+  /// stuffed tensors and a gather. Null where the windows overlap or leave
+  /// cells out.
   static Value disjointWindows(PatternRewriter &rewriter, MaxPool2DGradOp op) {
+    if (!op.hasDisjointWindows())
+      return Value();
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     Value x = op.getX(), dy = op.getDy();
     auto xType = cast<RankedTensorType>(x.getType());
     RankedTensorType resultType = op.getResult().getType();
-    ArrayRef<int64_t> kernel = op.getKernel(), stride = op.getStride(),
-                      padding = op.getPadding();
-    int64_t h = xType.getDimSize(2), w = xType.getDimSize(3);
-    if (stride != kernel || padding[0] != 0 || padding[1] != 0 ||
-        h % kernel[0] != 0 || w % kernel[1] != 0 ||
-        kernel[0] * kernel[1] > 16)
-      return Value();
-    // Loops: [(c, h, w), n].
+    ArrayRef<int64_t> kernel = op.getKernel();
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineExpr> chw = unflatten(d(0), xType.getShape().drop_front());
-    AffineExpr row = chw[1].floorDiv(kernel[0]), col = chw[2].floorDiv(kernel[1]);
+    AffineExpr row = d(2).floorDiv(kernel[0]), col = d(3).floorDiv(kernel[1]);
     SmallVector<Value> inputs;
     SmallVector<AffineMap> maps;
     for (int64_t i = 0; i < kernel[0]; ++i)
       for (int64_t j = 0; j < kernel[1]; ++j) {
         inputs.push_back(x);
         maps.push_back(AffineMap::get(
-            2, 0,
-            {d(1), chw[0], row * kernel[0] + i, col * kernel[1] + j}, ctx));
+            4, 0, {d(0), d(1), row * kernel[0] + i, col * kernel[1] + j},
+            ctx));
       }
     inputs.push_back(dy);
-    maps.push_back(AffineMap::get(2, 0, {d(1), chw[0], row, col}, ctx));
-    maps.push_back(sampleMap(ctx, 2));
-    Value init = tensor::EmptyOp::create(
-        rewriter, loc,
-        ArrayRef<OpFoldResult>{dimSize(rewriter, loc, x, 0),
-                               rewriter.getIndexAttr(sampleSize(xType))},
-        resultType.getElementType());
+    maps.push_back(AffineMap::get(4, 0, {d(0), d(1), row, col}, ctx));
+    maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+    SmallVector<OpFoldResult> sizes = {dimSize(rewriter, loc, x, 0)};
+    for (int64_t i = 1; i < 4; ++i)
+      sizes.push_back(rewriter.getIndexAttr(xType.getDimSize(i)));
+    Value init = tensor::EmptyOp::create(rewriter, loc, sizes,
+                                         resultType.getElementType());
     int64_t cells = kernel[0] * kernel[1];
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
-        maps, sampleIterators(0),
+        maps, SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) {
           auto cst = [&](int64_t v) {
             return arith::ConstantIndexOp::create(b, l, v).getResult();
@@ -450,10 +446,8 @@ struct MaxPool2DGradOpToLinalg : public OpRewritePattern<MaxPool2DGradOp> {
             chosen = arith::SelectOp::create(b, l, take, cst(c), chosen);
           }
           // This cell's position in its window.
-          Value flat = linalg::IndexOp::create(b, l, 0);
-          Value wi = arith::RemUIOp::create(b, l, flat, cst(w));
-          Value hi = arith::RemUIOp::create(
-              b, l, arith::DivUIOp::create(b, l, flat, cst(w)), cst(h));
+          Value hi = linalg::IndexOp::create(b, l, 2);
+          Value wi = linalg::IndexOp::create(b, l, 3);
           Value own = arith::AddIOp::create(
               b, l,
               arith::MulIOp::create(
@@ -468,7 +462,7 @@ struct MaxPool2DGradOpToLinalg : public OpRewritePattern<MaxPool2DGradOp> {
               b, l,
               ValueRange{arith::SelectOp::create(b, l, hit, args[cells], zero)});
         });
-    return expandSamples(rewriter, loc, generic.getResult(0), resultType);
+    return castToType(rewriter, loc, generic.getResult(0), resultType);
   }
 
   /// `[N, C, Ho, Wo]` i32: the position `i kw + j` in each window of the

@@ -271,44 +271,6 @@ void emitEpilogue(OpBuilder &b, Location l, const Epilogue &e, Value out,
   }
 }
 
-/// scf.for over [lb, ub) carrying `inits`, run only when lb < ub (see
-/// buildGuardedFor: a loop that may run zero times must not yield through
-/// SPIR-V's loop variables).
-SmallVector<Value> buildGuardedLoop(
-    OpBuilder &b, Location loc, Value lb, Value ub, Value step,
-    ValueRange inits,
-    function_ref<SmallVector<Value>(OpBuilder &, Location, Value, ValueRange)>
-        body) {
-  Value nonEmpty =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, lb, ub);
-  auto guard = scf::IfOp::create(
-      b, loc, nonEmpty,
-      [&](OpBuilder &b, Location l) {
-        auto loop = scf::ForOp::create(
-            b, l, lb, ub, step, inits,
-            [&](OpBuilder &b, Location l, Value iv, ValueRange acc) {
-              scf::YieldOp::create(b, l, body(b, l, iv, acc));
-            });
-        scf::YieldOp::create(b, l, loop.getResults());
-      },
-      [&](OpBuilder &b, Location l) { scf::YieldOp::create(b, l, inits); });
-  return SmallVector<Value>(guard.getResults());
-}
-
-/// `map`'s indices for the loop indices `loops` (every dim `map` reads set).
-SmallVector<Value> indicesOf(OpBuilder &b, Location loc, AffineMap map,
-                             ArrayRef<Value> loops) {
-  if (isDimOrConstantMap(map))
-    return applyMap(b, loc, map, loops);
-  SmallVector<Value> dims;
-  for (Value v : loops)
-    dims.push_back(v ? v : arith::ConstantIndexOp::create(b, loc, 0));
-  SmallVector<Value> indices;
-  for (AffineExpr e : map.getResults())
-    indices.push_back(affine::expandAffineExpr(b, loc, e, dims, {}));
-  return indices;
-}
-
 /// The op's body on (a, b, acc) at `b`; the inputs it never reads
 /// (shape-only operands) stay unmapped.
 Value foldOne(OpBuilder &b, linalg::LinalgOp op, const ContractionDims &dims,
@@ -323,6 +285,170 @@ Value foldOne(OpBuilder &b, linalg::LinalgOp op, const ContractionDims &dims,
   return map.lookupOrDefault(body->getTerminator()->getOperand(0));
 }
 
+/// An input buffer that holds `value` everywhere except a strided window
+/// that is a copy of `src`: what a zero-padded input (tensor.pad) and a
+/// cotangent stuffed with zeros between its rows (a strided
+/// tensor.insert_slice) bufferize to: alloc, fill, copy into a subview. The
+/// kernel reads `src` where the window holds it and `value` elsewhere, so
+/// the padded buffer, its fill and its copy need not exist.
+struct Padded {
+  memref::AllocOp alloc;
+  Operation *fill = nullptr, *copy = nullptr;
+  memref::SubViewOp window;
+  Value src;
+  arith::ConstantOp value;
+  /// Per dim: where the window starts, its step, src's (static) size, and
+  /// whether reads need a range check (false where the window is the dim).
+  SmallVector<int64_t> offsets, strides, sizes;
+  SmallVector<bool> checked;
+};
+
+/// The constant a fill of `buffer` writes everywhere: a linalg.fill, or a
+/// linalg.map / generic with no inputs that yields a constant.
+arith::ConstantOp fillValue(Operation *op, Value buffer) {
+  if (auto fill = dyn_cast<linalg::FillOp>(op))
+    return fill.getOutputs()[0] == buffer
+               ? fill.getInputs()[0].getDefiningOp<arith::ConstantOp>()
+               : arith::ConstantOp();
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || linalgOp.getNumDpsInputs() != 0 ||
+      linalgOp.getNumDpsInits() != 1 || linalgOp.getDpsInits()[0] != buffer ||
+      !linalgOp.getBlock() ||
+      !linalgOp.getBlock()->without_terminator().empty())
+    return arith::ConstantOp();
+  Value yielded = linalgOp.getBlock()->getTerminator()->getOperand(0);
+  return yielded.getDefiningOp<arith::ConstantOp>();
+}
+
+/// `operand` of contraction `op` as a Padded buffer, or nullopt: an alloc in
+/// op's block whose users are one fill, one subview whose only user is a
+/// copy from `src`, deallocs and ops that only read it; fill before copy
+/// before op, and nothing between the copy and `at` (where the kernel will
+/// run) writes src.
+std::optional<Padded> matchPadded(Value operand, linalg::LinalgOp op,
+                                  Operation *at) {
+  Padded p;
+  p.alloc = operand.getDefiningOp<memref::AllocOp>();
+  if (!p.alloc || p.alloc->getBlock() != op->getBlock())
+    return std::nullopt;
+  for (Operation *user : p.alloc->getUsers()) {
+    if (isa<memref::DeallocOp>(user))
+      continue;
+    if (auto window = dyn_cast<memref::SubViewOp>(user)) {
+      if (p.window || !window->hasOneUse())
+        return std::nullopt;
+      p.window = window;
+      continue;
+    }
+    if (arith::ConstantOp value = fillValue(user, operand)) {
+      if (p.fill)
+        return std::nullopt;
+      p.fill = user;
+      p.value = value;
+      continue;
+    }
+    auto reader = dyn_cast<linalg::LinalgOp>(user);
+    if (!reader || llvm::is_contained(reader.getDpsInits(), operand))
+      return std::nullopt;
+  }
+  if (!p.fill || !p.window)
+    return std::nullopt;
+  Operation *copy = *p.window->getUsers().begin();
+  if (auto c = dyn_cast<linalg::CopyOp>(copy);
+      c && c.getOutputs()[0] == p.window.getResult())
+    p.src = c.getInputs()[0];
+  else if (auto c = dyn_cast<memref::CopyOp>(copy);
+           c && c.getTarget() == p.window.getResult())
+    p.src = c.getSource();
+  if (!p.src)
+    return std::nullopt;
+  p.copy = copy;
+  if (p.fill->getBlock() != op->getBlock() ||
+      copy->getBlock() != op->getBlock() ||
+      !p.fill->isBeforeInBlock(copy) || !copy->isBeforeInBlock(op))
+    return std::nullopt;
+  // The window: static offsets and strides, src's shape.
+  auto srcType = cast<MemRefType>(p.src.getType());
+  auto allocType = p.alloc.getType();
+  ArrayRef<int64_t> offsets = p.window.getStaticOffsets(),
+                    strides = p.window.getStaticStrides(),
+                    sizes = p.window.getStaticSizes();
+  if (p.window.getSourceType().getRank() != srcType.getRank() ||
+      int64_t(sizes.size()) != srcType.getRank())
+    return std::nullopt;
+  for (int64_t d = 0; d < srcType.getRank(); ++d) {
+    if (ShapedType::isDynamic(offsets[d]) || ShapedType::isDynamic(strides[d]) ||
+        strides[d] <= 0)
+      return std::nullopt;
+    int64_t size = srcType.getDimSize(d);
+    bool whole = offsets[d] == 0 && strides[d] == 1 &&
+                 size == allocType.getDimSize(d);
+    if (whole && ShapedType::isDynamic(size)) {
+      // Both dynamic: the same size only when the window's size is the
+      // alloc's own operand.
+      Value windowSize = p.window.getDynamicSize(d);
+      Value allocSize = p.alloc.getDynamicSizes()[allocType.getDynamicDimIndex(d)];
+      whole = windowSize == allocSize;
+    }
+    if (!whole && ShapedType::isDynamic(size))
+      return std::nullopt;
+    p.offsets.push_back(offsets[d]);
+    p.strides.push_back(strides[d]);
+    p.sizes.push_back(size);
+    p.checked.push_back(!whole);
+  }
+  // src stays as the copy left it until the kernel reads it.
+  Value srcRoot = rootOf(p.src);
+  for (Operation *x = copy->getNextNode(); x && x != at; x = x->getNextNode()) {
+    if (isa<memref::DeallocOp>(x))
+      continue;
+    Access access = accessOf(x);
+    if (!access.known || access.writes.contains(srcRoot))
+      return std::nullopt;
+  }
+  if (at->getBlock() != op->getBlock() || at->isBeforeInBlock(copy))
+    return std::nullopt;
+  return p;
+}
+
+/// Loads element `idx` of padded buffer `p` in a kernel: src's element where
+/// the window holds it, p's fill value elsewhere (the address read there is
+/// src's first element on each checked dim, always valid).
+Value loadPadded(OpBuilder &b, Location l, const Padded &p,
+                 ArrayRef<Value> idx) {
+  auto cst = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, l, v);
+  };
+  Value inside;
+  SmallVector<Value> at;
+  for (auto [d, i] : llvm::enumerate(idx)) {
+    if (!p.checked[d]) {
+      at.push_back(i);
+      continue;
+    }
+    // rel = i - offset; as unsigned, a negative rel is past every bound.
+    Value rel = p.offsets[d] ? arith::SubIOp::create(b, l, i, cst(p.offsets[d]))
+                             : i;
+    Value ok = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, rel,
+                                     cst((p.sizes[d] - 1) * p.strides[d] + 1));
+    Value q = rel;
+    if (p.strides[d] != 1) {
+      Value rem = arith::RemUIOp::create(b, l, rel, cst(p.strides[d]));
+      ok = arith::AndIOp::create(
+          b, l, ok,
+          arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, rem, cst(0)));
+      q = arith::DivUIOp::create(b, l, rel, cst(p.strides[d]));
+    }
+    at.push_back(arith::SelectOp::create(b, l, ok, q, cst(0)));
+    inside = inside ? arith::AndIOp::create(b, l, inside, ok).getResult() : ok;
+  }
+  Value v = memref::LoadOp::create(b, l, p.src, at);
+  if (!inside)
+    return v;
+  Value fill = b.clone(*p.value)->getResult(0);
+  return arith::SelectOp::create(b, l, inside, v, fill);
+}
+
 /// Column kernel: each thread owns `cols` columns of N and every row of an
 /// M-tile of `rowsPerGroup`; A is read straight from memory at indices
 /// that are the same for every thread of the workgroup, B at the thread's
@@ -331,7 +457,9 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
                        const ContractionDims &dims, ArrayRef<Value> sizes,
                        Value mSize, Value nSize, Value kSize,
                        int64_t rowsPerGroup, int64_t cols, int64_t threads,
-                       Value initValue, const Epilogue &epilogue) {
+                       Value initValue, const Epilogue &epilogue,
+                       const std::optional<Padded> &lhsPad,
+                       const std::optional<Padded> &rhsPad) {
   Location loc = op.getLoc();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   OpOperand *init = op.getDpsInitOperand(0);
@@ -426,15 +554,20 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
       [&](OpBuilder &b, Location l, Value k, ValueRange accs) {
         SmallVector<Value> kLoops(sizes.size());
         delinearize(b, l, k, dims.k, sizesOf(dims.k), kLoops);
+        auto load = [&](Value buffer, const std::optional<Padded> &pad,
+                        AffineMap map, ArrayRef<Value> loops) -> Value {
+          SmallVector<Value> idx = indicesOf(b, l, map, loops);
+          if (pad)
+            return loadPadded(b, l, *pad, idx);
+          return memref::LoadOp::create(b, l, buffer, idx);
+        };
         SmallVector<Value> as, bs;
         for (int64_t i = 0; i < rowsPerGroup; ++i)
-          as.push_back(memref::LoadOp::create(
-              b, l, lhs,
-              indicesOf(b, l, lhsMap, merged(rowLoops[i], kLoops, {}))));
+          as.push_back(
+              load(lhs, lhsPad, lhsMap, merged(rowLoops[i], kLoops, {})));
         for (int64_t j = 0; j < cols; ++j)
-          bs.push_back(memref::LoadOp::create(
-              b, l, rhs,
-              indicesOf(b, l, rhsMap, merged(colLoops[j], kLoops, {}))));
+          bs.push_back(
+              load(rhs, rhsPad, rhsMap, merged(colLoops[j], kLoops, {})));
         SmallVector<Value> next;
         for (int64_t i = 0; i < rowsPerGroup; ++i)
           for (int64_t j = 0; j < cols; ++j)
@@ -490,12 +623,33 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
                        return sizes[d];
                      }));
   };
+  // Padded inputs are read from what was copied into them.
+  std::optional<Padded> lhsPad =
+      matchPadded(op->getOperand(dims.lhs), op, at);
+  std::optional<Padded> rhsPad =
+      matchPadded(op->getOperand(dims.rhs), op, at);
   buildColumnKernel(rewriter, op, dims, sizes, product(dims.m),
                     product(dims.n), product(dims.k), rows, cols, threads,
-                    fill ? fill.getInputs()[0] : Value(), epilogue);
+                    fill ? fill.getInputs()[0] : Value(), epilogue, lhsPad,
+                    rhsPad);
   Operation *launch = at->getPrevNode();
   if (epilogue.last)
     moveDeallocsAfter(op->getNextNode(), at, launch);
+  // src lives until the kernel has read it: its deallocs between the copy
+  // and the kernel move after it.
+  for (const std::optional<Padded> &pad : {lhsPad, rhsPad}) {
+    if (!pad)
+      continue;
+    Value srcRoot = rootOf(pad->src);
+    SmallVector<Operation *> frees;
+    for (Operation *x = pad->copy->getNextNode(); x != launch;
+         x = x->getNextNode())
+      if (auto free = dyn_cast<memref::DeallocOp>(x);
+          free && free.getMemref() == srcRoot)
+        frees.push_back(x);
+    for (Operation *x : llvm::reverse(frees))
+      x->moveAfter(launch);
+  }
 
   // The group's ops go; a buffer only they used goes with them.
   llvm::SetVector<Value> roots;
@@ -513,6 +667,26 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
   }
   for (Value root : roots)
     eraseIfUnused(root);
+  // A padded buffer no other op reads any more goes with its fill and copy.
+  for (std::optional<Padded> pad : {lhsPad, rhsPad}) {
+    if (!pad)
+      continue;
+    Operation *alloc = pad->alloc.getOperation();
+    if (erased.contains(alloc))
+      continue;
+    bool read = llvm::any_of(alloc->getUsers(), [&](Operation *user) {
+      return user != pad->fill && user != pad->window &&
+             !isa<memref::DeallocOp>(user);
+    });
+    if (read)
+      continue;
+    for (Operation *x : {pad->copy, pad->fill}) {
+      erased.insert(x);
+      rewriter.eraseOp(x);
+    }
+    erased.insert(alloc);
+    eraseIfUnused(alloc->getResult(0));
+  }
   return true;
 }
 

@@ -2,6 +2,7 @@
 #ifndef NNC_CODEGEN_GPU_KERNELUTILS_H
 #define NNC_CODEGEN_GPU_KERNELUTILS_H
 
+#include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -10,6 +11,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace nnc::gpu_kernel {
@@ -35,6 +37,22 @@ applyMap(mlir::OpBuilder &b, mlir::Location loc, mlir::AffineMap map,
       indices.push_back(mlir::arith::ConstantIndexOp::create(
           b, loc, mlir::cast<mlir::AffineConstantExpr>(e).getValue()));
   }
+  return indices;
+}
+
+/// `map`'s indices for the loop indices `loops`, any affine expression
+/// (a floordiv window read included); a dim `map` does not read may be null.
+inline llvm::SmallVector<mlir::Value>
+indicesOf(mlir::OpBuilder &b, mlir::Location loc, mlir::AffineMap map,
+          llvm::ArrayRef<mlir::Value> loops) {
+  if (isDimOrConstantMap(map))
+    return applyMap(b, loc, map, loops);
+  llvm::SmallVector<mlir::Value> dims;
+  for (mlir::Value v : loops)
+    dims.push_back(v ? v : mlir::arith::ConstantIndexOp::create(b, loc, 0));
+  llvm::SmallVector<mlir::Value> indices;
+  for (mlir::AffineExpr e : map.getResults())
+    indices.push_back(mlir::affine::expandAffineExpr(b, loc, e, dims, {}));
   return indices;
 }
 
@@ -77,25 +95,34 @@ inline void delinearize(mlir::OpBuilder &b, mlir::Location loc,
 }
 
 /// Clones the scalar body of `op` at `b` with its block arguments bound to
-/// `args`; returns the values it yields.
-inline llvm::SmallVector<mlir::Value> cloneBody(mlir::OpBuilder &b,
-                                                mlir::linalg::LinalgOp op,
-                                                mlir::ValueRange args) {
+/// `args` (and each linalg.index to its loop in `loops`, where given);
+/// returns the values it yields.
+inline llvm::SmallVector<mlir::Value>
+cloneBody(mlir::OpBuilder &b, mlir::linalg::LinalgOp op, mlir::ValueRange args,
+          llvm::ArrayRef<mlir::Value> loops = {}) {
   mlir::Block *body = op.getBlock();
   mlir::IRMapping map;
   map.map(body->getArguments(), args);
-  for (mlir::Operation &inner : body->without_terminator())
+  for (mlir::Operation &inner : body->without_terminator()) {
+    // With the loop indices given, linalg.index d is loop d.
+    if (auto index = mlir::dyn_cast<mlir::linalg::IndexOp>(inner);
+        index && !loops.empty()) {
+      map.map(index.getResult(), loops[index.getDim()]);
+      continue;
+    }
     b.clone(inner, map);
+  }
   llvm::SmallVector<mlir::Value> results;
   for (mlir::Value v : body->getTerminator()->getOperands())
     results.push_back(map.lookupOrDefault(v));
   return results;
 }
 
-/// A body that only computes on its arguments (no linalg.index, no memory
-/// access, no regions), so it can be re-run in any thread on loaded values.
-inline bool hasScalarBody(mlir::linalg::LinalgOp op) {
-  if (op.hasIndexSemantics())
+/// A body that only computes on its arguments (no memory access, no regions;
+/// no linalg.index unless `allowIndex`), so it can be re-run in any thread on
+/// loaded values (and its loop indices).
+inline bool hasScalarBody(mlir::linalg::LinalgOp op, bool allowIndex = false) {
+  if (op.hasIndexSemantics() && !allowIndex)
     return false;
   return llvm::all_of(
       op.getBlock()->without_terminator(), [](mlir::Operation &inner) {
@@ -103,15 +130,15 @@ inline bool hasScalarBody(mlir::linalg::LinalgOp op) {
       });
 }
 
-/// scf.for with one iteration argument, guarded by `lb < ub`: MLIR's
-/// scf -> SPIR-V lowering returns the loop result through a variable that
-/// only the body stores, so a loop that runs zero times would yield an
-/// undefined value instead of `init`.
-inline mlir::Value buildGuardedFor(
+/// scf.for over [lb, ub) carrying `inits`, guarded by `lb < ub`: MLIR's
+/// scf -> SPIR-V lowering returns the loop results through variables that
+/// only the body stores, so a loop that runs zero times would yield
+/// undefined values instead of `inits`.
+inline llvm::SmallVector<mlir::Value> buildGuardedLoop(
     mlir::OpBuilder &b, mlir::Location loc, mlir::Value lb, mlir::Value ub,
-    mlir::Value step, mlir::Value init,
-    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
-                                   mlir::Value, mlir::Value)>
+    mlir::Value step, mlir::ValueRange inits,
+    llvm::function_ref<llvm::SmallVector<mlir::Value>(
+        mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::ValueRange)>
         body) {
   mlir::Value nonEmpty = mlir::arith::CmpIOp::create(
       b, loc, mlir::arith::CmpIPredicate::ult, lb, ub);
@@ -119,18 +146,32 @@ inline mlir::Value buildGuardedFor(
       b, loc, nonEmpty,
       [&](mlir::OpBuilder &b, mlir::Location l) {
         auto loop = mlir::scf::ForOp::create(
-            b, l, lb, ub, step, mlir::ValueRange{init},
+            b, l, lb, ub, step, inits,
             [&](mlir::OpBuilder &b, mlir::Location l, mlir::Value iv,
                 mlir::ValueRange acc) {
-              mlir::scf::YieldOp::create(
-                  b, l, mlir::ValueRange{body(b, l, iv, acc[0])});
+              mlir::scf::YieldOp::create(b, l, body(b, l, iv, acc));
             });
         mlir::scf::YieldOp::create(b, l, loop.getResults());
       },
       [&](mlir::OpBuilder &b, mlir::Location l) {
-        mlir::scf::YieldOp::create(b, l, mlir::ValueRange{init});
+        mlir::scf::YieldOp::create(b, l, inits);
       });
-  return guard.getResult(0);
+  return llvm::SmallVector<mlir::Value>(guard.getResults());
+}
+
+/// buildGuardedLoop with one iteration argument.
+inline mlir::Value buildGuardedFor(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value lb, mlir::Value ub,
+    mlir::Value step, mlir::Value init,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   mlir::Value, mlir::Value)>
+        body) {
+  return buildGuardedLoop(
+      b, loc, lb, ub, step, mlir::ValueRange{init},
+      [&](mlir::OpBuilder &b, mlir::Location l, mlir::Value iv,
+          mlir::ValueRange acc) {
+        return llvm::SmallVector<mlir::Value>{body(b, l, iv, acc[0])};
+      })[0];
 }
 
 /// memref<shape x elem> in workgroup memory.
@@ -338,6 +379,49 @@ inline mlir::linalg::FillOp fillBefore(mlir::Operation *op, mlir::Value out) {
         user->isBeforeInBlock(op))
       return nullptr;
   return fill;
+}
+
+/// The buffers an op reads and writes (their roots); `known` is false when
+/// it touches memory in a way these helpers do not follow.
+struct Access {
+  llvm::DenseSet<mlir::Value> reads, writes;
+  bool known = true;
+};
+
+inline Access accessOf(mlir::Operation *root) {
+  using namespace mlir;
+  Access a;
+  root->walk([&](Operation *op) {
+    if (auto load = dyn_cast<memref::LoadOp>(op)) {
+      a.reads.insert(rootOf(load.getMemRef()));
+    } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
+      a.writes.insert(rootOf(store.getMemRef()));
+    } else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+      for (OpOperand *in : linalgOp.getDpsInputOperands())
+        if (isa<MemRefType>(in->get().getType()))
+          a.reads.insert(rootOf(in->get()));
+      for (Value init : linalgOp.getDpsInits()) {
+        a.reads.insert(rootOf(init));
+        a.writes.insert(rootOf(init));
+      }
+      return WalkResult::skip();
+    } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+      a.reads.insert(rootOf(copy.getSource()));
+      a.writes.insert(rootOf(copy.getTarget()));
+    } else if (!isa<memref::AllocOp, memref::DeallocOp, memref::DimOp,
+                    ViewLikeOpInterface, gpu::LaunchOp, gpu::TerminatorOp,
+                    gpu::BarrierOp, memref::AllocaOp>(op) &&
+               !isMemoryEffectFree(op) && op->getNumRegions() == 0) {
+      a.known = false;
+    }
+    return WalkResult::advance();
+  });
+  return a;
+}
+
+inline bool intersects(const llvm::DenseSet<mlir::Value> &a,
+                       const llvm::DenseSet<mlir::Value> &b) {
+  return llvm::any_of(a, [&](mlir::Value v) { return b.contains(v); });
 }
 
 } // namespace nnc::gpu_kernel

@@ -13,8 +13,10 @@
 // every value it uses is defined before the first op (host work in between
 // that defines them, such as an allocation, moves up with it), nothing in
 // between reads what it writes or writes what it reads or writes, and it
-// neither reads nor writes what the batch writes. A batch of one keeps the
-// naive path.
+// neither reads nor writes what the batch writes. A batch of one is such a
+// kernel too: its linear index walks the loops in row-major order, so
+// neighbouring threads touch neighbouring elements (the naive mapping puts
+// the outermost loop, the batch of an [N, C, H, W] tensor, on the threads).
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/KernelUtils.h"
 #include "codegen/gpu/Passes.h"
@@ -43,55 +45,18 @@ constexpr int64_t kMaxGroups = 65535;
 constexpr size_t kMaxBuffers = 20;
 constexpr size_t kMaxBindings = 28;
 
-/// The buffers an op reads and writes (their roots); `known` is false when
-/// it touches memory in a way this pass does not follow.
-struct Access {
-  llvm::DenseSet<Value> reads, writes;
-  bool known = true;
-};
-
-Access accessOf(Operation *root) {
-  Access a;
-  root->walk([&](Operation *op) {
-    if (auto load = dyn_cast<memref::LoadOp>(op)) {
-      a.reads.insert(rootOf(load.getMemRef()));
-    } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
-      a.writes.insert(rootOf(store.getMemRef()));
-    } else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
-      for (OpOperand *in : linalgOp.getDpsInputOperands())
-        if (isa<MemRefType>(in->get().getType()))
-          a.reads.insert(rootOf(in->get()));
-      for (Value init : linalgOp.getDpsInits()) {
-        a.reads.insert(rootOf(init));
-        a.writes.insert(rootOf(init));
-      }
-      return WalkResult::skip();
-    } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
-      a.reads.insert(rootOf(copy.getSource()));
-      a.writes.insert(rootOf(copy.getTarget()));
-    } else if (!isa<memref::AllocOp, memref::DeallocOp, memref::DimOp,
-                    ViewLikeOpInterface, gpu::LaunchOp, gpu::TerminatorOp,
-                    gpu::BarrierOp, memref::AllocaOp>(op) &&
-               !isMemoryEffectFree(op) && op->getNumRegions() == 0) {
-      a.known = false;
-    }
-    return WalkResult::advance();
-  });
-  return a;
-}
-
-bool intersects(const llvm::DenseSet<Value> &a, const llvm::DenseSet<Value> &b) {
-  return llvm::any_of(a, [&](Value v) { return b.contains(v); });
-}
-
-/// An all-parallel linalg op on buffers whose body only computes and whose
-/// maps are loop dims and constants.
+/// An all-parallel linalg op on buffers whose body only computes (on its
+/// operands and loop indices) and whose outputs' maps are loop dims and
+/// constants (inputs may read through any affine map: a pooling window).
 bool isCandidate(Operation *op) {
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
   if (!linalgOp || !linalgOp.hasPureBufferSemantics() ||
-      linalgOp.getNumReductionLoops() != 0 || !hasScalarBody(linalgOp))
+      linalgOp.getNumReductionLoops() != 0 ||
+      !hasScalarBody(linalgOp, /*allowIndex=*/true))
     return false;
-  return llvm::all_of(linalgOp.getIndexingMapsArray(), isDimOrConstantMap);
+  return llvm::all_of(linalgOp.getDpsInitsMutable(), [&](OpOperand &init) {
+    return isDimOrConstantMap(linalgOp.getMatchingIndexingMap(&init));
+  });
 }
 
 /// Host work that defines values (moved up with the op that needs them).
@@ -113,7 +78,7 @@ public:
       if (isa<MemRefType>(v.getType()))
         buffers.insert(v);
   }
-  /// Replaces a batch of two or more ops by one kernel.
+  /// Replaces the batch by one kernel.
   void flush();
 
 private:
@@ -201,10 +166,6 @@ bool Batcher::tryJoin(Operation *op) {
 }
 
 void Batcher::flush() {
-  if (members.size() < 2) {
-    members.clear();
-    return;
-  }
   Operation *front = members.front();
   OpBuilder b(front);
   Location loc = front->getLoc();
@@ -243,15 +204,10 @@ void Batcher::flush() {
         [&](OpBuilder &b, Location l, Value i, ValueRange) {
           for (auto [k, m] : llvm::enumerate(members)) {
             auto op = cast<linalg::LinalgOp>(m);
-            Value local = arith::SubIOp::create(b, l, i, offsets[k]);
-            // i >= offset (no wrap-around below it) and local < count.
-            Value inside = arith::AndIOp::create(
-                b, l,
-                arith::CmpIOp::create(b, l, arith::CmpIPredicate::uge, i,
-                                      offsets[k]),
-                arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, local,
-                                      counts[k]));
-            scf::IfOp::create(b, l, inside, [&](OpBuilder &b, Location l) {
+            Value local = members.size() == 1
+                              ? i
+                              : arith::SubIOp::create(b, l, i, offsets[k]);
+            auto emit = [&](OpBuilder &b, Location l) {
               int64_t rank = op.getNumLoops();
               SmallVector<Value> loops(rank);
               SmallVector<int64_t> dims =
@@ -274,16 +230,32 @@ void Batcher::flush() {
                 } else {
                   args.push_back(memref::LoadOp::create(
                       b, l, v,
-                      applyMap(b, l, op.getMatchingIndexingMap(&operand),
-                               loops)));
+                      indicesOf(b, l, op.getMatchingIndexingMap(&operand),
+                                loops)));
                 }
               }
-              SmallVector<Value> results = cloneBody(b, op, args);
+              SmallVector<Value> results = cloneBody(b, op, args, loops);
               for (auto [init, value] :
                    llvm::zip(op.getDpsInitsMutable(), results))
                 memref::StoreOp::create(
                     b, l, value, init.get(),
                     applyMap(b, l, op.getMatchingIndexingMap(&init), loops));
+            };
+            // One op: the loop's bound is its count. Several: the op whose
+            // range holds i, i >= offset (no wrap-around below it) and
+            // local < count.
+            if (members.size() == 1) {
+              emit(b, l);
+              continue;
+            }
+            Value inside = arith::AndIOp::create(
+                b, l,
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::uge, i,
+                                      offsets[k]),
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, local,
+                                      counts[k]));
+            scf::IfOp::create(b, l, inside, [&](OpBuilder &b, Location l) {
+              emit(b, l);
               scf::YieldOp::create(b, l);
             });
           }

@@ -63,6 +63,10 @@ Kind kindOf(Operation *op) {
           NegOp, AbsOp, ExpOp, LogOp, SqrtOp, RsqrtOp, TanhOp, SigmoidOp,
           ReluOp, SiluOp, GeluOp, WhereOp, CastOp, BroadcastToOp>(op))
     return Kind::Elementwise;
+  // Over windows that tile x, each cell of dx reads its own window of x and
+  // one dy: elementwise over x's shape (the ReLU mask after it fuses).
+  if (auto pool = dyn_cast<MaxPool2DGradOp>(op); pool && pool.hasDisjointWindows())
+    return Kind::Elementwise;
   if (isa<SumOp, MaxOp, MinOp, MeanOp>(op))
     return Kind::Reduction;
   if (isa<MatmulOp, Conv2DOp, Conv2DGradInputOp, Conv2DGradWeightOp>(op))

@@ -13,7 +13,7 @@
 
 // GPU-LABEL: func.func @pad_copy
 // GPU-NOT: memref.copy
-// GPU: gpu.launch_func @pad_copy_kernel::@pad_copy_kernel {{.*}} args(%{{.*}} : index, %{{.*}} : memref<?x4xf32>, %{{.*}} : memref<?x4xf32, strided<[8, 1], offset: 2>>)
+// GPU: gpu.launch_func @pad_copy_kernel::@pad_copy_kernel {{.*}} args(%{{.*}} : memref<?x4xf32>, %{{.*}} : memref<?x4xf32, strided<[8, 1], offset: 2>>, %{{.*}} : index)
 func.func @pad_copy(%a: memref<?x4xf32>, %b: memref<?x8xf32>) {
   %c0 = arith.constant 0 : index
   %n = memref.dim %a, %c0 : memref<?x4xf32>

@@ -1,7 +1,8 @@
-// nnc-linalg-to-gpu: linalg on tensors becomes outlined gpu kernels, one
-// thread per output element in blocks of 256; a dynamic dim reaches the
-// kernel as an index argument (memref.dim stays on the host), temporaries
-// between kernels are freed.
+// nnc-linalg-to-gpu: linalg on tensors becomes outlined gpu kernels; an
+// elementwise op is one thread per output element in blocks of 256, in the
+// row-major order of its loops (nnc-gpu-merge-elementwise, a batch of one);
+// a dynamic dim reaches the kernel as an index argument (memref.dim stays
+// on the host), temporaries between kernels are freed.
 // RUN: nnc-opt %s --nnc-lower-to-linalg --nnc-linalg-to-gpu | FileCheck %s
 
 // CHECK: module attributes {gpu.container_module}
@@ -9,27 +10,30 @@
 // CHECK-LABEL: func.func @add_relu
 // CHECK-SAME: (%[[X:.*]]: memref<?x4xf32>, %[[B:.*]]: memref<4xf32>) -> memref<?x4xf32>
 // CHECK: %[[C256:.*]] = arith.constant 256 : index
-// CHECK: memref.dim %[[X]]
+// CHECK: %[[DIM:.*]] = memref.dim %[[X]]
 // CHECK: %[[T:.*]] = memref.alloc(%{{.*}}) {{.*}} : memref<?x4xf32>
-// CHECK: gpu.launch_func @add_relu_kernel::@add_relu_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%[[C256]], %{{.*}}, %{{.*}}) args(%{{[a-z0-9_]+}} : index, %[[X]] : memref<?x4xf32>, %[[B]] : memref<4xf32>, %[[T]] : memref<?x4xf32>)
+// CHECK: %[[COUNT:.*]] = arith.muli %[[DIM]], %{{.*}} : index
+// CHECK: gpu.launch_func @add_relu_kernel::@add_relu_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%[[C256]], %{{.*}}, %{{.*}}) args(%[[X]] : memref<?x4xf32>, %[[B]] : memref<4xf32>, %[[T]] : memref<?x4xf32>, %[[COUNT]] : index)
 // CHECK: %[[R:.*]] = memref.alloc(%{{.*}}) {{.*}} : memref<?x4xf32>
-// CHECK: gpu.launch_func @add_relu_kernel_0::@add_relu_kernel {{.*}} args(%{{.*}} : index, %[[T]] : memref<?x4xf32>, %[[R]] : memref<?x4xf32>)
+// CHECK: gpu.launch_func @add_relu_kernel_0::@add_relu_kernel {{.*}} args(%[[T]] : memref<?x4xf32>, %[[R]] : memref<?x4xf32>, %[[COUNT]] : index)
 // CHECK: memref.dealloc %[[T]]
 // CHECK-NOT: memref.dealloc
 // CHECK: return %[[R]]
 
-// The kernel guards the last, partial block with the batch size it is given.
+// The kernel walks the B x 4 elements it is given in a grid-stride loop;
+// each element's indices are its linear index's row-major digits.
 // CHECK: gpu.module @add_relu_kernel
-// CHECK: gpu.func @add_relu_kernel(%[[N:[a-z0-9_]+]]: index, %[[KX:[a-z0-9_]+]]: memref<?x4xf32>, %[[KB:[a-z0-9_]+]]: memref<4xf32>, %[[KY:[a-z0-9_]+]]: memref<?x4xf32>) kernel
+// CHECK: gpu.func @add_relu_kernel(%[[KX:[a-z0-9_]+]]: memref<?x4xf32>, %[[KB:[a-z0-9_]+]]: memref<4xf32>, %[[KY:[a-z0-9_]+]]: memref<?x4xf32>, %[[N:[a-z0-9_]+]]: index) kernel
 // CHECK-NOT: memref.dim
 // CHECK: gpu.block_id x
 // CHECK: gpu.thread_id x
-// CHECK: arith.addi %{{.*}}, %[[N]]
-// CHECK: scf.if
-// CHECK: memref.load %[[KX]]
-// CHECK: memref.load %[[KB]]
+// CHECK: scf.for %[[I:.*]] = %{{.*}} to %[[N]] step
+// CHECK: %[[COL:.*]] = arith.remui %[[I]], %{{.*}} : index
+// CHECK: %[[ROW:.*]] = arith.divui %[[I]], %{{.*}} : index
+// CHECK: memref.load %[[KX]][%[[ROW]], %[[COL]]]
+// CHECK: memref.load %[[KB]][%[[COL]]]
 // CHECK: arith.addf
-// CHECK: memref.store %{{.*}}, %[[KY]]
+// CHECK: memref.store %{{.*}}, %[[KY]][%[[ROW]], %[[COL]]]
 // CHECK: gpu.return
 // CHECK: gpu.module @add_relu_kernel_0
 // CHECK: gpu.func @add_relu_kernel(

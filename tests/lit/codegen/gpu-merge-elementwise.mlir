@@ -2,7 +2,8 @@
 // kernel over the concatenation of their iteration spaces: 256 threads per
 // workgroup, at most 65535 workgroups and a grid-stride loop; each thread
 // runs the op whose range holds its index. A dependent op starts a batch of
-// its own; a lone op is left for the naive path.
+// its own; a lone op becomes a kernel of its own over its elements in
+// row-major order (neighbouring threads, neighbouring elements).
 // RUN: nnc-opt %s -split-input-file --nnc-gpu-merge-elementwise --canonicalize --cse | FileCheck %s
 
 // Three independent ops (a broadcast add in place over a dynamic batch, a
@@ -57,11 +58,16 @@ func.func @independent(%a: memref<?x8xf32>, %b: memref<8xf32>, %c: memref<4xf32>
 
 // -----
 
-// The second op reads what the first writes: two batches of one, left as
-// they are. The third is independent of the second and joins it; its
-// buffer, allocated after the second, is allocated before the kernel.
+// The second op reads what the first writes: the first is a batch of one
+// (a kernel without range checks). The third is independent of the second
+// and joins it; its buffer, allocated after the second, is allocated before
+// the kernel.
 // CHECK-LABEL: func.func @dependent
-// CHECK: linalg.generic
+// CHECK: gpu.launch
+// CHECK-NOT: scf.if
+// CHECK: arith.negf
+// CHECK: memref.store %{{.*}}, %arg0[
+// CHECK: gpu.terminator
 // CHECK: %[[T:.*]] = memref.alloc() : memref<4xf32>
 // CHECK-NEXT: gpu.launch
 // CHECK: memref.store %{{.*}}, %arg1[
@@ -96,10 +102,14 @@ func.func @dependent(%a: memref<4xf32>, %b: memref<4xf32>, %c: memref<4xf32>) ->
 // -----
 
 // An op in between writes what the later op reads: it cannot run first, so
-// nothing merges (and a reduction is no candidate).
+// nothing merges (and a reduction is no candidate): a kernel each.
 // CHECK-LABEL: func.func @conflict_between
-// CHECK-NOT: gpu.launch
-// CHECK-COUNT-3: linalg.generic
+// CHECK: gpu.launch
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["reduction"]
+// CHECK: gpu.launch
+// CHECK-NOT: linalg.generic
+// CHECK: return
 #v = affine_map<(d0) -> (d0)>
 #r = affine_map<(d0) -> ()>
 #z = affine_map<() -> ()>
@@ -119,6 +129,41 @@ func.func @conflict_between(%a: memref<4xf32>, %b: memref<4xf32>, %s: memref<f32
       ins(%s : memref<f32>) outs(%out : memref<f32>) {
   ^bb0(%x: f32, %o: f32):
     linalg.yield %x : f32
+  }
+  return
+}
+
+// -----
+
+// A window read (the max-pool gradient over 2x2 windows: input maps with
+// floordiv) and linalg.index in the body: the indices are computed from the
+// linear index's digits, the index ops are the loops.
+// CHECK-LABEL: func.func @window
+// CHECK: gpu.launch
+// CHECK: %[[W:.*]] = arith.remui %{{.*}}, %c4 : index
+// CHECK: %[[H:.*]] = arith.divui %{{.*}}, %c4 : index
+// CHECK: memref.load %arg0[%[[H]], %[[W]]]
+// CHECK: arith.divsi %{{.*}}, %c2
+// CHECK: memref.load %arg1[
+// CHECK: arith.remui %[[W]], %c2
+// CHECK: memref.store %{{.*}}, %arg2[%[[H]], %[[W]]]
+// CHECK-NOT: linalg.
+// CHECK: return
+#cell = affine_map<(d0, d1) -> (d0, d1)>
+#win = affine_map<(d0, d1) -> (d0 floordiv 2, d1 floordiv 2)>
+func.func @window(%x: memref<4x4xf32>, %dy: memref<2x2xf32>, %dx: memref<4x4xf32>) {
+  linalg.generic {indexing_maps = [#cell, #win, #cell], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %dy : memref<4x4xf32>, memref<2x2xf32>) outs(%dx : memref<4x4xf32>) {
+  ^bb0(%a: f32, %g: f32, %o: f32):
+    %j = linalg.index 1 : index
+    %c2 = arith.constant 2 : index
+    %r = arith.remui %j, %c2 : index
+    %c0 = arith.constant 0 : index
+    %even = arith.cmpi eq, %r, %c0 : index
+    %zero = arith.constant 0.0 : f32
+    %v = arith.select %even, %g, %zero : f32
+    %y = arith.addf %v, %a : f32
+    linalg.yield %y : f32
   }
   return
 }

@@ -225,3 +225,104 @@ func.func @transposed_read_refused(%x: memref<16x8xf32>, %w: memref<8x16xf32>, %
   memref.dealloc %t : memref<16x16xf32>
   return
 }
+
+
+// A zero-padded input (what tensor.pad bufferizes to: alloc, fill, copy
+// into a subview) is read from what was copied: the kernel loads x where the
+// window holds it and 0 elsewhere; the padded buffer, its fill and its copy
+// go. Only H and W are checked: the batch and channel dims are the window's
+// whole dims. x's dealloc, before the conv, moves after the kernel.
+// CHECK-LABEL: func.func @padded_input
+// CHECK-SAME: (%[[X:[a-z0-9_]+]]: memref<?x2x4x4xf32>, %[[W:[a-z0-9_]+]]: memref<3x2x3x3xf32>, %[[Y:[a-z0-9_]+]]: memref<?x3x4x4xf32>)
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: linalg.copy
+// CHECK: gpu.launch
+// CHECK: scf.for
+// CHECK: %[[H:[a-z0-9_]+]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK: %[[WI:[a-z0-9_]+]] = arith.addi %{{.*}}, %{{.*}} : index
+// CHECK: %[[HR:[a-z0-9_]+]] = arith.subi %[[H]], %c1 : index
+// CHECK: %[[HOK:[a-z0-9_]+]] = arith.cmpi ult, %[[HR]], %c4 : index
+// CHECK: %[[HS:[a-z0-9_]+]] = arith.select %[[HOK]], %[[HR]], %c0 : index
+// CHECK: %[[WR:[a-z0-9_]+]] = arith.subi %[[WI]], %c1 : index
+// CHECK: %[[WOK:[a-z0-9_]+]] = arith.cmpi ult, %[[WR]], %c4 : index
+// CHECK: %[[WS:[a-z0-9_]+]] = arith.select %[[WOK]], %[[WR]], %c0 : index
+// CHECK: %[[IN:[a-z0-9_]+]] = arith.andi %[[HOK]], %[[WOK]] : i1
+// CHECK: %[[V:[a-z0-9_]+]] = memref.load %[[X]][%{{.*}}, %{{.*}}, %[[HS]], %[[WS]]] : memref<?x2x4x4xf32>
+// CHECK: arith.select %[[IN]], %[[V]], %cst{{.*}} : f32
+// CHECK: gpu.terminator
+// CHECK-NEXT: }
+// CHECK-NEXT: memref.dealloc %[[X]]
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @padded_input(%x: memref<?x2x4x4xf32>, %w: memref<3x2x3x3xf32>, %y: memref<?x3x4x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x2x4x4xf32>
+  %p = memref.alloc(%n) : memref<?x2x6x6xf32>
+  linalg.map outs(%p : memref<?x2x6x6xf32>)
+    (%init: f32) {
+      linalg.yield %zero : f32
+    }
+  %sv = memref.subview %p[0, 0, 1, 1] [%n, 2, 4, 4] [1, 1, 1, 1] : memref<?x2x6x6xf32> to memref<?x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>
+  linalg.copy ins(%x : memref<?x2x4x4xf32>) outs(%sv : memref<?x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>)
+  memref.dealloc %x : memref<?x2x4x4xf32>
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+    ins(%p, %w : memref<?x2x6x6xf32>, memref<3x2x3x3xf32>) outs(%y : memref<?x3x4x4xf32>)
+  memref.dealloc %p : memref<?x2x6x6xf32>
+  return
+}
+
+
+// A cotangent stuffed into a zero buffer with stride 2 (the input gradient
+// of a strided conv): a cell holds dy where it is on the stride, so the
+// check is also rel % 2 == 0, and the address rel / 2.
+// CHECK-LABEL: func.func @stuffed_input
+// CHECK-NOT: memref.alloc
+// CHECK: gpu.launch
+// CHECK: arith.remui %{{.*}}, %c2 : index
+// CHECK: arith.cmpi eq, %{{.*}}, %c0 : index
+// CHECK: arith.divui %{{.*}}, %c2 : index
+// CHECK: memref.load %arg0[
+// CHECK-SAME: memref<1x1x3x3xf32>
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @stuffed_input(%dy: memref<1x1x3x3xf32>, %w: memref<1x1x2x2xf32>, %dx: memref<1x1x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %p = memref.alloc() : memref<1x1x7x7xf32>
+  linalg.fill ins(%zero : f32) outs(%p : memref<1x1x7x7xf32>)
+  %sv = memref.subview %p[0, 0, 1, 1] [1, 1, 3, 3] [1, 1, 2, 2] : memref<1x1x7x7xf32> to memref<1x1x3x3xf32, strided<[49, 49, 14, 2], offset: 8>>
+  linalg.copy ins(%dy : memref<1x1x3x3xf32>) outs(%sv : memref<1x1x3x3xf32, strided<[49, 49, 14, 2], offset: 8>>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+    ins(%p, %w : memref<1x1x7x7xf32>, memref<1x1x2x2xf32>) outs(%dx : memref<1x1x6x6xf32>)
+  memref.dealloc %p : memref<1x1x7x7xf32>
+  return
+}
+
+
+// x is written between the copy and the conv: the padded copy keeps its
+// value, so it stays and the kernel reads it.
+// CHECK-LABEL: func.func @src_written_after_copy
+// CHECK: %[[P:.*]] = memref.alloc(
+// CHECK: linalg.map
+// CHECK: linalg.copy
+// CHECK: linalg.fill
+// CHECK: gpu.launch
+// CHECK: memref.load %[[P]][
+func.func @src_written_after_copy(%x: memref<?x2x4x4xf32>, %w: memref<3x2x3x3xf32>, %y: memref<?x3x4x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x2x4x4xf32>
+  %p = memref.alloc(%n) : memref<?x2x6x6xf32>
+  linalg.map outs(%p : memref<?x2x6x6xf32>)
+    (%init: f32) {
+      linalg.yield %zero : f32
+    }
+  %sv = memref.subview %p[0, 0, 1, 1] [%n, 2, 4, 4] [1, 1, 1, 1] : memref<?x2x6x6xf32> to memref<?x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>
+  linalg.copy ins(%x : memref<?x2x4x4xf32>) outs(%sv : memref<?x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>)
+  linalg.fill ins(%zero : f32) outs(%x : memref<?x2x4x4xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>}
+    ins(%p, %w : memref<?x2x6x6xf32>, memref<3x2x3x3xf32>) outs(%y : memref<?x3x4x4xf32>)
+  memref.dealloc %p : memref<?x2x6x6xf32>
+  return
+}

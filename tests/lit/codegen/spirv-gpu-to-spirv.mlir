@@ -16,9 +16,10 @@
 
 // CHECK: spirv.module @__spv__add_relu_kernel Logical GLSL450
 // CHECK-SAME: #spirv.target_env<#spirv.vce<v1.3, [Shader], [SPV_KHR_storage_buffer_storage_class]>
-// CHECK: spirv.GlobalVariable @add_relu_kernel_arg_0 bind(0, 0) : !spirv.ptr<!spirv.struct<(i32 [0])>, StorageBuffer>
-// CHECK: spirv.GlobalVariable @add_relu_kernel_arg_1 bind(0, 1) : !spirv.ptr<!spirv.struct<(!spirv.rtarray<f32, stride=4> [0])>, StorageBuffer>
-// CHECK: spirv.GlobalVariable @add_relu_kernel_arg_2 bind(0, 2) : !spirv.ptr<!spirv.struct<(!spirv.array<4 x f32, stride=4> [0])>, StorageBuffer>
+// CHECK: spirv.GlobalVariable @add_relu_kernel_arg_0 bind(0, 0) : !spirv.ptr<!spirv.struct<(!spirv.rtarray<f32, stride=4> [0])>, StorageBuffer>
+// CHECK: spirv.GlobalVariable @add_relu_kernel_arg_1 bind(0, 1) : !spirv.ptr<!spirv.struct<(!spirv.array<4 x f32, stride=4> [0])>, StorageBuffer>
+// CHECK: spirv.GlobalVariable @add_relu_kernel_arg_2 bind(0, 2) : !spirv.ptr<!spirv.struct<(!spirv.rtarray<f32, stride=4> [0])>, StorageBuffer>
+// CHECK: spirv.GlobalVariable @add_relu_kernel_arg_3 bind(0, 3) : !spirv.ptr<!spirv.struct<(i32 [0])>, StorageBuffer>
 // CHECK: spirv.func @add_relu_kernel()
 // CHECK: spirv.EntryPoint "GLCompute" @add_relu_kernel
 // CHECK: spirv.ExecutionMode @add_relu_kernel "LocalSize", 256, 1, 1

@@ -389,3 +389,24 @@ module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
     return %1 : tensor<f32>
   }
 }
+
+// -----
+
+// relu: the gradient passes where the result is positive (exactly where x
+// is), so the backward reads y, which the next layer's weight gradient
+// keeps anyway, and x = h @ w need not be stored.
+// CHECK-LABEL: func.func @loss_grad
+// CHECK: %[[Z:.*]] = nn.matmul
+// CHECK: %[[Y:.*]] = nn.relu %[[Z]]
+// CHECK: %[[POS:.*]] = nn.compare "gt", %[[Y]], %{{.*}} : tensor<?x2xf32>, tensor<f32> -> tensor<?x2xi1>
+// CHECK: nn.where %[[POS]], %{{.*}}, %{{.*}} : tensor<?x2xi1>
+// CHECK-NOT: nn.compare "gt", %[[Z]]
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x3xf32> {nn.name = "x", nn.role = "input"}, %w: tensor<3x2xf32> {nn.name = "w", nn.role = "param"}) -> (tensor<f32> {nn.name = "loss"}) {
+    %z = nn.matmul %x, %w : tensor<?x3xf32>, tensor<3x2xf32> -> tensor<?x2xf32>
+    %y = nn.relu %z : tensor<?x2xf32> -> tensor<?x2xf32>
+    %sq = nn.mul %y, %y : tensor<?x2xf32>, tensor<?x2xf32> -> tensor<?x2xf32>
+    %l = nn.mean %sq {axes = array<i64>, keepdims = false} : tensor<?x2xf32> -> tensor<f32>
+    return %l : tensor<f32>
+  }
+}

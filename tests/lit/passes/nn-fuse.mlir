@@ -201,3 +201,30 @@ func.func @row_consumers(%x: tensor<?x16xf32>, %t: tensor<?x16xf32>) -> (tensor<
   %ym = nn.mean %y {axes = array<i64: 1>, keepdims = true} : tensor<?x16xf32> -> tensor<?x1xf32>
   return %l, %ym : tensor<f32>, tensor<?x1xf32>
 }
+
+// -----
+
+// The max-pool gradient over windows that tile x (2x2, stride 2) is
+// elementwise over x: it joins the ReLU mask after it, one kernel that
+// reads y and dy and writes dx. Over overlapping windows (3x3, stride 2)
+// it is no elementwise op and stays out (the mask, cheap, is recomputed).
+// CHECK-LABEL: func.func @pool_grad_mask
+// CHECK: %[[G:.*]] = nn.fusion {kind = "elementwise"} : tensor<?x4x8x8xf32> {
+// CHECK-NEXT: nn.max_pool2d_grad %arg0, %arg1
+// CHECK-NEXT: nn.compare "gt", %arg0
+// CHECK-NEXT: nn.where
+// CHECK-NEXT: nn.yield
+// CHECK: %[[O:.*]] = nn.max_pool2d_grad %arg0, %arg2
+// CHECK-NEXT: nn.fusion {kind = "elementwise"}
+// CHECK-NEXT: nn.compare "gt", %arg0
+// CHECK-NEXT: nn.where %{{.*}}, %[[O]]
+// CHECK: return %[[G]]
+func.func @pool_grad_mask(%y: tensor<?x4x8x8xf32>, %dy: tensor<?x4x4x4xf32>, %dy3: tensor<?x4x4x4xf32>) -> (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>) {
+  %zero = nn.constant dense<0.0> : tensor<f32>
+  %g = nn.max_pool2d_grad %y, %dy {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x4x8x8xf32>, tensor<?x4x4x4xf32> -> tensor<?x4x8x8xf32>
+  %pos = nn.compare "gt", %y, %zero : tensor<?x4x8x8xf32>, tensor<f32> -> tensor<?x4x8x8xi1>
+  %dx = nn.where %pos, %g, %zero : tensor<?x4x8x8xi1>, tensor<?x4x8x8xf32>, tensor<f32> -> tensor<?x4x8x8xf32>
+  %o = nn.max_pool2d_grad %y, %dy3 {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, stride = array<i64: 2, 2>} : tensor<?x4x8x8xf32>, tensor<?x4x4x4xf32> -> tensor<?x4x8x8xf32>
+  %dx3 = nn.where %pos, %o, %zero : tensor<?x4x8x8xi1>, tensor<?x4x8x8xf32>, tensor<f32> -> tensor<?x4x8x8xf32>
+  return %dx, %dx3 : tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>
+}

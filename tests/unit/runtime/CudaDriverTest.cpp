@@ -192,18 +192,18 @@ std::vector<uint32_t> entryParams(const std::string &file,
 TEST(CudaParams, MatchesTheNvptxSignatureOfAnOutlinedAdd) {
   CudaBuffer buf;
   buf.size = 1 << 20;
-  std::vector<KernelArg> args = {scalar(ScalarType::Index, 10),
-                                 memref(&buf, 0, 160, 0, {10, 4}, {4, 1}),
+  std::vector<KernelArg> args = {memref(&buf, 0, 160, 0, {10, 4}, {4, 1}),
                                  memref(&buf, 256, 16, 0, {4}, {1}),
-                                 memref(&buf, 512, 160, 0, {10, 4}, {4, 1})};
+                                 memref(&buf, 512, 160, 0, {10, 4}, {4, 1}),
+                                 scalar(ScalarType::Index, 40)};
   PackedParams p;
   ASSERT_TRUE(packKernelParams(args, p).ok());
   std::vector<uint32_t> expected =
       entryParams("add_relu/add_relu_kernel.ptx", "add_relu_kernel");
-  EXPECT_EQ(expected.size(), 20u); // 1 + 7 + 5 + 7
+  EXPECT_EQ(expected.size(), 20u); // 7 + 5 + 7 + 1
   EXPECT_EQ(p.sizes, expected);
 
-  args.erase(args.begin() + 2); // the relu: (index, memref, memref)
+  args.erase(args.begin() + 1); // the relu: (memref, memref, index)
   ASSERT_TRUE(packKernelParams(args, p).ok());
   EXPECT_EQ(p.sizes,
             entryParams("add_relu/add_relu_kernel_0.ptx", "add_relu_kernel"));
@@ -348,18 +348,18 @@ TEST_F(CudaDevice, RunsAddReluOverADynamicBatch) {
 
   Command add, relu, skipped, copyOut;
   add.kernel = 0;
-  add.grid[0] = (batch + 255) / 256;
-  add.grid[1] = 4;
+  // Each kernel walks the 4 B elements, 256 threads per workgroup.
+  add.grid[0] = (batch * 4 + 255) / 256;
   add.block[0] = 256;
-  add.args = {scalar(ScalarType::Index, batch),
-              memref(buf.get(), xAt, xBytes, 0, {batch, 4}, {4, 1}),
+  add.args = {memref(buf.get(), xAt, xBytes, 0, {batch, 4}, {4, 1}),
               memref(buf.get(), bAt, 16, 0, {4}, {1}),
-              memref(buf.get(), sumAt, xBytes, 0, {batch, 4}, {4, 1})};
+              memref(buf.get(), sumAt, xBytes, 0, {batch, 4}, {4, 1}),
+              scalar(ScalarType::Index, batch * 4)};
   relu = add;
   relu.kernel = 1;
-  relu.args = {scalar(ScalarType::Index, batch),
-               memref(buf.get(), sumAt, xBytes, 0, {batch, 4}, {4, 1}),
-               memref(buf.get(), outAt, xBytes, 0, {batch, 4}, {4, 1})};
+  relu.args = {memref(buf.get(), sumAt, xBytes, 0, {batch, 4}, {4, 1}),
+               memref(buf.get(), outAt, xBytes, 0, {batch, 4}, {4, 1}),
+               scalar(ScalarType::Index, batch * 4)};
   skipped = relu; // a zero-sized grid: never launched
   skipped.grid[0] = 0;
   skipped.args.clear();

@@ -197,12 +197,13 @@ TEST_P(VulkanDriverTest, AddReluOverADynamicBatchMatchesTheHost) {
     ASSERT_TRUE(driver->write(*db, 0, b.data(), 16).ok());
     KernelArg tmp = memref(arena.get(), bytes, 256);
     KernelArg out = memref(arena.get(), bytes, 256 + padded);
-    uint64_t blocks = ceilDiv(n, 256);
+    // Each kernel walks the 4 n elements, 256 threads per workgroup.
+    uint64_t blocks = ceilDiv(n * 4, 256);
     DriverStatus ran = driver->execute(
-        *program, {launch(0, blocks, 4, 1,
-                          {scalar(n), memref(dx.get(), bytes),
-                           memref(db.get(), 16), tmp}),
-                   launch(1, blocks, 4, 1, {scalar(n), tmp, out})});
+        *program, {launch(0, blocks, 1, 1,
+                          {memref(dx.get(), bytes), memref(db.get(), 16), tmp,
+                           scalar(n * 4)}),
+                   launch(1, blocks, 1, 1, {tmp, out, scalar(n * 4)})});
     ASSERT_TRUE(ran.ok()) << ran.message;
     std::vector<float> got(n * 4);
     ASSERT_TRUE(driver->read(*arena, 256 + padded, got.data(), bytes).ok());
@@ -387,27 +388,27 @@ TEST_P(VulkanDriverTest, BadLaunchesAreErrors) {
   auto run = [&](Command c) { return driver->execute(*program, {c}).message; };
   KernelArg whole = memref(buf.get(), 1024);
   EXPECT_NE(
-      run(launch(0, 1, 4, 1, {scalar(64), memref(buf.get(), 1024, 1), whole}))
+      run(launch(0, 1, 1, 1, {memref(buf.get(), 1024, 1), whole, scalar(256)}))
           .find("minStorageBufferOffsetAlignment"),
       std::string::npos);
-  EXPECT_NE(run(launch(0, 1, 4, 1,
-                       {scalar(64), memref(buf.get(), 1024, 3840), whole}))
+  EXPECT_NE(run(launch(0, 1, 1, 1,
+                       {memref(buf.get(), 1024, 3840), whole, scalar(256)}))
                 .find("overrun"),
             std::string::npos);
-  EXPECT_NE(run(launch(0, 1ull << 33, 4, 1, {scalar(64), whole, whole}))
+  EXPECT_NE(run(launch(0, 1ull << 33, 1, 1, {whole, whole, scalar(256)}))
                 .find("maxComputeWorkGroupCount"),
             std::string::npos);
-  EXPECT_NE(run(launch(0, 1, 4, 1, {scalar(64), whole})).find("arguments"),
+  EXPECT_NE(run(launch(0, 1, 1, 1, {whole, scalar(256)})).find("arguments"),
             std::string::npos);
   EXPECT_NE(run(launch(7, 1, 1, 1, {})).find("out of range"),
             std::string::npos);
-  EXPECT_NE(run(launch(0, 1, 4, 1, {scalar(1ll << 40), whole, whole}))
+  EXPECT_NE(run(launch(0, 1, 1, 1, {whole, whole, scalar(1ll << 40)}))
                 .find("32 bits"),
             std::string::npos);
   // An empty grid is skipped: its arguments are never bound.
-  EXPECT_EQ(run(launch(0, 0, 4, 1, {})), "");
+  EXPECT_EQ(run(launch(0, 0, 1, 1, {})), "");
   // The driver still works after the errors.
-  EXPECT_EQ(run(launch(0, 1, 4, 1, {scalar(64), whole, whole})), "");
+  EXPECT_EQ(run(launch(0, 1, 1, 1, {whole, whole, scalar(256)})), "");
 }
 
 // A training loop: thousands of executes of one program, with buffers freed
@@ -427,7 +428,7 @@ TEST_P(VulkanDriverTest, ManyExecutesReuseThePools) {
       ASSERT_TRUE(driver->write(*a, 0, x.data(), 1024).ok());
     }
     KernelArg in = memref(a.get(), 1024), out = memref(b.get(), 1024);
-    std::vector<Command> commands(3, launch(0, 1, 4, 1, {scalar(64), in, out}));
+    std::vector<Command> commands(3, launch(0, 1, 1, 1, {in, out, scalar(256)}));
     DriverStatus ran = driver->execute(*program, commands);
     ASSERT_TRUE(ran.ok()) << "step " << step << ": " << ran.message;
   }
