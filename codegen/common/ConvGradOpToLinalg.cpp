@@ -254,60 +254,55 @@ struct Conv2DGradWeightOpToLinalg
     int64_t groups = op.getGroups();
     int64_t inPerGroup = resultType.getDimSize(1);
     int64_t outPerGroup = resultType.getDimSize(0) / groups;
-    int64_t cells = resultType.getNumElements();
 
     Value xp = padNCHW(rewriter, loc, x, op.getPadding(),
                        scalarConstant(rewriter, loc, elem, 0));
 
-    // Per sample: loops [n, g, o, c, i, j, ho, wo] (o and c within group g)
-    // into [N, G, O/G, C/G, kh, kw]: the implicit-GEMM kernel sees M = o,
-    // N = (c, i, j), K = (ho, wo) and (n, g) on its grid.
+    // Loops [g, o, c, i, j, n, ho, wo] (o and c within group g) into
+    // [G, O/G, C/G, kh, kw]: the implicit-GEMM kernel sees M = o, N = (c, i,
+    // j), K = (n, ho, wo) and g on its grid; the samples are summed in the
+    // one contraction (split over K by nnc-gpu-tile-contraction where the
+    // outputs are few), so no per-sample partials are written. With one
+    // group the g loop is left out: the result is the weight's own shape, and
+    // the elementwise ops after it (the optimizer's update) fuse as its
+    // epilogue.
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    int64_t g = groups == 1 ? -1 : 0, first = groups == 1 ? 0 : 1;
+    auto gd = [&](int64_t i) { return d(first + i); }; // o c i j n ho wo
+    AffineExpr gIn = g < 0 ? getAffineConstantExpr(0, ctx) : d(0) * inPerGroup;
+    AffineExpr gOut =
+        g < 0 ? getAffineConstantExpr(0, ctx) : d(0) * outPerGroup;
+    int64_t loops = first + 7;
+    SmallVector<AffineExpr> outExprs;
+    if (g >= 0)
+      outExprs.push_back(d(0));
+    for (int64_t i = 0; i < 4; ++i)
+      outExprs.push_back(gd(i));
     SmallVector<AffineMap> maps = {
-        AffineMap::get(8, 0,
-                       {d(0), d(1) * inPerGroup + d(3),
-                        d(6) * stride[0] + d(4) * dilation[0],
-                        d(7) * stride[1] + d(5) * dilation[1]},
+        AffineMap::get(loops, 0,
+                       {gd(4), gIn + gd(1), gd(5) * stride[0] + gd(2) * dilation[0],
+                        gd(6) * stride[1] + gd(3) * dilation[1]},
                        ctx),
-        AffineMap::get(8, 0, {d(0), d(1) * outPerGroup + d(2), d(6), d(7)},
-                       ctx),
-        AffineMap::get(8, 0, {d(0), d(1), d(2), d(3), d(4), d(5)}, ctx)};
+        AffineMap::get(loops, 0, {gd(4), gOut + gd(0), gd(5), gd(6)}, ctx),
+        AffineMap::get(loops, 0, outExprs, ctx)};
     Value zero = scalarConstant(rewriter, loc, acc, 0);
-    Value perSample = filled(
-        rewriter, loc,
-        {dimSize(rewriter, loc, x, 0), rewriter.getIndexAttr(groups),
-         rewriter.getIndexAttr(outPerGroup), rewriter.getIndexAttr(inPerGroup),
-         rewriter.getIndexAttr(resultType.getDimSize(2)),
-         rewriter.getIndexAttr(resultType.getDimSize(3))},
-        zero);
-    SmallVector<utils::IteratorType> iterators(6,
+    SmallVector<OpFoldResult> sizes;
+    if (g >= 0)
+      sizes.push_back(rewriter.getIndexAttr(groups));
+    for (int64_t v : {outPerGroup, inPerGroup, resultType.getDimSize(2),
+                      resultType.getDimSize(3)})
+      sizes.push_back(rewriter.getIndexAttr(v));
+    Value total = filled(rewriter, loc, sizes, zero);
+    SmallVector<utils::IteratorType> iterators(first + 4,
                                                utils::IteratorType::parallel);
-    iterators.append(2, utils::IteratorType::reduction);
-    perSample = multiplyAccumulate(rewriter, loc, ValueRange{xp, dy},
-                                   perSample, maps, iterators);
-    perSample = tensor::CollapseShapeOp::create(
-        rewriter, loc, perSample,
-        ArrayRef<ReassociationIndices>{{0}, {1, 2, 3, 4, 5}});
-
-    // The sum over the samples: loops [(o, c, i, j), n].
-    Value total = filled(rewriter, loc, {rewriter.getIndexAttr(cells)}, zero);
-    SmallVector<AffineMap> sumMaps = {sampleMap(ctx, 2),
-                                      AffineMap::get(2, 0, {d(0)}, ctx)};
-    total =
-        linalg::GenericOp::create(
-            rewriter, loc, TypeRange{total.getType()}, ValueRange{perSample},
-            ValueRange{total}, sumMaps,
-            {utils::IteratorType::parallel, utils::IteratorType::reduction},
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              linalg::YieldOp::create(
-                  b, l,
-                  ValueRange{arith::AddFOp::create(b, l, args[1], args[0])});
-            })
-            .getResult(0);
-    total = convertTensorFloat(rewriter, loc, total, elem);
-    Value result = tensor::ExpandShapeOp::create(
-        rewriter, loc, resultType, total,
-        ArrayRef<ReassociationIndices>{{0, 1, 2, 3}});
+    iterators.append(3, utils::IteratorType::reduction);
+    total = multiplyAccumulate(rewriter, loc, ValueRange{xp, dy}, total, maps,
+                               iterators);
+    if (g >= 0)
+      total = tensor::CollapseShapeOp::create(
+          rewriter, loc, total,
+          ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
+    Value result = convertTensorFloat(rewriter, loc, total, elem);
     rewriter.replaceOp(op, result);
     return success();
   }

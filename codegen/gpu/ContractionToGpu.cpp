@@ -57,6 +57,19 @@ constexpr int64_t kRegM = 32;
 constexpr int64_t kRegN = 8;
 constexpr int64_t kMaxThreads = 32;
 
+/// Split-K: a contraction with at most kSplitOutputs outputs (static, no
+/// batch loops) and a long K (at least kSplitMinK, a dynamic batch counted
+/// as kAssumedBatch: a conv's weight gradient, not a dense layer's) runs as
+/// kSplits slices of K on the grid's z, each writing its partial sums, and
+/// a second kernel that adds the slices in order and runs the epilogue (a
+/// weight gradient: 12800 outputs over N Ho Wo products would otherwise
+/// keep two workgroups busy).
+constexpr int64_t kSplitOutputs = 1 << 16;
+constexpr int64_t kSplitMinK = 1 << 13;
+constexpr int64_t kSplits = 32;
+constexpr int64_t kAssumedBatch = 256;
+constexpr int64_t kSumThreads = 256;
+
 /// Which loops of the op play which role, each list outer to inner.
 struct ContractionDims {
   int64_t lhs, rhs; // operand numbers of A (reads the M loops) and B (N)
@@ -186,17 +199,17 @@ Epilogue matchEpilogue(linalg::LinalgOp op, Value out, Operation *fill) {
         auto it = written.find(rootOf(v));
         if (it != written.end()) {
           // In a register: only the thread's own element, unviewed.
-          if (it->second != v || !map.isIdentity())
+          if (it->second != v || !readsOwnElement(map, v))
             return none;
           member = v;
-        } else if (!map.isIdentity()) {
+        } else if (!readsOwnElement(map, v)) {
           readElsewhere.insert(rootOf(v));
         }
       }
       from.push_back(member);
     }
     for (OpOperand &init : g.getDpsInitsMutable()) {
-      if (!g.getMatchingIndexingMap(&init).isIdentity())
+      if (!readsOwnElement(g.getMatchingIndexingMap(&init), init.get()))
         return none;
       Value root = rootOf(init.get());
       // Another thread reads it, or the contraction does: no writing it.
@@ -449,6 +462,31 @@ Value loadPadded(OpBuilder &b, Location l, const Padded &p,
   return arith::SelectOp::create(b, l, inside, v, fill);
 }
 
+/// Whether the op folds its products into the output by addition (`acc +
+/// f(a, b)`), so that K may be split into slices summed afterwards.
+bool addsProducts(linalg::LinalgOp op) {
+  FailureOr<Combiner> combiner = matchCombiner(op);
+  return succeeded(combiner) &&
+         combiner->kind == arith::AtomicRMWKind::addf;
+}
+
+/// 0 of the output's element type: where a slice of K starts.
+Value foldIdentity(OpBuilder &b, Location l, linalg::LinalgOp op) {
+  Type et = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType())
+                .getElementType();
+  return arith::ConstantOp::create(b, l, b.getZeroAttr(et));
+}
+
+/// `total + part` with the op's own combiner (see addsProducts).
+Value foldPartial(OpBuilder &b, Location l, linalg::LinalgOp op, Value total,
+                  Value part) {
+  Operation *comb = matchCombiner(op)->op;
+  Operation *c = b.clone(*comb);
+  c->setOperand(0, total);
+  c->setOperand(1, part);
+  return c->getResult(0);
+}
+
 /// Column kernel: each thread owns `cols` columns of N and every row of an
 /// M-tile of `rowsPerGroup`; A is read straight from memory at indices
 /// that are the same for every thread of the workgroup, B at the thread's
@@ -459,7 +497,8 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
                        int64_t rowsPerGroup, int64_t cols, int64_t threads,
                        Value initValue, const Epilogue &epilogue,
                        const std::optional<Padded> &lhsPad,
-                       const std::optional<Padded> &rhsPad) {
+                       const std::optional<Padded> &rhsPad,
+                       Value partials = Value(), Value chunk = Value()) {
   Location loc = op.getLoc();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   OpOperand *init = op.getDpsInitOperand(0);
@@ -481,7 +520,9 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
                                         cst(rewriter, threads * cols));
   Value gy = arith::CeilDivUIOp::create(rewriter, loc, mSize,
                                         cst(rewriter, rowsPerGroup));
-  Value gz = c1;
+  // Split-K (`partials` set): grid z is the slice of K, [z chunk, (z + 1)
+  // chunk), whose sums go to partials[z, row, col].
+  Value gz = partials ? cst(rewriter, kSplits) : c1;
   for (int64_t d : dims.batch)
     gz = arith::MulIOp::create(rewriter, loc, gz, sizes[d]);
   auto launch = gpu::LaunchOp::create(rewriter, loc, gx, gy, gz,
@@ -544,13 +585,22 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
       oks.push_back(arith::AndIOp::create(rewriter, loc, rowOk[i], colOk[j]));
       // Every (row, column) is a valid address: the init is read unguarded
       // (unless a fill's value is known, see fillBefore).
-      accs.push_back(initValue ? initValue
-                               : memref::LoadOp::create(rewriter, loc, out,
-                                                        outIdx.back())
-                                     .getResult());
+      // A slice of split K starts from 0 (the second kernel adds the init).
+      accs.push_back(partials    ? foldIdentity(rewriter, loc, op)
+                     : initValue ? initValue
+                                 : memref::LoadOp::create(rewriter, loc, out,
+                                                          outIdx.back())
+                                       .getResult());
     }
+  Value kBegin = cst(rewriter, 0), kEnd = kSize;
+  if (partials) {
+    kBegin = arith::MulIOp::create(rewriter, loc, block.z, chunk);
+    kEnd = arith::MinUIOp::create(
+        rewriter, loc, kSize,
+        arith::AddIOp::create(rewriter, loc, kBegin, chunk));
+  }
   SmallVector<Value> sums = buildGuardedLoop(
-      rewriter, loc, cst(rewriter, 0), kSize, c1, accs,
+      rewriter, loc, kBegin, kEnd, c1, accs,
       [&](OpBuilder &b, Location l, Value k, ValueRange accs) {
         SmallVector<Value> kLoops(sizes.size());
         delinearize(b, l, k, dims.k, sizesOf(dims.k), kLoops);
@@ -575,13 +625,81 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
                 foldOne(b, op, dims, as[i], bs[j], accs[i * cols + j]));
         return next;
       });
-  for (auto [sum, idx, ok] : llvm::zip(sums, outIdx, oks))
+  int64_t at = 0;
+  for (auto [sum, idx, ok] : llvm::zip(sums, outIdx, oks)) {
+    int64_t i = at / cols, j = at % cols;
+    ++at;
     scf::IfOp::create(rewriter, loc, ok, [&](OpBuilder &b, Location l) {
-      if (epilogue.storeOut)
-        memref::StoreOp::create(b, l, sum, out, idx);
-      emitEpilogue(b, l, epilogue, out, sum, idx);
+      if (partials) {
+        // partials[z, row, col]
+        Value row = arith::AddIOp::create(b, l, m0, cst(b, i));
+        Value col = arith::AddIOp::create(
+            b, l, n0,
+            arith::AddIOp::create(b, l, thread.x, cst(b, j * threads)));
+        memref::StoreOp::create(b, l, sum, partials,
+                                ValueRange{block.z, row, col});
+      } else {
+        if (epilogue.storeOut)
+          memref::StoreOp::create(b, l, sum, out, idx);
+        emitEpilogue(b, l, epilogue, out, sum, idx);
+      }
       scf::YieldOp::create(b, l);
     });
+  }
+  gpu::TerminatorOp::create(rewriter, loc);
+}
+
+/// The second kernel of split-K: a thread per output (row, col) adds the
+/// kSplits partial sums in order to the output's init (the fill's value or
+/// what it held), stores it where used and runs the epilogue.
+void buildSplitSum(RewriterBase &rewriter, linalg::LinalgOp op,
+                   const ContractionDims &dims, ArrayRef<Value> sizes,
+                   Value mSize, Value nSize, Value initValue,
+                   const Epilogue &epilogue, Value partials) {
+  Location loc = op.getLoc();
+  OpOperand *init = op.getDpsInitOperand(0);
+  Value out = init->get();
+  AffineMap outMap = op.getMatchingIndexingMap(init);
+  auto cst = [&](OpBuilder &b, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  auto sizesOf = [&](ArrayRef<int64_t> group) {
+    return llvm::map_to_vector(group, [&](int64_t d) { return sizes[d]; });
+  };
+  Value c1 = cst(rewriter, 1);
+  Value count = arith::MulIOp::create(rewriter, loc, mSize, nSize);
+  Value groups = arith::CeilDivUIOp::create(rewriter, loc, count,
+                                            cst(rewriter, kSumThreads));
+  auto launch = gpu::LaunchOp::create(rewriter, loc, groups, c1, c1,
+                                      cst(rewriter, kSumThreads), c1, c1);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointToStart(&launch.getBody().front());
+  Value flat = arith::AddIOp::create(
+      rewriter, loc,
+      arith::MulIOp::create(rewriter, loc, launch.getBlockIds().x,
+                            cst(rewriter, kSumThreads)),
+      launch.getThreadIds().x);
+  Value ok = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult,
+                                   flat, count);
+  scf::IfOp::create(rewriter, loc, ok, [&](OpBuilder &b, Location l) {
+    Value row = arith::DivUIOp::create(b, l, flat, nSize);
+    Value col = arith::RemUIOp::create(b, l, flat, nSize);
+    SmallVector<Value> loops(sizes.size());
+    delinearize(b, l, row, dims.m, sizesOf(dims.m), loops);
+    delinearize(b, l, col, dims.n, sizesOf(dims.n), loops);
+    SmallVector<Value> idx = indicesOf(b, l, outMap, loops);
+    Value total = initValue ? initValue
+                            : memref::LoadOp::create(b, l, out, idx).getResult();
+    for (int64_t z = 0; z < kSplits; ++z) {
+      Value part = memref::LoadOp::create(b, l, partials,
+                                          ValueRange{cst(b, z), row, col});
+      total = foldPartial(b, l, op, total, part);
+    }
+    if (epilogue.storeOut)
+      memref::StoreOp::create(b, l, total, out, idx);
+    emitEpilogue(b, l, epilogue, out, total, idx);
+    scf::YieldOp::create(b, l);
+  });
   gpu::TerminatorOp::create(rewriter, loc);
 }
 
@@ -628,11 +746,39 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
       matchPadded(op->getOperand(dims.lhs), op, at);
   std::optional<Padded> rhsPad =
       matchPadded(op->getOperand(dims.rhs), op, at);
-  buildColumnKernel(rewriter, op, dims, sizes, product(dims.m),
-                    product(dims.n), product(dims.k), rows, cols, threads,
-                    fill ? fill.getInputs()[0] : Value(), epilogue, lhsPad,
-                    rhsPad);
-  Operation *launch = at->getPrevNode();
+  // Split-K where the outputs are few and K long (see kSplitOutputs).
+  // A dynamic K loop (the batch) counts as kAssumedBatch.
+  int64_t k = 1;
+  for (int64_t d : dims.k)
+    k *= ShapedType::isDynamic(staticSizes[d]) ? kAssumedBatch
+                                               : staticSizes[d];
+  bool split = dims.batch.empty() && !ShapedType::isDynamic(m) &&
+               !ShapedType::isDynamic(n) && m * n <= kSplitOutputs &&
+               k >= kSplitMinK && addsProducts(op);
+  Value mSize = product(dims.m), nSize = product(dims.n),
+        kSize = product(dims.k);
+  Value initValue = fill ? fill.getInputs()[0] : Value();
+  Operation *launch;
+  if (split) {
+    Type et = cast<MemRefType>(out.getType()).getElementType();
+    Value partials = memref::AllocOp::create(
+        rewriter, loc, MemRefType::get({kSplits, m, n}, et));
+    Value chunk = arith::CeilDivUIOp::create(
+        rewriter, loc, kSize,
+        arith::ConstantIndexOp::create(rewriter, loc, kSplits));
+    buildColumnKernel(rewriter, op, dims, sizes, mSize, nSize, kSize, rows,
+                      cols, threads, initValue, epilogue, lhsPad, rhsPad,
+                      partials, chunk);
+    buildSplitSum(rewriter, op, dims, sizes, mSize, nSize, initValue,
+                  epilogue, partials);
+    launch = at->getPrevNode();
+    memref::DeallocOp::create(rewriter, loc, partials);
+    rewriter.setInsertionPoint(at);
+  } else {
+    buildColumnKernel(rewriter, op, dims, sizes, mSize, nSize, kSize, rows,
+                      cols, threads, initValue, epilogue, lhsPad, rhsPad);
+    launch = at->getPrevNode();
+  }
   if (epilogue.last)
     moveDeallocsAfter(op->getNextNode(), at, launch);
   // src lives until the kernel has read it: its deallocs between the copy

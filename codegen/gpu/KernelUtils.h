@@ -40,6 +40,27 @@ applyMap(mlir::OpBuilder &b, mlir::Location loc, mlir::AffineMap map,
   return indices;
 }
 
+/// Whether `map` reads `buffer` at the loop indices themselves: the
+/// identity, up to a constant 0 on a dim of size 1 (canonicalization writes
+/// a unit dim's index so: (d0, 0, d2, d3) for a [16, 1, 5, 5] weight).
+inline bool readsOwnElement(mlir::AffineMap map, mlir::Value buffer) {
+  if (map.isIdentity())
+    return true;
+  auto type = mlir::dyn_cast<mlir::ShapedType>(buffer.getType());
+  if (!type || map.getNumResults() != map.getNumDims() ||
+      type.getRank() != int64_t(map.getNumResults()))
+    return false;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    if (auto d = mlir::dyn_cast<mlir::AffineDimExpr>(e);
+        d && d.getPosition() == i)
+      continue;
+    auto c = mlir::dyn_cast<mlir::AffineConstantExpr>(e);
+    if (!c || c.getValue() != 0 || type.getDimSize(i) != 1)
+      return false;
+  }
+  return true;
+}
+
 /// `map`'s indices for the loop indices `loops`, any affine expression
 /// (a floordiv window read included); a dim `map` does not read may be null.
 inline llvm::SmallVector<mlir::Value>

@@ -9,14 +9,18 @@
 // scalars of the learning-rate schedule): they become one launch, as
 // PyTorch's multi-tensor `foreach` optimizers are.
 //
-// An op joins the batch started by an earlier one when it can run there:
-// every value it uses is defined before the first op (host work in between
-// that defines them, such as an allocation, moves up with it), nothing in
-// between reads what it writes or writes what it reads or writes, and it
-// neither reads nor writes what the batch writes. A batch of one is such a
-// kernel too: its linear index walks the loops in row-major order, so
-// neighbouring threads touch neighbouring elements (the naive mapping puts
-// the outermost loop, the batch of an [N, C, H, W] tensor, on the threads).
+// An op joins the batch started by an earlier one when it neither reads
+// nor writes what the batch writes and it can run there: every value it
+// uses is defined before the first op (host work in between that defines
+// them, such as an allocation, moves up with it), nothing in between reads
+// what it writes or writes what it reads or writes; or when the batch can
+// run where the op stands instead: nothing in between reads what the
+// batch writes, writes what it touches, or frees a buffer it uses (Adam's
+// step count, updated before the loss, and its bias corrections, after).
+// A batch of one is such a kernel too: its linear index walks the loops in
+// row-major order, so neighbouring threads touch neighbouring elements (the
+// naive mapping puts the outermost loop, the batch of an [N, C, H, W]
+// tensor, on the threads).
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/KernelUtils.h"
 #include "codegen/gpu/Passes.h"
@@ -82,6 +86,12 @@ public:
   void flush();
 
 private:
+  /// Whether `op` (independent of the batch) can run at the batch's first
+  /// op; moves the host work defining its operands up there if so.
+  bool hoist(Operation *op, const Access &mine);
+  /// Whether the batch can run where `op` stands instead; moves its members
+  /// down to just before `op` if so.
+  bool sink(Operation *op);
   /// Collects into `moves` the host ops (after `front`) that define `v`,
   /// in an order that keeps them valid; false if some cannot move.
   bool movable(Value v, Operation *front, llvm::SetVector<Operation *> &moves);
@@ -109,7 +119,6 @@ bool Batcher::movable(Value v, Operation *front,
 }
 
 bool Batcher::tryJoin(Operation *op) {
-  Operation *front = members.front();
   Access mine = accessOf(op);
   if (!mine.known)
     return false;
@@ -125,6 +134,19 @@ bool Batcher::tryJoin(Operation *op) {
       intersects(mine.writes, access.reads) ||
       intersects(mine.writes, access.writes))
     return false;
+  if (!hoist(op, mine) && !sink(op))
+    return false;
+  members.push_back(op);
+  buffers = std::move(more);
+  for (Value v : mine.reads)
+    access.reads.insert(v);
+  for (Value v : mine.writes)
+    access.writes.insert(v);
+  return true;
+}
+
+bool Batcher::hoist(Operation *op, const Access &mine) {
+  Operation *front = members.front();
   // Nothing in between conflicts with running it at the front.
   for (Operation *x = front->getNextNode(); x != op; x = x->getNextNode()) {
     if (llvm::is_contained(members, x) || isMovableHostWork(x) ||
@@ -156,12 +178,36 @@ bool Batcher::tryJoin(Operation *op) {
   // Operands before uses: `moves` holds each def after its own operands.
   for (Operation *def : moves)
     def->moveBefore(front);
-  members.push_back(op);
-  buffers = std::move(more);
-  for (Value v : mine.reads)
-    access.reads.insert(v);
-  for (Value v : mine.writes)
-    access.writes.insert(v);
+  return true;
+}
+
+bool Batcher::sink(Operation *op) {
+  // Nothing between the front and `op` reads what the batch writes, writes
+  // what it touches, or frees a buffer it uses.
+  llvm::DenseSet<Value> used;
+  for (Value v : buffers)
+    used.insert(rootOf(v));
+  for (Operation *x = members.front()->getNextNode(); x != op;
+       x = x->getNextNode()) {
+    if (llvm::is_contained(members, x))
+      continue;
+    if (auto free = dyn_cast<memref::DeallocOp>(x)) {
+      if (used.contains(rootOf(free.getMemref())))
+        return false;
+      continue;
+    }
+    if (isMovableHostWork(x))
+      continue;
+    Access between = accessOf(x);
+    if (!between.known || intersects(between.reads, access.writes) ||
+        intersects(between.writes, access.reads) ||
+        intersects(between.writes, access.writes))
+      return false;
+  }
+  // The members use only values defined before them: they move down as
+  // they are, in order.
+  for (Operation *m : members)
+    m->moveBefore(op);
   return true;
 }
 

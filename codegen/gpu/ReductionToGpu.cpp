@@ -1,13 +1,22 @@
-//===- ReductionToGpu.cpp - reductions as one workgroup per output -------===//
+//===- ReductionToGpu.cpp - reductions as gpu kernels ---------------------===//
 //
 // `nnc-gpu-tile-reduction`: a linalg op on memrefs with one output whose
-// reduction loops are the innermost ones, innermost in every input too, and
-// whose body folds into the output with one associative op (add, mul, max,
-// min, and, or) becomes a gpu.launch with one workgroup per output element:
-// each thread folds a strided slice of the reduced elements with the op's
-// body, the partials meet in workgroup memory in a tree, and thread 0
-// combines the total with the value the output held (the fill's init; a
-// fill just before the reduction is folded in and needs no kernel).
+// body folds into the output with one associative op (add, mul, max, min,
+// and, or), and whose reduction loops are the innermost ones, innermost in
+// every input too (rows), or which has few outputs and many elements to
+// reduce each (the bias gradient of a convolution: 16 sums over N H W),
+// becomes a gpu.launch with one workgroup per output element: each thread
+// folds a strided slice of the reduced elements with the op's body, the
+// partials meet in workgroup memory in a tree, and thread 0 combines the
+// total with the value the output held (the fill's init; a fill just before
+// the reduction is folded in and needs no kernel).
+//
+// Any other reduction (column sums: the reduced loop is outer in the input;
+// sibling sums merged into one op with several outputs) becomes one thread
+// per output point, in the row-major order of the output (neighbouring
+// threads, neighbouring columns), that folds the reduced elements in order
+// in registers from the output's fill value (no fill kernel) or what it
+// held, and stores once: the naive loop's order, bit for bit.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/KernelUtils.h"
@@ -16,6 +25,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include "llvm/ADT/SmallBitVector.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace nnc {
@@ -35,6 +45,14 @@ constexpr int64_t kMinReduced = 32;
 /// Vulkan guarantees at least this many workgroups along x; more outputs
 /// than that are walked by a grid-stride loop.
 constexpr int64_t kMaxGroups = 65535;
+/// A reduction whose reduced loops are not innermost still gets a workgroup
+/// per output when it has at most this many outputs, each of at least
+/// kManyReduced elements (otherwise a thread per output keeps more threads
+/// busy).
+constexpr int64_t kFewOutputs = 1024;
+constexpr int64_t kManyReduced = 4096;
+/// Threads per workgroup of the thread-per-output kernel.
+constexpr int64_t kThreadsPerOutputGroup = 256;
 
 /// Loops [0, parallel) are parallel and [parallel, rank) reduced; every
 /// input reads the reduced loops as its innermost dims, in order.
@@ -65,6 +83,30 @@ bool hasInnermostReduction(linalg::LinalgOp op) {
   return true;
 }
 
+/// Parallel loops first, then reductions; at most kFewOutputs outputs
+/// (static), each folding at least kManyReduced elements or a dynamic count.
+bool fewLongOutputs(linalg::LinalgOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t parallel = op.getNumParallelLoops(), outputs = 1, reduced = 1;
+  bool dynamicReduced = false;
+  for (auto [d, it] : llvm::enumerate(iterators)) {
+    if ((int64_t(d) < parallel) != (it == utils::IteratorType::parallel))
+      return false;
+    if (int64_t(d) < parallel) {
+      if (ShapedType::isDynamic(ranges[d]))
+        return false;
+      outputs *= ranges[d];
+    } else if (ShapedType::isDynamic(ranges[d])) {
+      dynamicReduced = true;
+    } else {
+      reduced *= ranges[d];
+    }
+  }
+  return parallel < int64_t(iterators.size()) && outputs <= kFewOutputs &&
+         (dynamicReduced || reduced >= kManyReduced);
+}
+
 struct ReduceInWorkgroupMemory
     : public OpInterfaceRewritePattern<linalg::LinalgOp> {
   using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
@@ -73,9 +115,9 @@ struct ReduceInWorkgroupMemory
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
         op.getNumDpsInputs() == 0 || !hasScalarBody(op) ||
-        !llvm::all_of(op.getIndexingMapsArray(), isDimOrConstantMap) ||
-        !hasInnermostReduction(op))
-      return rewriter.notifyMatchFailure(op, "not an innermost reduction");
+        !isDimOrConstantMap(op.getIndexingMapsArray().back()) ||
+        !(hasInnermostReduction(op) || fewLongOutputs(op)))
+      return rewriter.notifyMatchFailure(op, "not a reduction of rows");
     for (OpOperand *input : op.getDpsInputOperands())
       if (!isa<MemRefType>(input->get().getType()))
         return rewriter.notifyMatchFailure(op, "a scalar input");
@@ -160,7 +202,7 @@ struct ReduceInWorkgroupMemory
                 for (OpOperand *input : op.getDpsInputOperands())
                   args.push_back(memref::LoadOp::create(
                       b, l, input->get(),
-                      applyMap(b, l, op.getMatchingIndexingMap(input), at)));
+                      indicesOf(b, l, op.getMatchingIndexingMap(input), at)));
                 args.push_back(acc);
                 return cloneBody(b, op, args)[0];
               });
@@ -187,11 +229,138 @@ struct ReduceInWorkgroupMemory
   }
 };
 
+/// The thread-per-output kernel (see the file comment).
+struct ReduceInThreads : public OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureBufferSemantics() || op.getNumReductionLoops() == 0 ||
+        op.getNumDpsInputs() == 0 || !hasScalarBody(op, /*allowIndex=*/true))
+      return rewriter.notifyMatchFailure(op, "no reduction");
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    int64_t rank = iterators.size(), parallel = op.getNumParallelLoops();
+    for (int64_t d = 0; d < rank; ++d)
+      if ((d < parallel) != (iterators[d] == utils::IteratorType::parallel))
+        return rewriter.notifyMatchFailure(op, "parallel loops not first");
+    // Each output element belongs to one parallel point: its map is a
+    // permutation of the parallel loops.
+    for (OpOperand &init : op.getDpsInitsMutable()) {
+      AffineMap map = op.getMatchingIndexingMap(&init);
+      if (map.getNumResults() != parallel || !isDimOrConstantMap(map))
+        return rewriter.notifyMatchFailure(op, "an output not per point");
+      llvm::SmallBitVector seen(rank);
+      for (AffineExpr e : map.getResults()) {
+        auto dim = dyn_cast<AffineDimExpr>(e);
+        if (!dim || dim.getPosition() >= unsigned(parallel) ||
+            seen.test(dim.getPosition()))
+          return rewriter.notifyMatchFailure(op, "an output not per point");
+        seen.set(dim.getPosition());
+      }
+    }
+
+    // The accumulators live in registers: no input may read an output.
+    llvm::DenseSet<Value> outRoots;
+    for (Value init : op.getDpsInits())
+      outRoots.insert(rootOf(init));
+    for (OpOperand *input : op.getDpsInputOperands())
+      if (isa<MemRefType>(input->get().getType()) &&
+          outRoots.contains(rootOf(input->get())))
+        return rewriter.notifyMatchFailure(op, "reads an output");
+
+    Location loc = op.getLoc();
+    SmallVector<Value> sizes = hostLoopSizes(rewriter, loc, op);
+    Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value points = productOf(
+        rewriter, loc, ArrayRef<Value>(sizes).take_front(parallel), c1);
+    Value reducedCount = productOf(
+        rewriter, loc, ArrayRef<Value>(sizes).drop_front(parallel), c1);
+    Value threadsV =
+        arith::ConstantIndexOp::create(rewriter, loc, kThreadsPerOutputGroup);
+    Value groups = arith::MinUIOp::create(
+        rewriter, loc, arith::CeilDivUIOp::create(rewriter, loc, points, threadsV),
+        arith::ConstantIndexOp::create(rewriter, loc, kMaxGroups));
+    // Outputs a fill sets just before start from its value.
+    SmallVector<linalg::FillOp> fills;
+    for (Value init : op.getDpsInits())
+      fills.push_back(fillBefore(op, init));
+    auto launch =
+        gpu::LaunchOp::create(rewriter, loc, groups, c1, c1, threadsV, c1, c1);
+
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointToStart(&launch.getBody().front());
+    SmallVector<int64_t> parallelDims, reducedDims;
+    SmallVector<Value> parallelSizes, reducedSizes;
+    for (int64_t d = 0; d < rank; ++d) {
+      (d < parallel ? parallelDims : reducedDims).push_back(d);
+      (d < parallel ? parallelSizes : reducedSizes).push_back(sizes[d]);
+    }
+    Value first = arith::AddIOp::create(
+        rewriter, loc,
+        arith::MulIOp::create(rewriter, loc, launch.getBlockIds().x, threadsV),
+        launch.getThreadIds().x);
+    Value stride =
+        arith::MulIOp::create(rewriter, loc, launch.getGridSize().x, threadsV);
+    Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    scf::ForOp::create(
+        rewriter, loc, first, points, stride, ValueRange{},
+        [&](OpBuilder &b, Location l, Value p, ValueRange) {
+          SmallVector<Value> dims(rank);
+          if (parallel > 0)
+            delinearize(b, l, p, parallelDims, parallelSizes, dims);
+          SmallVector<SmallVector<Value>> outIdx;
+          SmallVector<Value> inits;
+          for (auto [init, fill] :
+               llvm::zip(op.getDpsInitsMutable(), fills)) {
+            outIdx.push_back(
+                applyMap(b, l, op.getMatchingIndexingMap(&init), dims));
+            inits.push_back(fill ? fill.getInputs()[0]
+                                 : memref::LoadOp::create(b, l, init.get(),
+                                                          outIdx.back())
+                                       .getResult());
+          }
+          SmallVector<Value> totals = buildGuardedLoop(
+              b, l, c0, reducedCount, c1, inits,
+              [&](OpBuilder &b, Location l, Value r, ValueRange accs) {
+                SmallVector<Value> at = dims;
+                delinearize(b, l, r, reducedDims, reducedSizes, at);
+                SmallVector<Value> args;
+                for (OpOperand *input : op.getDpsInputOperands()) {
+                  Value v = input->get();
+                  args.push_back(
+                      isa<MemRefType>(v.getType())
+                          ? memref::LoadOp::create(
+                                b, l, v,
+                                indicesOf(b, l, op.getMatchingIndexingMap(input),
+                                          at))
+                                .getResult()
+                          : v);
+                }
+                args.append(accs.begin(), accs.end());
+                return cloneBody(b, op, args, at);
+              });
+          for (auto [total, init, idx] :
+               llvm::zip(totals, op.getDpsInits(), outIdx))
+            memref::StoreOp::create(b, l, total, init, idx);
+          scf::YieldOp::create(b, l);
+        });
+    gpu::TerminatorOp::create(rewriter, loc);
+    for (linalg::FillOp fill : fills)
+      if (fill)
+        rewriter.eraseOp(fill);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 struct GpuTileReduction
     : public nnc::impl::NNCGpuTileReductionBase<GpuTileReduction> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ReduceInWorkgroupMemory>(&getContext());
+    // Rows (and few long outputs) in workgroup memory first, the rest a
+    // thread per output.
+    patterns.add<ReduceInWorkgroupMemory>(&getContext(), /*benefit=*/2);
+    patterns.add<ReduceInThreads>(&getContext(), /*benefit=*/1);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

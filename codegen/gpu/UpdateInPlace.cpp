@@ -59,7 +59,8 @@ bool writesElementwise(linalg::LinalgOp writer, Value value, Value param) {
     }
     if (isParam && writer.isDpsInit(&operand))
       return false;
-    if (!writer.getMatchingIndexingMap(&operand).isIdentity())
+    if (!nnc::gpu_kernel::readsOwnElement(
+            writer.getMatchingIndexingMap(&operand), v))
       return false;
   }
   return true;

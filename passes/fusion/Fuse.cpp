@@ -299,6 +299,102 @@ void mergeSiblings(std::vector<Group> &groups,
   }
 }
 
+/// Two elementwise groups of one shape where the later reads the earlier's
+/// values directly, with no op of another group on a path between them, run
+/// as one kernel: their groups merge. Adam's step count and the bias
+/// corrections computed from it (0-d values that many groups read, so each
+/// stays a group of its own) become one launch.
+template <typename Reaches>
+void mergeElementwiseChains(std::vector<Group> &groups,
+                            llvm::DenseMap<Operation *, int> &groupOf,
+                            Reaches &reaches) {
+  auto readsFrom = [&](int later, int earlier) {
+    return llvm::any_of(groups[later].ops, [&](Operation *op) {
+      return llvm::any_of(op->getOperands(), [&](Value v) {
+        Operation *def = v.getDefiningOp();
+        auto it = def ? groupOf.find(def) : groupOf.end();
+        return it != groupOf.end() && it->second == earlier;
+      });
+    });
+  };
+  // A path from group a into group b through an op of neither.
+  auto throughOthers = [&](int a, int b) {
+    for (Operation *op : groups[a].ops)
+      for (Value r : op->getResults())
+        for (Operation *user : r.getUsers()) {
+          auto it = groupOf.find(user);
+          if (it != groupOf.end() && (it->second == a || it->second == b))
+            continue;
+          if (reaches(user, b))
+            return true;
+        }
+    return false;
+  };
+  for (size_t i = 0; i < groups.size(); ++i) {
+    if (groups[i].kind != Kind::Elementwise || groups[i].ops.empty())
+      continue;
+    for (size_t j = 0; j < groups.size(); ++j) {
+      if (j == i || groups[j].kind != Kind::Elementwise ||
+          groups[j].ops.empty() ||
+          shapeOf(groups[i].root->getResult(0)) !=
+              shapeOf(groups[j].root->getResult(0)))
+        continue;
+      // j reads i; i must not read j, nor reach it through others.
+      if (!readsFrom(int(j), int(i)) || readsFrom(int(i), int(j)) ||
+          throughOthers(int(i), int(j)))
+        continue;
+      Group &into = groups[i], &from = groups[j];
+      for (Operation *op : from.ops) {
+        into.ops.insert(op);
+        groupOf[op] = int(i);
+      }
+      if (into.root->isBeforeInBlock(from.root))
+        into.root = from.root;
+      from.ops.clear();
+    }
+  }
+}
+
+/// Moves each full reduction (a reduction region or a reduction op left
+/// alone, with 0-d results) up to just after the last op whose values it
+/// uses: the loss of a training step is then computed before the
+/// optimizer's scalars, so that the scalar work after it (the mean's
+/// division) can join them in one kernel.
+void hoistReductions(Block &body) {
+  SmallVector<Operation *> order;
+  for (Operation &op : body.without_terminator())
+    order.push_back(&op);
+  for (Operation *op : order) {
+    auto fusion = dyn_cast<FusionOp>(op);
+    // Row regions write full rows (softmax's output): they stay.
+    bool reduction =
+        fusion ? fusion.getKind() == std::optional<StringRef>("reduction")
+               : kindOf(op) == Kind::Reduction;
+    // Full reductions only (a loss, a norm): elsewhere the schedule
+    // nn-fuse found is kept (moving per-channel sums early in a BatchNorm
+    // backward made the arena larger and a kernel more).
+    if (!reduction || llvm::any_of(op->getResultTypes(), [](Type t) {
+          return cast<ShapedType>(t).getRank() != 0;
+        }))
+      continue;
+    // The latest op in the body that defines a value `op` uses.
+    Operation *last = nullptr;
+    op->walk([&](Operation *inner) {
+      for (Value v : inner->getOperands()) {
+        Operation *def = v.getDefiningOp();
+        if (!def || def->getBlock() != &body)
+          continue;
+        if (!last || last->isBeforeInBlock(def))
+          last = def;
+      }
+    });
+    if (!last)
+      op->moveBefore(&body.front());
+    else if (last->getNextNode() != op)
+      op->moveAfter(last);
+  }
+}
+
 struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
@@ -501,6 +597,7 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
     }
 
     mergeSiblings(groups, groupOf, reaches);
+    mergeElementwiseChains(groups, groupOf, reaches);
 
     bool changed = false;
     for (Group &g : groups) {
@@ -542,6 +639,7 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
     if (changed &&
         !sortTopologically(&body, body.without_terminator()))
       func.emitError("nn-fuse: the fusion groups form a cycle");
+    hoistReductions(body);
   }
 };
 

@@ -101,13 +101,18 @@ func.func @dependent(%a: memref<4xf32>, %b: memref<4xf32>, %c: memref<4xf32>) ->
 
 // -----
 
-// An op in between writes what the later op reads: it cannot run first, so
-// nothing merges (and a reduction is no candidate): a kernel each.
+// An op in between writes what the later op reads: the later op cannot run
+// first, but the first can run after the op in between (which neither
+// reads what it writes nor writes what it touches): the batch sinks to the
+// later op, one kernel after the reduction (no candidate itself).
 // CHECK-LABEL: func.func @conflict_between
-// CHECK: gpu.launch
 // CHECK: linalg.generic
 // CHECK-SAME: iterator_types = ["reduction"]
 // CHECK: gpu.launch
+// CHECK: memref.store %{{.*}}, %arg0[
+// CHECK: memref.store %{{.*}}, %arg3[]
+// CHECK: gpu.terminator
+// CHECK-NOT: gpu.launch
 // CHECK-NOT: linalg.generic
 // CHECK: return
 #v = affine_map<(d0) -> (d0)>
@@ -164,6 +169,40 @@ func.func @window(%x: memref<4x4xf32>, %dy: memref<2x2xf32>, %dx: memref<4x4xf32
     %v = arith.select %even, %g, %zero : f32
     %y = arith.addf %v, %a : f32
     linalg.yield %y : f32
+  }
+  return
+}
+
+// -----
+
+// Here the op in between also reads what the first writes: neither can the
+// later op run first nor the first run later; a kernel each.
+// CHECK-LABEL: func.func @no_sink
+// CHECK: gpu.launch
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["reduction"]
+// CHECK: gpu.launch
+// CHECK-NOT: linalg.generic
+// CHECK: return
+#v = affine_map<(d0) -> (d0)>
+#r = affine_map<(d0) -> ()>
+#z = affine_map<() -> ()>
+func.func @no_sink(%a: memref<4xf32>, %b: memref<4xf32>, %s: memref<f32>, %out: memref<f32>) {
+  linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]}
+      ins(%b : memref<4xf32>) outs(%a : memref<4xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  linalg.generic {indexing_maps = [#v, #r], iterator_types = ["reduction"]}
+      ins(%a : memref<4xf32>) outs(%s : memref<f32>) {
+  ^bb0(%x: f32, %o: f32):
+    %y = arith.addf %o, %x : f32
+    linalg.yield %y : f32
+  }
+  linalg.generic {indexing_maps = [#z, #z], iterator_types = []}
+      ins(%s : memref<f32>) outs(%out : memref<f32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
   }
   return
 }

@@ -326,3 +326,70 @@ func.func @src_written_after_copy(%x: memref<?x2x4x4xf32>, %w: memref<3x2x3x3xf3
   memref.dealloc %p : memref<?x2x6x6xf32>
   return
 }
+
+// Few outputs (3 x 4), a long K (the batch times 64): split-K. The first
+// kernel's grid z is 32 slices of K (ceil(K / 32) each, the last one
+// shorter), each thread's sums go to partials[z, row, col]; the second
+// kernel, a thread per output, adds the 32 slices in order to the fill's 0
+// and stores (and would run the epilogue). No per-slice init is read.
+// CHECK-LABEL: func.func @split_k
+// CHECK: %[[P:.*]] = memref.alloc() : memref<32x3x4xf32>
+// CHECK: %[[CHUNK:.*]] = arith.ceildivui %{{.*}}, %c32 : index
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %[[Z:[a-z0-9_]+]]) in (%{{.*}} = %c1, %{{.*}} = %c1, %{{.*}} = %c32)
+// CHECK: %[[BEGIN:.*]] = arith.muli %[[Z]], %[[CHUNK]] : index
+// CHECK: scf.for %{{.*}} = %[[BEGIN]] to %{{.*}} step %c1
+// CHECK: memref.store %{{.*}}, %[[P]][%[[Z]], %{{.*}}, %{{.*}}] : memref<32x3x4xf32>
+// CHECK-NOT: memref.store %{{.*}}, %arg2
+// CHECK: gpu.terminator
+// CHECK: gpu.launch
+// CHECK-COUNT-32: memref.load %[[P]]
+// CHECK: memref.store %{{.*}}, %arg2[%{{.*}}, %{{.*}}] : memref<3x4xf32>
+// CHECK: gpu.terminator
+// CHECK: memref.dealloc %[[P]]
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @split_k(%dy: memref<?x3x64xf32>, %x: memref<?x4x64xf32>, %dw: memref<3x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%dw : memref<3x4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(o, c, n, p) -> (n, o, p)>, affine_map<(o, c, n, p) -> (n, c, p)>, affine_map<(o, c, n, p) -> (o, c)>], iterator_types = ["parallel", "parallel", "reduction", "reduction"]}
+      ins(%dy, %x : memref<?x3x64xf32>, memref<?x4x64xf32>) outs(%dw : memref<3x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// A weight with a unit dim ([4, 1, 16]: conv1's one input channel): the
+// update reads the gradient at (d0, 0, d2), its own element written the way
+// canonicalization writes a unit dim's index. The epilogue is taken: the
+// update runs on the gradient's register (stored too: the caller's buffer).
+// CHECK-LABEL: func.func @unit_dim_epilogue
+// CHECK: gpu.launch
+// CHECK: scf.if
+// CHECK: memref.store %[[GRAD:[a-z0-9_#]+]], %arg3[%{{.*}}, %c0, %{{.*}}]
+// CHECK: %[[POLD:[a-z0-9_]+]] = memref.load %arg2[%{{.*}}, %c0, %{{.*}}]
+// CHECK: %[[PNEW:[a-z0-9_]+]] = arith.subf %[[POLD]], %[[GRAD]] : f32
+// CHECK: memref.store %[[PNEW]], %arg2[
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @unit_dim_epilogue(%a: memref<8x4xf32>, %dy: memref<8x16xf32>, %p: memref<4x1x16xf32>, %g: memref<4x1x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill {nnc.epilogue_group = 5 : i64} ins(%zero : f32) outs(%g : memref<4x1x16xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d3, d0)>, affine_map<(d0, d1, d2, d3) -> (d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"], nnc.epilogue_group = 5 : i64}
+      ins(%a, %dy : memref<8x4xf32>, memref<8x16xf32>) outs(%g : memref<4x1x16xf32>) {
+  ^bb0(%u: f32, %v: f32, %acc: f32):
+    %prod = arith.mulf %u, %v : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, 0, d2)>, affine_map<(d0, d1, d2) -> (d0, 0, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"], nnc.epilogue_group = 5 : i64}
+      ins(%g, %p : memref<4x1x16xf32>, memref<4x1x16xf32>) outs(%p : memref<4x1x16xf32>) {
+  ^bb0(%grad: f32, %pold: f32, %o: f32):
+    %pnew = arith.subf %pold, %grad : f32
+    linalg.yield %pnew : f32
+  }
+  return
+}

@@ -1,8 +1,11 @@
 // nnc-gpu-tile-reduction: a linalg reduction on memrefs over its innermost
-// dims with an add/max/min combiner becomes one workgroup per output
-// element: strided per-thread partials (from the combiner's identity), a
-// tree in workgroup memory with a barrier per level, and thread 0 folding
-// the total into the output's init. Sizes stay on the host.
+// dims (or with few outputs of many elements each) with an add/max/min
+// combiner becomes one workgroup per output element: strided per-thread
+// partials (from the combiner's identity), a tree in workgroup memory with
+// a barrier per level, and thread 0 folding the total into the output's
+// init. Any other reduction with its parallel loops first becomes a thread
+// per output point that folds in order in registers. Sizes stay on the
+// host.
 // RUN: nnc-opt %s --nnc-gpu-tile-reduction | FileCheck %s
 
 // CHECK-LABEL: func.func @row_sum
@@ -72,20 +75,56 @@
 // CHECK: memref.load %arg0[%[[I]], %[[J]]] : memref<?x50xf32>
 // CHECK-NOT: linalg.generic
 
-// Left alone: two outputs (argmax), a reduction over the outer axis, a row
-// too short to share, a combiner that is not associative.
-// CHECK-LABEL: func.func @argmax_left_alone
-// CHECK-NOT: gpu.launch
-// CHECK: linalg.generic
+// A thread per output point: two outputs (argmax, linalg.index its loop),
+// a row too short to share, a combiner that is not associative. Each thread
+// (256 per workgroup, a grid-stride loop over the rows) starts from what
+// the outputs hold, folds the row in order, stores once.
+// CHECK-LABEL: func.func @argmax_in_threads
+// CHECK: gpu.launch
+// CHECK-NOT: workgroup(
+// CHECK: scf.for %[[ROW:[a-z0-9_]+]] =
+// CHECK: %[[V0:[a-z0-9_]+]] = memref.load %arg1[%[[ROW]]] : memref<?xf32>
+// CHECK: %[[I0:[a-z0-9_]+]] = memref.load %arg2[%[[ROW]]] : memref<?xi64>
+// CHECK: scf.for %[[J:[a-z0-9_]+]] = %{{.*}} iter_args(%{{.*}} = %[[V0]], %{{.*}} = %[[I0]]) -> (f32, i64)
+// CHECK: memref.load %arg0[%[[ROW]], %[[J]]]
+// CHECK: arith.index_cast %[[J]] : index to i64
+// CHECK: memref.store %{{.*}}, %arg1[%[[ROW]]]
+// CHECK: memref.store %{{.*}}, %arg2[%[[ROW]]]
+// CHECK-NOT: linalg.generic
 // CHECK-LABEL: func.func @outer_axis_left_alone
 // CHECK-NOT: gpu.launch
 // CHECK: linalg.generic
-// CHECK-LABEL: func.func @short_row_left_alone
-// CHECK-NOT: gpu.launch
-// CHECK: linalg.generic
-// CHECK-LABEL: func.func @subtraction_left_alone
-// CHECK-NOT: gpu.launch
-// CHECK: linalg.generic
+// CHECK-LABEL: func.func @short_row_in_threads
+// CHECK: gpu.launch
+// CHECK-NOT: workgroup(
+// CHECK: arith.addf
+// CHECK-NOT: linalg.generic
+// CHECK-LABEL: func.func @subtraction_in_threads
+// CHECK: gpu.launch
+// CHECK-NOT: workgroup(
+// CHECK: arith.subf
+// CHECK-NOT: linalg.generic
+
+// A column sum of many columns with its loops parallel first (as
+// nnc-gpu-parallel-outer leaves them): a thread per column, the fill's 0
+// its start (the fill needs no kernel of its own). (Up to 1024 columns
+// over a dynamic batch get a workgroup each instead.)
+// CHECK-LABEL: func.func @column_sum_in_threads
+// CHECK-NOT: linalg.fill
+// CHECK: gpu.launch
+// CHECK-NOT: workgroup(
+// CHECK: scf.for %[[C:[a-z0-9_]+]] =
+// CHECK: scf.for %[[R:[a-z0-9_]+]] = %{{.*}} iter_args(%{{.*}} = %cst{{.*}}) -> (f32)
+// CHECK: memref.load %arg0[%[[R]], %[[C]]] : memref<?x2048xf32>
+// CHECK: memref.store %{{.*}}, %arg1[%[[C]]] : memref<2048xf32>
+// CHECK-NOT: linalg.
+
+// Few outputs, each over many elements (a conv's bias gradient: 16 sums
+// over N H W, the reduced loops not innermost in x): a workgroup each.
+// CHECK-LABEL: func.func @bias_grad_in_workgroups
+// CHECK: gpu.launch
+// CHECK-SAME: workgroup(%{{[a-z0-9_]+}} : memref<256xf32, #gpu.address_space<workgroup>>)
+// CHECK-NOT: linalg.generic
 
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0)>
@@ -144,7 +183,7 @@ func.func @full_sum_2d(%x: memref<?x50xf32>, %s: memref<f32>) {
   return
 }
 
-func.func @argmax_left_alone(%x: memref<?x300xf32>, %v: memref<?xf32>, %i: memref<?xi64>) {
+func.func @argmax_in_threads(%x: memref<?x300xf32>, %v: memref<?xf32>, %i: memref<?xi64>) {
   linalg.generic {indexing_maps = [#id2, #row, #row], iterator_types = ["parallel", "reduction"]}
       ins(%x : memref<?x300xf32>) outs(%v, %i : memref<?xf32>, memref<?xi64>) {
   ^bb0(%in: f32, %best: f32, %idx: i64):
@@ -168,7 +207,7 @@ func.func @outer_axis_left_alone(%x: memref<?x300xf32>, %s: memref<300xf32>) {
   return
 }
 
-func.func @short_row_left_alone(%x: memref<?x10xf32>, %s: memref<?xf32>) {
+func.func @short_row_in_threads(%x: memref<?x10xf32>, %s: memref<?xf32>) {
   linalg.generic {indexing_maps = [#id2, #row], iterator_types = ["parallel", "reduction"]}
       ins(%x : memref<?x10xf32>) outs(%s : memref<?xf32>) {
   ^bb0(%in: f32, %out: f32):
@@ -178,11 +217,33 @@ func.func @short_row_left_alone(%x: memref<?x10xf32>, %s: memref<?xf32>) {
   return
 }
 
-func.func @subtraction_left_alone(%x: memref<?x300xf32>, %s: memref<?xf32>) {
+func.func @subtraction_in_threads(%x: memref<?x300xf32>, %s: memref<?xf32>) {
   linalg.generic {indexing_maps = [#id2, #row], iterator_types = ["parallel", "reduction"]}
       ins(%x : memref<?x300xf32>) outs(%s : memref<?xf32>) {
   ^bb0(%in: f32, %out: f32):
     %0 = arith.subf %out, %in : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+func.func @column_sum_in_threads(%x: memref<?x2048xf32>, %s: memref<2048xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%s : memref<2048xf32>)
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x2048xf32>) outs(%s : memref<2048xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %in, %out : f32
+    linalg.yield %0 : f32
+  }
+  return
+}
+
+func.func @bias_grad_in_workgroups(%x: memref<?x16x28x28xf32>, %s: memref<16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1, d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0)>], iterator_types = ["parallel", "reduction", "reduction", "reduction"]}
+      ins(%x : memref<?x16x28x28xf32>) outs(%s : memref<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %0 = arith.addf %in, %out : f32
     linalg.yield %0 : f32
   }
   return

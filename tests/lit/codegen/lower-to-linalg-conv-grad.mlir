@@ -4,7 +4,8 @@
 // with affine maps; conv2d_grad_input flips w, max_pool2d_grad first picks
 // each window's cell (an order-free reduction to an i32 window position)
 // and stuffs those positions with -1 between them. conv2d_grad_weight
-// correlates the zero-padded x with dy per sample, then sums the samples.
+// correlates the zero-padded x with dy, the samples one of its reduction
+// loops (no per-sample partials).
 // The conv gradients keep every loop a plain dim of some operand, the conv
 // group a loop of its own ([N, G, C/G, H, W], collapsed), as the
 // implicit-GEMM kernel needs; the pooling gradients compute [N, C, H, W]
@@ -44,12 +45,12 @@
 // CHECK-DAG: #[[OUT5:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4)>
 // CHECK-DAG: #[[SHIFTED:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 * 4 + d5, d3 + d6, d4 + d7 + 1)>
 // CHECK-DAG: #[[WF2:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d1 * 4 + d5, d2, -d6 + 2, -d7 + 1)>
-// CHECK-DAG: #[[XPMAP:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 + d3, d4 + d6, d5 + d7)>
-// CHECK-DAG: #[[DYMAP:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1 * 16 + d2, d6, d7)>
-// CHECK-DAG: #[[OUT6:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d0, d1, d2, d3, d4, d5)>
+// CHECK-DAG: #[[XPMAP:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d1, d2 + d5, d3 + d6)>
+// CHECK-DAG: #[[DYMAP:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d0, d5, d6)>
+// CHECK-DAG: #[[WOUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[GXMAP:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d0 * 2 + d2, d3 + d6, d4 + d7)>
+// CHECK-DAG: #[[GDYMAP:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6, d7) -> (d5, d0 * 3 + d1, d6, d7)>
 // CHECK-DAG: #[[OUT4:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0)>
-// CHECK-DAG: #[[SAMPLES:.*]] = affine_map<(d0, d1) -> (d1, d0)>
-// CHECK-DAG: #[[CELL:.*]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-DAG: #[[WINDOW:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0 floordiv 16, ((d0 floordiv 4) mod 4) * 2 + d2, (d0 mod 4) * 2 + d3)>
 // CHECK-DAG: #[[WIN2:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 // CHECK-DAG: #[[READ:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0 floordiv 64, (d0 floordiv 8) mod 8 + d2, d0 mod 8 + d3)>
@@ -82,16 +83,14 @@ func.func @grad_input_wide_padding(%dy: tensor<?x4x5x9xf32>, %w: tensor<4x2x3x2x
   return %0 : tensor<?x2x5x6xf32>
 }
 
-// Per sample, loops [n, g, o, c, i, j, ho, wo] into [N, 1, 16, 1, 5, 5],
-// collapsed to [N, 400]; a second generic sums the samples.
+// One group: loops [o, c, i, j, n, ho, wo] into w's own shape [16, 1, 5, 5]
+// (the samples, rows and columns reduced), no reshape, no second generic.
 // CHECK-LABEL: func.func @grad_weight
 // CHECK: %[[XP:.*]] = tensor.pad %arg0 low[0, 0, 2, 2] high[0, 0, 2, 2]
-// CHECK: %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x1x16x1x5x5xf32>)
-// CHECK: %[[PER6:.*]] = linalg.generic {indexing_maps = [#[[XPMAP]], #[[DYMAP]], #[[OUT6]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[XP]], %arg1 : tensor<?x1x32x32xf32>, tensor<?x16x28x28xf32>) outs(%[[F]] : tensor<?x1x16x1x5x5xf32>)
-// CHECK: %[[PER:.*]] = tensor.collapse_shape %[[PER6]] {{\[}}[0], [1, 2, 3, 4, 5]] : tensor<?x1x16x1x5x5xf32> into tensor<?x400xf32>
-// CHECK: %[[T:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<400xf32>)
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[SAMPLES]], #[[CELL]]], iterator_types = ["parallel", "reduction"]} ins(%[[PER]] : tensor<?x400xf32>) outs(%[[T]] : tensor<400xf32>)
-// CHECK: tensor.expand_shape %[[SUM]] {{\[}}[0, 1, 2, 3]] output_shape [16, 1, 5, 5] : tensor<400xf32> into tensor<16x1x5x5xf32>
+// CHECK: %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<16x1x5x5xf32>)
+// CHECK: %[[DW:.*]] = linalg.generic {indexing_maps = [#[[XPMAP]], #[[DYMAP]], #[[WOUT]]], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%[[XP]], %arg1 : tensor<?x1x32x32xf32>, tensor<?x16x28x28xf32>) outs(%[[F]] : tensor<16x1x5x5xf32>)
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[DW]]
 func.func @grad_weight(%x: tensor<?x1x28x28xf32>, %dy: tensor<?x16x28x28xf32>) -> tensor<16x1x5x5xf32> {
   %0 = nn.conv2d_grad_weight %x, %dy {dilation = array<i64: 1, 1>, groups = 1 : i64, kernel_size = array<i64: 5, 5>, padding = array<i64: 2, 2>, stride = array<i64: 1, 1>} : tensor<?x1x28x28xf32>, tensor<?x16x28x28xf32> -> tensor<16x1x5x5xf32>
   return %0 : tensor<16x1x5x5xf32>
@@ -178,4 +177,16 @@ func.func @max_pool_grad_disjoint(%x: tensor<?x3x8x8xf32>, %dy: tensor<?x3x4x4xf
 func.func @avg_pool_grad_bf16(%dy: tensor<?x3x4x4xbf16>) -> tensor<?x3x8x8xbf16> {
   %0 = nn.avg_pool2d_grad %dy {input_size = array<i64: 8, 8>, kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x3x4x4xbf16> -> tensor<?x3x8x8xbf16>
   return %0 : tensor<?x3x8x8xbf16>
+}
+
+// Groups = 2: the group is a loop of its own, [g, o, c, i, j, n, ho, wo]
+// into [2, 3, 2, 3, 3] (x's channel g * 2 + c, dy's g * 3 + o), collapsed
+// to w's [6, 2, 3, 3].
+// CHECK-LABEL: func.func @grad_weight_grouped
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[GXMAP]], #[[GDYMAP]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+// CHECK-SAME: outs(%{{.*}} : tensor<2x3x2x3x3xf32>)
+// CHECK: tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2], [3], [4]] : tensor<2x3x2x3x3xf32> into tensor<6x2x3x3xf32>
+func.func @grad_weight_grouped(%x: tensor<?x4x6x6xf32>, %dy: tensor<?x6x6x6xf32>) -> tensor<6x2x3x3xf32> {
+  %0 = nn.conv2d_grad_weight %x, %dy {dilation = array<i64: 1, 1>, groups = 2 : i64, kernel_size = array<i64: 3, 3>, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>} : tensor<?x4x6x6xf32>, tensor<?x6x6x6xf32> -> tensor<6x2x3x3xf32>
+  return %0 : tensor<6x2x3x3xf32>
 }

@@ -228,3 +228,49 @@ func.func @pool_grad_mask(%y: tensor<?x4x8x8xf32>, %dy: tensor<?x4x4x4xf32>, %dy
   %dx3 = nn.where %pos, %o, %zero : tensor<?x4x8x8xi1>, tensor<?x4x8x8xf32>, tensor<f32> -> tensor<?x4x8x8xf32>
   return %dx, %dx3 : tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>
 }
+
+// -----
+
+// Two elementwise groups of one shape, the later reading the earlier: the
+// step count (also read by a group of another shape, so it cannot join one
+// by itself) and the bias correction computed from it (read by five
+// groups, too many to recompute in each) are one region, one kernel.
+// CHECK-LABEL: func.func @scalar_chain
+// CHECK: %[[S:.*]]:2 = nn.fusion {kind = "elementwise"} : tensor<f32>, tensor<f32> {
+// CHECK-NEXT: nn.add %arg0
+// CHECK-NEXT: nn.exp
+// CHECK-NEXT: nn.neg
+// CHECK-NEXT: nn.yield
+// CHECK: nn.mul %arg1, %[[S]]#1
+// CHECK: return %[[S]]#0
+func.func @scalar_chain(%step: tensor<f32>, %a: tensor<4xf32>) -> (tensor<f32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %one = nn.constant dense<1.0> : tensor<f32>
+  %t = nn.add %step, %one : tensor<f32>, tensor<f32> -> tensor<f32>
+  %e = nn.exp %t : tensor<f32> -> tensor<f32>
+  %c = nn.neg %e : tensor<f32> -> tensor<f32>
+  %u1 = nn.mul %a, %c : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+  %u2 = nn.sub %a, %c : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+  %u3 = nn.add %a, %c : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+  %u4 = nn.div %a, %c : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+  %u5 = nn.maximum %a, %c : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+  %u6 = nn.mul %a, %t : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+  %u7 = nn.add %u6, %u5 : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
+  return %t, %u1, %u2, %u3, %u4, %u7 : tensor<f32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// A full reduction (a loss) moves up to just after what it reads, here the
+// top: the scalar work after it can then join the work before it.
+// CHECK-LABEL: func.func @loss_first
+// CHECK-NEXT: nn.fusion {kind = "reduction"} : tensor<f32> {
+// CHECK: nn.sum
+// CHECK: nn.fusion {kind = "elementwise"} : tensor<4xf32> {
+// CHECK-NEXT: nn.exp
+func.func @loss_first(%x: tensor<8x4xf32>, %y: tensor<4xf32>) -> (tensor<4xf32>, tensor<f32>) {
+  %e = nn.exp %y : tensor<4xf32> -> tensor<4xf32>
+  %n = nn.neg %e : tensor<4xf32> -> tensor<4xf32>
+  %sq = nn.mul %x, %x : tensor<8x4xf32>, tensor<8x4xf32> -> tensor<8x4xf32>
+  %s = nn.sum %sq {axes = array<i64>, keepdims = false} : tensor<8x4xf32> -> tensor<f32>
+  return %n, %s : tensor<4xf32>, tensor<f32>
+}
