@@ -525,6 +525,27 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
           continue;
         }
       }
+      // A full reduction (a 0-d value: the loss) whose users are all in one
+      // elementwise group of 0-d values (the loss's negation) leads that
+      // group: the ops after it become one generic after the reduction
+      // instead of a kernel each.
+      if (kind == Kind::Reduction && shapeOf(result).empty() && !outside &&
+          userGroups.size() == 1) {
+        int g = userGroups[0];
+        Group &group = groups[g];
+        bool scalars =
+            group.kind == Kind::Elementwise &&
+            llvm::all_of(group.ops, [](Operation *m) {
+              return llvm::all_of(m->getResultTypes(), [](Type t) {
+                return cast<ShapedType>(t).getRank() == 0;
+              });
+            });
+        if (scalars && !leadsBack(users, g)) {
+          group.kind = Kind::Reduction;
+          join(op, g);
+          continue;
+        }
+      }
       // A contraction joins the latest group of its users that is
       // elementwise over the contraction's result shape: its epilogue (the
       // forward's activation, say, rather than the backward's mask).

@@ -274,3 +274,23 @@ func.func @loss_first(%x: tensor<8x4xf32>, %y: tensor<4xf32>) -> (tensor<4xf32>,
   %s = nn.sum %sq {axes = array<i64>, keepdims = false} : tensor<8x4xf32> -> tensor<f32>
   return %n, %s : tensor<4xf32>, tensor<f32>
 }
+
+// -----
+
+// A full reduction whose users are all 0-d elementwise ops in one group
+// (cross-entropy's mean and its negation) leads that group: one region,
+// the negation after the mean.
+// CHECK-LABEL: func.func @loss_negation
+// CHECK: %[[L:.*]] = nn.fusion {kind = "reduction"} : tensor<f32> {
+// CHECK-NEXT: nn.mean %arg0
+// CHECK-NEXT: nn.neg
+// CHECK-NEXT: nn.mul
+// CHECK-NEXT: nn.yield
+// CHECK: return %[[L]]
+func.func @loss_negation(%x: tensor<8xf32>) -> tensor<f32> {
+  %two = nn.constant dense<2.0> : tensor<f32>
+  %m = nn.mean %x {axes = array<i64>, keepdims = false} : tensor<8xf32> -> tensor<f32>
+  %n = nn.neg %m : tensor<f32> -> tensor<f32>
+  %l = nn.mul %n, %two : tensor<f32>, tensor<f32> -> tensor<f32>
+  return %l : tensor<f32>
+}
