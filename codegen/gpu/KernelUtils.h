@@ -445,6 +445,13 @@ inline bool intersects(const llvm::DenseSet<mlir::Value> &a,
   return llvm::any_of(a, [&](mlir::Value v) { return b.contains(v); });
 }
 
+/// Whether running `a` and `b` in the other order could change a result:
+/// one reads what the other writes, or both write a buffer.
+inline bool conflicts(const Access &a, const Access &b) {
+  return intersects(a.reads, b.writes) || intersects(a.writes, b.reads) ||
+         intersects(a.writes, b.writes);
+}
+
 } // namespace nnc::gpu_kernel
 
 #endif // NNC_CODEGEN_GPU_KERNELUTILS_H

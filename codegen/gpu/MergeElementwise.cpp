@@ -130,9 +130,7 @@ bool Batcher::tryJoin(Operation *op) {
       more.size() + 2 * (members.size() + 1) > kMaxBindings)
     return false;
   // Independent of the batch.
-  if (intersects(mine.reads, access.writes) ||
-      intersects(mine.writes, access.reads) ||
-      intersects(mine.writes, access.writes))
+  if (conflicts(mine, access))
     return false;
   if (!hoist(op, mine) && !sink(op))
     return false;
@@ -153,9 +151,7 @@ bool Batcher::hoist(Operation *op, const Access &mine) {
         isa<memref::DeallocOp>(x))
       continue;
     Access between = accessOf(x);
-    if (!between.known || intersects(between.reads, mine.writes) ||
-        intersects(between.writes, mine.reads) ||
-        intersects(between.writes, mine.writes))
+    if (!between.known || conflicts(between, mine))
       return false;
   }
   // A buffer it uses that is freed in between would be in use after free
@@ -199,9 +195,7 @@ bool Batcher::sink(Operation *op) {
     if (isMovableHostWork(x))
       continue;
     Access between = accessOf(x);
-    if (!between.known || intersects(between.reads, access.writes) ||
-        intersects(between.writes, access.reads) ||
-        intersects(between.writes, access.writes))
+    if (!between.known || conflicts(between, access))
       return false;
   }
   // The members use only values defined before them: they move down as

@@ -83,6 +83,32 @@ bool hasInnermostReduction(linalg::LinalgOp op) {
   return true;
 }
 
+/// A reduction's loops on the host: their sizes, the number of output points
+/// (the parallel loops, first) and of elements each folds, and both groups
+/// of loops with their sizes (for delinearizing in the kernel).
+struct Loops {
+  SmallVector<Value> sizes;
+  Value one, points, reduced;
+  SmallVector<int64_t> parallelDims, reducedDims;
+  SmallVector<Value> parallelSizes, reducedSizes;
+};
+
+Loops hostLoops(OpBuilder &b, Location loc, linalg::LinalgOp op,
+                int64_t parallel) {
+  Loops l;
+  l.sizes = hostLoopSizes(b, loc, op);
+  l.one = arith::ConstantIndexOp::create(b, loc, 1);
+  l.points =
+      productOf(b, loc, ArrayRef<Value>(l.sizes).take_front(parallel), l.one);
+  l.reduced =
+      productOf(b, loc, ArrayRef<Value>(l.sizes).drop_front(parallel), l.one);
+  for (int64_t d = 0; d < int64_t(l.sizes.size()); ++d) {
+    (d < parallel ? l.parallelDims : l.reducedDims).push_back(d);
+    (d < parallel ? l.parallelSizes : l.reducedSizes).push_back(l.sizes[d]);
+  }
+  return l;
+}
+
 /// Parallel loops first, then reductions; at most kFewOutputs outputs
 /// (static), each folding at least kManyReduced elements or a dynamic count.
 bool fewLongOutputs(linalg::LinalgOp op) {
@@ -149,12 +175,9 @@ struct ReduceInWorkgroupMemory
     Value fillValue = fill ? fill.getInputs()[0] : Value();
 
     // Host side: loop sizes, the output and reduced counts, the grid.
-    SmallVector<Value> sizes = hostLoopSizes(rewriter, loc, op);
-    Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    Value outputs = productOf(
-        rewriter, loc, ArrayRef<Value>(sizes).take_front(parallel), c1);
-    Value reducedCount = productOf(
-        rewriter, loc, ArrayRef<Value>(sizes).drop_front(parallel), c1);
+    Loops loops = hostLoops(rewriter, loc, op, parallel);
+    Value c1 = loops.one;
+    Value outputs = loops.points, reducedCount = loops.reduced;
     Value groups = arith::MinUIOp::create(
         rewriter, loc, outputs,
         arith::ConstantIndexOp::create(rewriter, loc, kMaxGroups));
@@ -171,12 +194,6 @@ struct ReduceInWorkgroupMemory
     Value tid = launch.getThreadIds().x;
     Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
     Value threadsK = arith::ConstantIndexOp::create(rewriter, loc, threads);
-    SmallVector<int64_t> parallelDims, reducedDims;
-    SmallVector<Value> parallelSizes, reducedSizes;
-    for (int64_t d = 0; d < rank; ++d) {
-      (d < parallel ? parallelDims : reducedDims).push_back(d);
-      (d < parallel ? parallelSizes : reducedSizes).push_back(sizes[d]);
-    }
     auto combine = [&](OpBuilder &b, Value element, Value acc) {
       Operation *c = b.clone(*combiner->op);
       c->setOperand(combiner->accOperand, acc);
@@ -189,7 +206,7 @@ struct ReduceInWorkgroupMemory
         ValueRange{}, [&](OpBuilder &b, Location l, Value o, ValueRange) {
           SmallVector<Value> dims(rank);
           if (parallel > 0)
-            delinearize(b, l, o, parallelDims, parallelSizes, dims);
+            delinearize(b, l, o, loops.parallelDims, loops.parallelSizes, dims);
           Value identity =
               arith::getIdentityValue(combiner->kind, accType, b, l);
           // This thread's slice: elements tid, tid + threads, ...
@@ -197,7 +214,7 @@ struct ReduceInWorkgroupMemory
               b, l, tid, reducedCount, threadsK, identity,
               [&](OpBuilder &b, Location l, Value i, Value acc) {
                 SmallVector<Value> at = dims;
-                delinearize(b, l, i, reducedDims, reducedSizes, at);
+                delinearize(b, l, i, loops.reducedDims, loops.reducedSizes, at);
                 SmallVector<Value> args;
                 for (OpOperand *input : op.getDpsInputOperands())
                   args.push_back(memref::LoadOp::create(
@@ -269,12 +286,9 @@ struct ReduceInThreads : public OpInterfaceRewritePattern<linalg::LinalgOp> {
         return rewriter.notifyMatchFailure(op, "reads an output");
 
     Location loc = op.getLoc();
-    SmallVector<Value> sizes = hostLoopSizes(rewriter, loc, op);
-    Value c1 = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    Value points = productOf(
-        rewriter, loc, ArrayRef<Value>(sizes).take_front(parallel), c1);
-    Value reducedCount = productOf(
-        rewriter, loc, ArrayRef<Value>(sizes).drop_front(parallel), c1);
+    Loops loops = hostLoops(rewriter, loc, op, parallel);
+    Value c1 = loops.one;
+    Value points = loops.points, reducedCount = loops.reduced;
     Value threadsV =
         arith::ConstantIndexOp::create(rewriter, loc, kThreadsPerOutputGroup);
     Value groups = arith::MinUIOp::create(
@@ -289,12 +303,6 @@ struct ReduceInThreads : public OpInterfaceRewritePattern<linalg::LinalgOp> {
 
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointToStart(&launch.getBody().front());
-    SmallVector<int64_t> parallelDims, reducedDims;
-    SmallVector<Value> parallelSizes, reducedSizes;
-    for (int64_t d = 0; d < rank; ++d) {
-      (d < parallel ? parallelDims : reducedDims).push_back(d);
-      (d < parallel ? parallelSizes : reducedSizes).push_back(sizes[d]);
-    }
     Value first = arith::AddIOp::create(
         rewriter, loc,
         arith::MulIOp::create(rewriter, loc, launch.getBlockIds().x, threadsV),
@@ -307,7 +315,7 @@ struct ReduceInThreads : public OpInterfaceRewritePattern<linalg::LinalgOp> {
         [&](OpBuilder &b, Location l, Value p, ValueRange) {
           SmallVector<Value> dims(rank);
           if (parallel > 0)
-            delinearize(b, l, p, parallelDims, parallelSizes, dims);
+            delinearize(b, l, p, loops.parallelDims, loops.parallelSizes, dims);
           SmallVector<SmallVector<Value>> outIdx;
           SmallVector<Value> inits;
           for (auto [init, fill] :
@@ -323,7 +331,7 @@ struct ReduceInThreads : public OpInterfaceRewritePattern<linalg::LinalgOp> {
               b, l, c0, reducedCount, c1, inits,
               [&](OpBuilder &b, Location l, Value r, ValueRange accs) {
                 SmallVector<Value> at = dims;
-                delinearize(b, l, r, reducedDims, reducedSizes, at);
+                delinearize(b, l, r, loops.reducedDims, loops.reducedSizes, at);
                 SmallVector<Value> args;
                 for (OpOperand *input : op.getDpsInputOperands()) {
                   Value v = input->get();

@@ -228,6 +228,36 @@ reductionDomain(const Group &g) {
                                              : root->getResult(0).getType());
 }
 
+/// Whether a path from group a into group b passes an op of neither (then
+/// the two cannot be one kernel: that op runs between them).
+template <typename Reaches>
+bool pathThroughOthers(const std::vector<Group> &groups,
+                       const llvm::DenseMap<Operation *, int> &groupOf,
+                       Reaches &reaches, int a, int b) {
+  for (Operation *op : groups[a].ops)
+    for (Value r : op->getResults())
+      for (Operation *user : r.getUsers()) {
+        auto it = groupOf.find(user);
+        if (it != groupOf.end() && (it->second == a || it->second == b))
+          continue;
+        if (reaches(user, b))
+          return true;
+      }
+  return false;
+}
+
+/// Moves the ops of group `from` into group `into`; the later root leads.
+void absorb(std::vector<Group> &groups,
+            llvm::DenseMap<Operation *, int> &groupOf, int into, int from) {
+  for (Operation *op : groups[from].ops) {
+    groups[into].ops.insert(op);
+    groupOf[op] = into;
+  }
+  if (groups[into].root->isBeforeInBlock(groups[from].root))
+    groups[into].root = groups[from].root;
+  groups[from].ops.clear();
+}
+
 /// Sibling reductions over the same domain that do not depend on each
 /// other (layer_norm's backward: the column sums of dgamma, dbeta and dx's
 /// bias gradient; two row means of the same cotangent) run as one kernel
@@ -245,19 +275,8 @@ void mergeSiblings(std::vector<Group> &groups,
       return reaches(op, b);
     });
   };
-  // Whether a path from group a to group b passes an op of neither (then
-  // the two cannot be one kernel: that op runs between them).
   auto throughOthers = [&](int a, int b) {
-    for (Operation *op : groups[a].ops)
-      for (Value r : op->getResults())
-        for (Operation *user : r.getUsers()) {
-          auto it = groupOf.find(user);
-          if (it != groupOf.end() && (it->second == a || it->second == b))
-            continue;
-          if (reaches(user, b))
-            return true;
-        }
-    return false;
+    return pathThroughOthers(groups, groupOf, reaches, a, b);
   };
   for (size_t i = 0; i < groups.size(); ++i) {
     auto di = reductionDomain(groups[i]);
@@ -285,16 +304,9 @@ void mergeSiblings(std::vector<Group> &groups,
                       : throughOthers(int(j), int(i))));
       if (!ok)
         continue;
-      Group &into = groups[i], &from = groups[j];
-      for (Operation *op : from.ops) {
-        into.ops.insert(op);
-        groupOf[op] = int(i);
-      }
-      if (into.root->isBeforeInBlock(from.root))
-        into.root = from.root;
+      absorb(groups, groupOf, int(i), int(j));
       if (rows)
-        into.kind = Kind::Row;
-      from.ops.clear();
+        groups[i].kind = Kind::Row;
     }
   }
 }
@@ -317,18 +329,8 @@ void mergeElementwiseChains(std::vector<Group> &groups,
       });
     });
   };
-  // A path from group a into group b through an op of neither.
   auto throughOthers = [&](int a, int b) {
-    for (Operation *op : groups[a].ops)
-      for (Value r : op->getResults())
-        for (Operation *user : r.getUsers()) {
-          auto it = groupOf.find(user);
-          if (it != groupOf.end() && (it->second == a || it->second == b))
-            continue;
-          if (reaches(user, b))
-            return true;
-        }
-    return false;
+    return pathThroughOthers(groups, groupOf, reaches, a, b);
   };
   for (size_t i = 0; i < groups.size(); ++i) {
     if (groups[i].kind != Kind::Elementwise || groups[i].ops.empty())
@@ -343,14 +345,7 @@ void mergeElementwiseChains(std::vector<Group> &groups,
       if (!readsFrom(int(j), int(i)) || readsFrom(int(i), int(j)) ||
           throughOthers(int(i), int(j)))
         continue;
-      Group &into = groups[i], &from = groups[j];
-      for (Operation *op : from.ops) {
-        into.ops.insert(op);
-        groupOf[op] = int(i);
-      }
-      if (into.root->isBeforeInBlock(from.root))
-        into.root = from.root;
-      from.ops.clear();
+      absorb(groups, groupOf, int(i), int(j));
     }
   }
 }
