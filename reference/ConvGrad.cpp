@@ -84,6 +84,57 @@ Status convAttrs(const Op &op, ConvAttrs &a) {
   return Status::success();
 }
 
+/// The sizes of a conv2d's taps: the batch, the output channels O, the
+/// input channels per group Cg, the input H x W, the output HO x WO and the
+/// kernel KH x KW.
+struct ConvSizes {
+  int64_t N, O, Cg, H, W, HO, WO, KH, KW;
+};
+
+/// HO and WO from the window arithmetic; fails unless dy is [N, O, HO, WO].
+Status outputSizes(const ConvAttrs &a, const Tensor &dy, ConvSizes &z) {
+  Status s;
+  if (!(s = windowOut(z.H, z.KH, a.stride[0], a.pad[0], a.dil[0], "height",
+                      z.HO))
+           .ok() ||
+      !(s = windowOut(z.W, z.KW, a.stride[1], a.pad[1], a.dil[1], "width",
+                      z.WO))
+           .ok())
+    return s;
+  return expectShape(dy, "dy", {z.N, z.O, z.HO, z.WO});
+}
+
+/// Every tap of the conv: for each output cell (n, o, ho, wo) of dy
+/// [N, O, HO, WO] and each (c, i, j) of its window whose input cell (h, x)
+/// lies inside the input, `f(d, xIndex, wIndex)` with the cell's dy value
+/// and the flat indices into x [N, C, H, W] and w [O, Cg, KH, KW].
+template <typename F>
+void forEachTap(const ConvAttrs &a, const ConvSizes &z, const Tensor &dy,
+                F f) {
+  int64_t Og = z.O / a.groups, C = z.Cg * a.groups;
+  for (int64_t n = 0; n < z.N; ++n)
+    for (int64_t o = 0; o < z.O; ++o) {
+      int64_t g = o / Og;
+      for (int64_t ho = 0; ho < z.HO; ++ho)
+        for (int64_t wo = 0; wo < z.WO; ++wo) {
+          double d = dy.getDouble(((n * z.O + o) * z.HO + ho) * z.WO + wo);
+          for (int64_t c = 0; c < z.Cg; ++c)
+            for (int64_t i = 0; i < z.KH; ++i) {
+              int64_t h = ho * a.stride[0] - a.pad[0] + i * a.dil[0];
+              if (h < 0 || h >= z.H)
+                continue;
+              for (int64_t j = 0; j < z.KW; ++j) {
+                int64_t x = wo * a.stride[1] - a.pad[1] + j * a.dil[1];
+                if (x < 0 || x >= z.W)
+                  continue;
+                f(d, ((n * C + g * z.Cg + c) * z.H + h) * z.W + x,
+                  ((o * z.Cg + c) * z.KH + i) * z.KW + j);
+              }
+            }
+        }
+    }
+}
+
 // dx[n, g Cg + c, ho sh - ph + i dh, wo sw - pw + j dw] +=
 //     dy[n, o, ho, wo] * w[o, c, i, j].
 Status conv2dGradInputKernel(const Op &op,
@@ -103,44 +154,26 @@ Status conv2dGradInputKernel(const Op &op,
     return Status::failure("needs dy [N,O,Ho,Wo] and w [O,C/groups,kh,kw] of "
                            "one dtype, got " +
                            dy.typeString() + " and " + w.typeString());
-  int64_t N = dy.shape()[0], O = w.shape()[0], Cg = w.shape()[1],
-          KH = w.shape()[2], KW = w.shape()[3], H = size[0], W = size[1];
-  if (O % a.groups)
+  ConvSizes z;
+  z.N = dy.shape()[0];
+  z.O = w.shape()[0];
+  z.Cg = w.shape()[1];
+  z.KH = w.shape()[2];
+  z.KW = w.shape()[3];
+  z.H = size[0];
+  z.W = size[1];
+  if (z.O % a.groups)
     return Status::failure("the output channels of w are not a multiple of "
                            "groups");
-  int64_t HO, WO;
-  if (!(s = windowOut(H, KH, a.stride[0], a.pad[0], a.dil[0], "height", HO))
-           .ok() ||
-      !(s = windowOut(W, KW, a.stride[1], a.pad[1], a.dil[1], "width", WO))
-           .ok() ||
-      !(s = expectShape(dy, "dy", {N, O, HO, WO})).ok())
+  if (!(s = outputSizes(a, dy, z)).ok())
     return s;
-  int64_t C = Cg * a.groups, Og = O / a.groups;
-  Shape shape = {N, C, H, W};
+  Shape shape = {z.N, z.Cg * a.groups, z.H, z.W};
   if (!(s = checkSize(shape)).ok())
     return s;
   std::vector<double> acc(numElements(shape), 0.0);
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t o = 0; o < O; ++o) {
-      int64_t g = o / Og;
-      for (int64_t ho = 0; ho < HO; ++ho)
-        for (int64_t wo = 0; wo < WO; ++wo) {
-          double d = dy.getDouble(((n * O + o) * HO + ho) * WO + wo);
-          for (int64_t c = 0; c < Cg; ++c)
-            for (int64_t i = 0; i < KH; ++i) {
-              int64_t h = ho * a.stride[0] - a.pad[0] + i * a.dil[0];
-              if (h < 0 || h >= H)
-                continue;
-              for (int64_t j = 0; j < KW; ++j) {
-                int64_t x = wo * a.stride[1] - a.pad[1] + j * a.dil[1];
-                if (x < 0 || x >= W)
-                  continue;
-                acc[((n * C + g * Cg + c) * H + h) * W + x] +=
-                    d * w.getDouble(((o * Cg + c) * KH + i) * KW + j);
-              }
-            }
-        }
-    }
+  forEachTap(a, z, dy, [&](double d, int64_t xAt, int64_t wAt) {
+    acc[xAt] += d * w.getDouble(wAt);
+  });
   out = fromAccumulator(dy.dtype(), shape, acc);
   return Status::success();
 }
@@ -164,43 +197,26 @@ Status conv2dGradWeightKernel(const Op &op,
     return Status::failure("needs x [N,C,H,W] and dy [N,O,Ho,Wo] of one "
                            "dtype, got " +
                            x.typeString() + " and " + dy.typeString());
-  int64_t N = x.shape()[0], C = x.shape()[1], H = x.shape()[2],
-          W = x.shape()[3], O = dy.shape()[1], KH = kernel[0], KW = kernel[1];
-  if (C % a.groups || O % a.groups)
+  ConvSizes z;
+  z.N = x.shape()[0];
+  z.H = x.shape()[2];
+  z.W = x.shape()[3];
+  z.O = dy.shape()[1];
+  z.KH = kernel[0];
+  z.KW = kernel[1];
+  int64_t C = x.shape()[1];
+  if (C % a.groups || z.O % a.groups)
     return Status::failure("channels are not multiples of groups");
-  int64_t HO, WO;
-  if (!(s = windowOut(H, KH, a.stride[0], a.pad[0], a.dil[0], "height", HO))
-           .ok() ||
-      !(s = windowOut(W, KW, a.stride[1], a.pad[1], a.dil[1], "width", WO))
-           .ok() ||
-      !(s = expectShape(dy, "dy", {N, O, HO, WO})).ok())
+  z.Cg = C / a.groups;
+  if (!(s = outputSizes(a, dy, z)).ok())
     return s;
-  int64_t Cg = C / a.groups, Og = O / a.groups;
-  Shape shape = {O, Cg, KH, KW};
+  Shape shape = {z.O, z.Cg, z.KH, z.KW};
   if (!(s = checkSize(shape)).ok())
     return s;
   std::vector<double> acc(numElements(shape), 0.0);
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t o = 0; o < O; ++o) {
-      int64_t g = o / Og;
-      for (int64_t ho = 0; ho < HO; ++ho)
-        for (int64_t wo = 0; wo < WO; ++wo) {
-          double d = dy.getDouble(((n * O + o) * HO + ho) * WO + wo);
-          for (int64_t c = 0; c < Cg; ++c)
-            for (int64_t i = 0; i < KH; ++i) {
-              int64_t h = ho * a.stride[0] - a.pad[0] + i * a.dil[0];
-              if (h < 0 || h >= H)
-                continue;
-              for (int64_t j = 0; j < KW; ++j) {
-                int64_t xw = wo * a.stride[1] - a.pad[1] + j * a.dil[1];
-                if (xw < 0 || xw >= W)
-                  continue;
-                acc[((o * Cg + c) * KH + i) * KW + j] +=
-                    d * x.getDouble(((n * C + g * Cg + c) * H + h) * W + xw);
-              }
-            }
-        }
-    }
+  forEachTap(a, z, dy, [&](double d, int64_t xAt, int64_t wAt) {
+    acc[wAt] += d * x.getDouble(xAt);
+  });
   out = fromAccumulator(x.dtype(), shape, acc);
   return Status::success();
 }

@@ -83,11 +83,11 @@ struct NNPlanMemory : nnc::impl::NNPlanMemoryBase<NNPlanMemory> {
           }
           if (last->isBeforeInBlock(top))
             last = top;
-          for (Value alias : aliasesOf(user))
-            work.push_back(alias);
+          SmallVector<Value> aliases = aliasesOf(user);
+          work.append(aliases.begin(), aliases.end());
           // An op that yields a memref other than a view (select, call)
           // may hand the buffer on: keep the dealloc where it is.
-          if (aliasesOf(user).empty())
+          if (aliases.empty())
             for (Value r : user->getResults())
               if (isa<BaseMemRefType>(r.getType()))
                 escapes = true;

@@ -639,7 +639,9 @@ std::optional<bool> Importer::importNNOp(llvm::StringRef op) {
     return defineAll({y, mean, inv});
   }
 
-  if (op == "NegativeLogLikelihoodLoss") {
+  if (op == "NegativeLogLikelihoodLoss" || op == "SoftmaxCrossEntropyLoss") {
+    // Both: scores, targets and optional class weights; the softmax form
+    // takes logits (their log_softmax is its second output).
     if (!checkAttrs({"ignore_index", "reduction"}))
       return false;
     mlir::Value x = input(0);
@@ -647,23 +649,14 @@ std::optional<bool> Importer::importNNOp(llvm::StringRef op) {
     mlir::Value w;
     if (!t || (hasInput(2) && !(w = input(2))))
       return false;
-    llvm::SmallVector<mlir::Value> outs;
-    return importNLL(x, t, w, outs) && defineAll(outs);
-  }
-
-  if (op == "SoftmaxCrossEntropyLoss") {
-    if (!checkAttrs({"ignore_index", "reduction"}))
-      return false;
-    mlir::Value x = input(0);
-    mlir::Value t = x ? input(1) : x;
-    mlir::Value w;
-    if (!t || (hasInput(2) && !(w = input(2))))
-      return false;
-    mlir::Value logProb = emit("nn.log_softmax", {x}, {namedI64("axis", 1)});
+    bool softmax = op == "SoftmaxCrossEntropyLoss";
+    mlir::Value logProb =
+        softmax ? emit("nn.log_softmax", {x}, {namedI64("axis", 1)}) : x;
     llvm::SmallVector<mlir::Value> outs;
     if (!logProb || !importNLL(logProb, t, w, outs))
       return false;
-    outs.push_back(logProb);
+    if (softmax)
+      outs.push_back(logProb);
     return defineAll(outs);
   }
 
