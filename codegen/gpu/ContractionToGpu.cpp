@@ -773,7 +773,6 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
                   epilogue, partials);
     launch = at->getPrevNode();
     memref::DeallocOp::create(rewriter, loc, partials);
-    rewriter.setInsertionPoint(at);
   } else {
     buildColumnKernel(rewriter, op, dims, sizes, mSize, nSize, kSize, rows,
                       cols, threads, initValue, epilogue, lhsPad, rhsPad);

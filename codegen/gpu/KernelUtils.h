@@ -452,6 +452,101 @@ inline bool conflicts(const Access &a, const Access &b) {
          intersects(a.writes, b.writes);
 }
 
+/// A reduction each of whose output elements one point of its parallel
+/// loops computes: buffers, parallel loops first, every output's map a
+/// permutation of the parallel loops, a body that only computes (on its
+/// operands and loop indices), no input reading an output. A thread per
+/// point can fold its reduced elements in order in registers (column
+/// sums, argmax's value and index, sibling sums merged into one op).
+inline bool isPerPointReduction(mlir::linalg::LinalgOp op) {
+  using namespace mlir;
+  if (!op.hasPureBufferSemantics() || op.getNumReductionLoops() == 0 ||
+      op.getNumDpsInputs() == 0 || !hasScalarBody(op, /*allowIndex=*/true))
+    return false;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t rank = iterators.size(), parallel = op.getNumParallelLoops();
+  for (int64_t d = 0; d < rank; ++d)
+    if ((d < parallel) != (iterators[d] == utils::IteratorType::parallel))
+      return false;
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    AffineMap map = op.getMatchingIndexingMap(&init);
+    if (int64_t(map.getNumResults()) != parallel)
+      return false;
+    llvm::SmallVector<bool> seen(rank, false);
+    for (AffineExpr e : map.getResults()) {
+      auto dim = dyn_cast<AffineDimExpr>(e);
+      if (!dim || int64_t(dim.getPosition()) >= parallel ||
+          seen[dim.getPosition()])
+        return false;
+      seen[dim.getPosition()] = true;
+    }
+  }
+  llvm::DenseSet<Value> outRoots;
+  for (Value init : op.getDpsInits())
+    outRoots.insert(rootOf(init));
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (isa<MemRefType>(input->get().getType()) &&
+        outRoots.contains(rootOf(input->get())))
+      return false;
+  return true;
+}
+
+/// One point `p` (a linear index over the parallel loops, row-major) of
+/// per-point reduction `op` (isPerPointReduction) in a kernel: its outputs
+/// start from `initValues` (a fill's value; null: what the output holds),
+/// fold the `reduced` elements in order with the op's body in registers
+/// and are stored once. `sizes` are the op's loop sizes.
+inline void emitPerPoint(mlir::OpBuilder &b, mlir::Location l,
+                         mlir::linalg::LinalgOp op, mlir::Value p,
+                         llvm::ArrayRef<mlir::Value> sizes,
+                         mlir::Value reduced,
+                         llvm::ArrayRef<mlir::Value> initValues) {
+  using namespace mlir;
+  int64_t rank = sizes.size(), parallel = op.getNumParallelLoops();
+  SmallVector<int64_t> parallelDims, reducedDims;
+  SmallVector<Value> parallelSizes, reducedSizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    (d < parallel ? parallelDims : reducedDims).push_back(d);
+    (d < parallel ? parallelSizes : reducedSizes).push_back(sizes[d]);
+  }
+  SmallVector<Value> dims(rank);
+  if (parallel > 0)
+    delinearize(b, l, p, parallelDims, parallelSizes, dims);
+  SmallVector<SmallVector<Value>> outIdx;
+  SmallVector<Value> inits;
+  for (auto [init, value] : llvm::zip(op.getDpsInitsMutable(), initValues)) {
+    outIdx.push_back(applyMap(b, l, op.getMatchingIndexingMap(&init), dims));
+    inits.push_back(value ? value
+                          : memref::LoadOp::create(b, l, init.get(),
+                                                   outIdx.back())
+                                .getResult());
+  }
+  Value c0 = arith::ConstantIndexOp::create(b, l, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, l, 1);
+  SmallVector<Value> totals = buildGuardedLoop(
+      b, l, c0, reduced, c1, inits,
+      [&](OpBuilder &b, Location l, Value r, ValueRange accs) {
+        SmallVector<Value> at = dims;
+        delinearize(b, l, r, reducedDims, reducedSizes, at);
+        SmallVector<Value> args;
+        for (OpOperand *input : op.getDpsInputOperands()) {
+          Value v = input->get();
+          args.push_back(isa<MemRefType>(v.getType())
+                             ? memref::LoadOp::create(
+                                   b, l, v,
+                                   indicesOf(b, l,
+                                             op.getMatchingIndexingMap(input),
+                                             at))
+                                   .getResult()
+                             : v);
+        }
+        args.append(accs.begin(), accs.end());
+        return cloneBody(b, op, args, at);
+      });
+  for (auto [total, init, idx] : llvm::zip(totals, op.getDpsInits(), outIdx))
+    memref::StoreOp::create(b, l, total, init, idx);
+}
+
 } // namespace nnc::gpu_kernel
 
 #endif // NNC_CODEGEN_GPU_KERNELUTILS_H

@@ -171,7 +171,9 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool mergeElementwise) {
   // naive path below.
   pm.addPass(nnc::createNNCGpuTileContraction());
   pm.addPass(nnc::createNNCGpuTileMatmul());
-  pm.addPass(nnc::createNNCGpuTileReduction());
+  // Per-point reductions go to nnc-gpu-merge-elementwise where it runs.
+  pm.addPass(nnc::createNNCGpuTileReduction(
+      nnc::NNCGpuTileReductionOptions{/*threadsPerOutput=*/!mergeElementwise}));
   // The independent elementwise ops left run as one kernel.
   if (mergeElementwise)
     pm.addPass(nnc::createNNCGpuMergeElementwise());

@@ -47,13 +47,19 @@ constexpr int64_t kMaxGroups = 65535;
 /// A batch stops growing at 20 buffers, and at 28 counting two scalars per
 /// op (its offset and its count, where they are not constants).
 constexpr size_t kMaxBuffers = 20;
+/// A batch runs later (sinks) only while the temporaries it reads are at
+/// most this large.
+constexpr int64_t kMaxSunkBytes = 1 << 16;
 constexpr size_t kMaxBindings = 28;
 
 /// An all-parallel linalg op on buffers whose body only computes (on its
 /// operands and loop indices) and whose outputs' maps are loop dims and
-/// constants (inputs may read through any affine map: a pooling window).
+/// constants (inputs may read through any affine map: a pooling window); or
+/// a per-point reduction (a thread per output point folds in registers).
 bool isCandidate(Operation *op) {
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (linalgOp && isPerPointReduction(linalgOp))
+    return true;
   if (!linalgOp || !linalgOp.hasPureBufferSemantics() ||
       linalgOp.getNumReductionLoops() != 0 ||
       !hasScalarBody(linalgOp, /*allowIndex=*/true))
@@ -96,6 +102,12 @@ private:
   /// in an order that keeps them valid; false if some cannot move.
   bool movable(Value v, Operation *front, llvm::SetVector<Operation *> &moves);
 
+public:
+  /// Per per-point reduction whose fills were folded: each output's start
+  /// value (null: what it holds).
+  llvm::DenseMap<Operation *, SmallVector<Value>> initValues;
+
+private:
   SmallVector<Operation *> members;
   Access access; // of the members together
   llvm::DenseSet<Value> buffers; // the memrefs the members use
@@ -178,6 +190,18 @@ bool Batcher::hoist(Operation *op, const Access &mine) {
 }
 
 bool Batcher::sink(Operation *op) {
+  // Running later keeps what the batch reads alive longer: only small
+  // temporaries (the arena would grow by a large one; params and inputs
+  // live throughout anyway).
+  for (Value root : access.reads) {
+    auto type = dyn_cast<MemRefType>(root.getType());
+    if (isa<BlockArgument>(root) || access.writes.contains(root))
+      continue;
+    if (!type || !type.hasStaticShape() ||
+        type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8) >
+            kMaxSunkBytes)
+      return false;
+  }
   // Nothing between the front and `op` reads what the batch writes, writes
   // what it touches, or frees a buffer it uses.
   llvm::DenseSet<Value> used;
@@ -216,9 +240,17 @@ void Batcher::flush() {
   SmallVector<SmallVector<Value>> sizes;
   SmallVector<Value> offsets, counts;
   Value total = cst(b, 0);
+  SmallVector<Value> reducedCounts;
   for (Operation *m : members) {
-    SmallVector<Value> s = hostLoopSizes(b, loc, cast<linalg::LinalgOp>(m));
-    Value count = productOf(b, loc, s);
+    auto op = cast<linalg::LinalgOp>(m);
+    SmallVector<Value> s = hostLoopSizes(b, loc, op);
+    // A reduction's range is its points (its parallel loops, first).
+    int64_t parallel = op.getNumParallelLoops();
+    Value count = productOf(b, loc, ArrayRef<Value>(s).take_front(parallel));
+    reducedCounts.push_back(
+        parallel < int64_t(s.size())
+            ? productOf(b, loc, ArrayRef<Value>(s).drop_front(parallel))
+            : Value());
     sizes.push_back(std::move(s));
     offsets.push_back(total);
     counts.push_back(count);
@@ -248,6 +280,14 @@ void Batcher::flush() {
                               ? i
                               : arith::SubIOp::create(b, l, i, offsets[k]);
             auto emit = [&](OpBuilder &b, Location l) {
+              if (Value reduced = reducedCounts[k]) {
+                SmallVector<Value> starts(op.getNumDpsInits());
+                auto it = initValues.find(op);
+                if (it != initValues.end())
+                  starts = it->second;
+                emitPerPoint(b, l, op, local, sizes[k], reduced, starts);
+                return;
+              }
               int64_t rank = op.getNumLoops();
               SmallVector<Value> loops(rank);
               SmallVector<int64_t> dims =
@@ -319,6 +359,26 @@ struct GpuMergeElementwise
       for (Operation &op : block)
         ops.push_back(&op);
       Batcher batcher;
+      // A per-point reduction starts from its outputs' fills: they need no
+      // kernel (and would keep it out of the batch they join).
+      for (Operation *op : ops) {
+        auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+        if (!linalgOp || !isPerPointReduction(linalgOp))
+          continue;
+        SmallVector<Value> starts;
+        bool any = false;
+        for (Value init : linalgOp.getDpsInits()) {
+          linalg::FillOp fill = fillBefore(op, init);
+          starts.push_back(fill ? fill.getInputs()[0] : Value());
+          if (fill) {
+            llvm::erase(ops, fill.getOperation());
+            fill->erase();
+            any = true;
+          }
+        }
+        if (any)
+          batcher.initValues[op] = std::move(starts);
+      }
       bool open = false;
       for (Operation *op : ops) {
         if (!isCandidate(op))

@@ -179,6 +179,12 @@ def NNCGpuTileReduction : Pass<"nnc-gpu-tile-reduction"> {
     }
     ```
   }];
+  let options = [
+    Option<"threadsPerOutput", "threads-per-output", "bool", /*default=*/"true",
+           "Also turn the other per-point reductions (column sums, argmax) "
+           "into a thread per output (off when nnc-gpu-merge-elementwise "
+           "runs: it batches them with the elementwise ops)">
+  ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];

@@ -252,38 +252,9 @@ struct ReduceInThreads : public OpInterfaceRewritePattern<linalg::LinalgOp> {
 
   LogicalResult matchAndRewrite(linalg::LinalgOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.hasPureBufferSemantics() || op.getNumReductionLoops() == 0 ||
-        op.getNumDpsInputs() == 0 || !hasScalarBody(op, /*allowIndex=*/true))
-      return rewriter.notifyMatchFailure(op, "no reduction");
-    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-    int64_t rank = iterators.size(), parallel = op.getNumParallelLoops();
-    for (int64_t d = 0; d < rank; ++d)
-      if ((d < parallel) != (iterators[d] == utils::IteratorType::parallel))
-        return rewriter.notifyMatchFailure(op, "parallel loops not first");
-    // Each output element belongs to one parallel point: its map is a
-    // permutation of the parallel loops.
-    for (OpOperand &init : op.getDpsInitsMutable()) {
-      AffineMap map = op.getMatchingIndexingMap(&init);
-      if (map.getNumResults() != parallel || !isDimOrConstantMap(map))
-        return rewriter.notifyMatchFailure(op, "an output not per point");
-      llvm::SmallBitVector seen(rank);
-      for (AffineExpr e : map.getResults()) {
-        auto dim = dyn_cast<AffineDimExpr>(e);
-        if (!dim || dim.getPosition() >= unsigned(parallel) ||
-            seen.test(dim.getPosition()))
-          return rewriter.notifyMatchFailure(op, "an output not per point");
-        seen.set(dim.getPosition());
-      }
-    }
-
-    // The accumulators live in registers: no input may read an output.
-    llvm::DenseSet<Value> outRoots;
-    for (Value init : op.getDpsInits())
-      outRoots.insert(rootOf(init));
-    for (OpOperand *input : op.getDpsInputOperands())
-      if (isa<MemRefType>(input->get().getType()) &&
-          outRoots.contains(rootOf(input->get())))
-        return rewriter.notifyMatchFailure(op, "reads an output");
+    if (!isPerPointReduction(op))
+      return rewriter.notifyMatchFailure(op, "not a per-point reduction");
+    int64_t parallel = op.getNumParallelLoops();
 
     Location loc = op.getLoc();
     Loops loops = hostLoops(rewriter, loc, op, parallel);
@@ -309,47 +280,13 @@ struct ReduceInThreads : public OpInterfaceRewritePattern<linalg::LinalgOp> {
         launch.getThreadIds().x);
     Value stride =
         arith::MulIOp::create(rewriter, loc, launch.getGridSize().x, threadsV);
-    Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    SmallVector<Value> initValues;
+    for (linalg::FillOp fill : fills)
+      initValues.push_back(fill ? fill.getInputs()[0] : Value());
     scf::ForOp::create(
         rewriter, loc, first, points, stride, ValueRange{},
         [&](OpBuilder &b, Location l, Value p, ValueRange) {
-          SmallVector<Value> dims(rank);
-          if (parallel > 0)
-            delinearize(b, l, p, loops.parallelDims, loops.parallelSizes, dims);
-          SmallVector<SmallVector<Value>> outIdx;
-          SmallVector<Value> inits;
-          for (auto [init, fill] :
-               llvm::zip(op.getDpsInitsMutable(), fills)) {
-            outIdx.push_back(
-                applyMap(b, l, op.getMatchingIndexingMap(&init), dims));
-            inits.push_back(fill ? fill.getInputs()[0]
-                                 : memref::LoadOp::create(b, l, init.get(),
-                                                          outIdx.back())
-                                       .getResult());
-          }
-          SmallVector<Value> totals = buildGuardedLoop(
-              b, l, c0, reducedCount, c1, inits,
-              [&](OpBuilder &b, Location l, Value r, ValueRange accs) {
-                SmallVector<Value> at = dims;
-                delinearize(b, l, r, loops.reducedDims, loops.reducedSizes, at);
-                SmallVector<Value> args;
-                for (OpOperand *input : op.getDpsInputOperands()) {
-                  Value v = input->get();
-                  args.push_back(
-                      isa<MemRefType>(v.getType())
-                          ? memref::LoadOp::create(
-                                b, l, v,
-                                indicesOf(b, l, op.getMatchingIndexingMap(input),
-                                          at))
-                                .getResult()
-                          : v);
-                }
-                args.append(accs.begin(), accs.end());
-                return cloneBody(b, op, args, at);
-              });
-          for (auto [total, init, idx] :
-               llvm::zip(totals, op.getDpsInits(), outIdx))
-            memref::StoreOp::create(b, l, total, init, idx);
+          emitPerPoint(b, l, op, p, loops.sizes, reducedCount, initValues);
           scf::YieldOp::create(b, l);
         });
     gpu::TerminatorOp::create(rewriter, loc);
@@ -363,12 +300,14 @@ struct ReduceInThreads : public OpInterfaceRewritePattern<linalg::LinalgOp> {
 
 struct GpuTileReduction
     : public nnc::impl::NNCGpuTileReductionBase<GpuTileReduction> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     // Rows (and few long outputs) in workgroup memory first, the rest a
     // thread per output.
     patterns.add<ReduceInWorkgroupMemory>(&getContext(), /*benefit=*/2);
-    patterns.add<ReduceInThreads>(&getContext(), /*benefit=*/1);
+    if (threadsPerOutput)
+      patterns.add<ReduceInThreads>(&getContext(), /*benefit=*/1);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -101,19 +101,19 @@ func.func @dependent(%a: memref<4xf32>, %b: memref<4xf32>, %c: memref<4xf32>) ->
 
 // -----
 
-// An op in between writes what the later op reads: the later op cannot run
-// first, but the first can run after the op in between (which neither
-// reads what it writes nor writes what it touches): the batch sinks to the
-// later op, one kernel after the reduction (no candidate itself).
+// The reduction in between is a per-point reduction (one point: a 0-d sum
+// of 4): independent of the first op, it joins its batch (its thread folds
+// the 4 values in order from what %s holds). The third op reads what the
+// batch writes: a kernel of its own.
 // CHECK-LABEL: func.func @conflict_between
-// CHECK: linalg.generic
-// CHECK-SAME: iterator_types = ["reduction"]
 // CHECK: gpu.launch
 // CHECK: memref.store %{{.*}}, %arg0[
-// CHECK: memref.store %{{.*}}, %arg3[]
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: memref.store %{{.*}}, %arg2[]
 // CHECK: gpu.terminator
-// CHECK-NOT: gpu.launch
-// CHECK-NOT: linalg.generic
+// CHECK: gpu.launch
+// CHECK: memref.store %{{.*}}, %arg3[]
+// CHECK-NOT: linalg.
 // CHECK: return
 #v = affine_map<(d0) -> (d0)>
 #r = affine_map<(d0) -> ()>
@@ -175,14 +175,12 @@ func.func @window(%x: memref<4x4xf32>, %dy: memref<2x2xf32>, %dx: memref<4x4xf32
 
 // -----
 
-// Here the op in between also reads what the first writes: neither can the
-// later op run first nor the first run later; a kernel each.
+// Here the reduction also reads what the first op writes, and the third
+// what the reduction writes: nothing can run earlier or later, a kernel
+// each.
 // CHECK-LABEL: func.func @no_sink
-// CHECK: gpu.launch
-// CHECK: linalg.generic
-// CHECK-SAME: iterator_types = ["reduction"]
-// CHECK: gpu.launch
-// CHECK-NOT: linalg.generic
+// CHECK-COUNT-3: gpu.launch
+// CHECK-NOT: linalg.
 // CHECK: return
 #v = affine_map<(d0) -> (d0)>
 #r = affine_map<(d0) -> ()>
@@ -203,6 +201,47 @@ func.func @no_sink(%a: memref<4xf32>, %b: memref<4xf32>, %s: memref<f32>, %out: 
       ins(%s : memref<f32>) outs(%out : memref<f32>) {
   ^bb0(%x: f32, %o: f32):
     linalg.yield %x : f32
+  }
+  return
+}
+
+// -----
+
+// The op in between (a reduction over its first loop: no candidate) writes
+// what the third op reads, so the third cannot run first; but the first op
+// can run after it (it neither reads what the first writes nor writes what
+// the first touches, and the first reads only an argument): the batch sinks
+// to the third, one kernel after the reduction.
+// CHECK-LABEL: func.func @sink
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["reduction", "parallel"]
+// CHECK: gpu.launch
+// CHECK: memref.store %{{.*}}, %arg0[
+// CHECK: memref.store %{{.*}}, %arg4[
+// CHECK: gpu.terminator
+// CHECK-NOT: gpu.launch
+// CHECK: return
+#v = affine_map<(d0) -> (d0)>
+#m = affine_map<(d0, d1) -> (d0, d1)>
+#c = affine_map<(d0, d1) -> (d1)>
+func.func @sink(%a: memref<4xf32>, %b: memref<4xf32>, %x: memref<4x4xf32>, %s: memref<4xf32>, %out: memref<4xf32>) {
+  linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]}
+      ins(%b : memref<4xf32>) outs(%a : memref<4xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    %y = arith.negf %u : f32
+    linalg.yield %y : f32
+  }
+  linalg.generic {indexing_maps = [#m, #c], iterator_types = ["reduction", "parallel"]}
+      ins(%x : memref<4x4xf32>) outs(%s : memref<4xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    %y = arith.addf %o, %u : f32
+    linalg.yield %y : f32
+  }
+  linalg.generic {indexing_maps = [#v, #v], iterator_types = ["parallel"]}
+      ins(%s : memref<4xf32>) outs(%out : memref<4xf32>) {
+  ^bb0(%u: f32, %o: f32):
+    %y = arith.mulf %u, %u : f32
+    linalg.yield %y : f32
   }
   return
 }

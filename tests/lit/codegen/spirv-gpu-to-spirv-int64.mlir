@@ -15,13 +15,13 @@
 // FILES-NOT: .spv
 
 // spirv-update-vce keeps Int64 only where a kernel touches i64 data: the
-// argmax (one kernel: a thread per row from the fills' values,
-// nnc-gpu-tile-reduction) does, the row sum does not.
+// argmax (one kernel: a thread per row from the fills' values) does, the
+// row sum (a workgroup per row of 300) does not.
 // CHECK: spirv.module @__spv__argmax_kernel Logical GLSL450 requires #spirv.vce<v1.0, [Shader, Int64, Matrix],
 // CHECK: spirv.module @__spv__argmax_kernel_0 Logical GLSL450 requires #spirv.vce<v1.0, [Shader, Matrix],
 
-func.func @argmax(%x: tensor<?x10xf32>) -> (tensor<?xi64>, tensor<?xf32>) {
+func.func @argmax(%x: tensor<?x10xf32>, %y: tensor<?x300xf32>) -> (tensor<?xi64>, tensor<?xf32>) {
   %0 = nn.argmax %x {axis = 1 : i64, keepdims = false} : tensor<?x10xf32> -> tensor<?xi64>
-  %1 = nn.sum %x {axes = array<i64: 1>, keepdims = false} : tensor<?x10xf32> -> tensor<?xf32>
+  %1 = nn.sum %y {axes = array<i64: 1>, keepdims = false} : tensor<?x300xf32> -> tensor<?xf32>
   return %0, %1 : tensor<?xi64>, tensor<?xf32>
 }
