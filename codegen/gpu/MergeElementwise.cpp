@@ -47,8 +47,8 @@ constexpr int64_t kMaxGroups = 65535;
 /// A batch stops growing at 20 buffers, and at 28 counting two scalars per
 /// op (its offset and its count, where they are not constants).
 constexpr size_t kMaxBuffers = 20;
-/// A batch runs later (sinks) only while the temporaries it reads are at
-/// most this large.
+/// A batch runs later (sinks) past the last other reader of a temporary
+/// only while the temporary is at most this large.
 constexpr int64_t kMaxSunkBytes = 1 << 16;
 constexpr size_t kMaxBindings = 28;
 
@@ -190,16 +190,27 @@ bool Batcher::hoist(Operation *op, const Access &mine) {
 }
 
 bool Batcher::sink(Operation *op) {
-  // Running later keeps what the batch reads alive longer: only small
-  // temporaries (the arena would grow by a large one; params and inputs
-  // live throughout anyway).
+  // Running later would keep a temporary the batch reads alive longer
+  // where the batch is its last reader: only small ones may (the arena
+  // would grow by a large one; params and inputs live throughout anyway).
+  Block *block = op->getBlock();
   for (Value root : access.reads) {
-    auto type = dyn_cast<MemRefType>(root.getType());
     if (isa<BlockArgument>(root) || access.writes.contains(root))
       continue;
-    if (!type || !type.hasStaticShape() ||
-        type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8) >
+    auto type = dyn_cast<MemRefType>(root.getType());
+    if (type && type.hasStaticShape() &&
+        type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8) <=
             kMaxSunkBytes)
+      continue;
+    SmallVector<OpOperand *> uses;
+    usesThroughViews(root, uses);
+    bool readLater = llvm::any_of(uses, [&](OpOperand *use) {
+      Operation *top = block->findAncestorOpInBlock(*use->getOwner());
+      return top && !isa<memref::DeallocOp>(top) &&
+             !llvm::is_contained(members, top) &&
+             (top == op || op->isBeforeInBlock(top));
+    });
+    if (!readLater)
       return false;
   }
   // Nothing between the front and `op` reads what the batch writes, writes
