@@ -242,11 +242,14 @@ Epilogue matchEpilogue(linalg::LinalgOp op, Value out, Operation *fill) {
   return e;
 }
 
-/// Runs the epilogue on one output `sum` at the output's indices `idx`
-/// (inside the guard of a valid output): each op's body on the registers
-/// and loads, its values stored where used after the group.
+/// Stores one output `sum` at the output's indices `idx` where it is used
+/// after the group, then runs the epilogue on it (inside the guard of a
+/// valid output): each op's body on the registers and loads, its values
+/// stored where used after the group.
 void emitEpilogue(OpBuilder &b, Location l, const Epilogue &e, Value out,
                   Value sum, ArrayRef<Value> idx) {
+  if (e.storeOut)
+    memref::StoreOp::create(b, l, sum, out, idx);
   llvm::DenseMap<Value, Value> registers{{out, sum}};
   for (size_t i = 0; i < e.ops.size(); ++i) {
     linalg::GenericOp g = e.ops[i];
@@ -477,16 +480,6 @@ Value foldIdentity(OpBuilder &b, Location l, linalg::LinalgOp op) {
   return arith::ConstantOp::create(b, l, b.getZeroAttr(et));
 }
 
-/// `total + part` with the op's own combiner (see addsProducts).
-Value foldPartial(OpBuilder &b, Location l, linalg::LinalgOp op, Value total,
-                  Value part) {
-  Operation *comb = matchCombiner(op)->op;
-  Operation *c = b.clone(*comb);
-  c->setOperand(0, total);
-  c->setOperand(1, part);
-  return c->getResult(0);
-}
-
 /// Column kernel: each thread owns `cols` columns of N and every row of an
 /// M-tile of `rowsPerGroup`; A is read straight from memory at indices
 /// that are the same for every thread of the workgroup, B at the thread's
@@ -639,8 +632,6 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
         memref::StoreOp::create(b, l, sum, partials,
                                 ValueRange{block.z, row, col});
       } else {
-        if (epilogue.storeOut)
-          memref::StoreOp::create(b, l, sum, out, idx);
         emitEpilogue(b, l, epilogue, out, sum, idx);
       }
       scf::YieldOp::create(b, l);
@@ -660,6 +651,7 @@ void buildSplitSum(RewriterBase &rewriter, linalg::LinalgOp op,
   OpOperand *init = op.getDpsInitOperand(0);
   Value out = init->get();
   AffineMap outMap = op.getMatchingIndexingMap(init);
+  Combiner combiner = *matchCombiner(op); // addsProducts held
   auto cst = [&](OpBuilder &b, int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
@@ -693,10 +685,8 @@ void buildSplitSum(RewriterBase &rewriter, linalg::LinalgOp op,
     for (int64_t z = 0; z < kSplits; ++z) {
       Value part = memref::LoadOp::create(b, l, partials,
                                           ValueRange{cst(b, z), row, col});
-      total = foldPartial(b, l, op, total, part);
+      total = combiner.apply(b, total, part);
     }
-    if (epilogue.storeOut)
-      memref::StoreOp::create(b, l, total, out, idx);
     emitEpilogue(b, l, epilogue, out, total, idx);
     scf::YieldOp::create(b, l);
   });

@@ -209,6 +209,16 @@ struct Combiner {
   mlir::Operation *op;
   unsigned accOperand; // the operand that is the output's block argument
   mlir::arith::AtomicRMWKind kind;
+
+  /// The combiner on `acc` and `element` at `b`, the accumulator in its
+  /// operand's place.
+  mlir::Value apply(mlir::OpBuilder &b, mlir::Value acc,
+                    mlir::Value element) const {
+    mlir::Operation *c = b.clone(*op);
+    c->setOperand(accOperand, acc);
+    c->setOperand(1 - accOperand, element);
+    return c->getResult(0);
+  }
 };
 
 inline std::optional<mlir::arith::AtomicRMWKind> combinerKind(mlir::Operation *op) {
@@ -452,6 +462,17 @@ inline bool conflicts(const Access &a, const Access &b) {
          intersects(a.writes, b.writes);
 }
 
+/// Whether every parallel loop of `op` comes before every reduction loop.
+inline bool parallelLoopsFirst(mlir::linalg::LinalgOp op) {
+  llvm::SmallVector<mlir::utils::IteratorType> iterators =
+      op.getIteratorTypesArray();
+  int64_t parallel = op.getNumParallelLoops();
+  for (auto [d, it] : llvm::enumerate(iterators))
+    if ((int64_t(d) < parallel) != (it == mlir::utils::IteratorType::parallel))
+      return false;
+  return true;
+}
+
 /// A reduction each of whose output elements one point of its parallel
 /// loops computes: buffers, parallel loops first, every output's map a
 /// permutation of the parallel loops, a body that only computes (on its
@@ -461,13 +482,10 @@ inline bool conflicts(const Access &a, const Access &b) {
 inline bool isPerPointReduction(mlir::linalg::LinalgOp op) {
   using namespace mlir;
   if (!op.hasPureBufferSemantics() || op.getNumReductionLoops() == 0 ||
-      op.getNumDpsInputs() == 0 || !hasScalarBody(op, /*allowIndex=*/true))
+      op.getNumDpsInputs() == 0 || !hasScalarBody(op, /*allowIndex=*/true) ||
+      !parallelLoopsFirst(op))
     return false;
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  int64_t rank = iterators.size(), parallel = op.getNumParallelLoops();
-  for (int64_t d = 0; d < rank; ++d)
-    if ((d < parallel) != (iterators[d] == utils::IteratorType::parallel))
-      return false;
+  int64_t rank = op.getNumLoops(), parallel = op.getNumParallelLoops();
   for (OpOperand &init : op.getDpsInitsMutable()) {
     AffineMap map = op.getMatchingIndexingMap(&init);
     if (int64_t(map.getNumResults()) != parallel)
@@ -491,6 +509,25 @@ inline bool isPerPointReduction(mlir::linalg::LinalgOp op) {
   return true;
 }
 
+/// The loops of an op whose parallel loops come first, split for
+/// delinearizing: the parallel ones (an output point) and the reduced ones,
+/// each with its sizes.
+struct LoopSplit {
+  llvm::SmallVector<int64_t> parallelDims, reducedDims;
+  llvm::SmallVector<mlir::Value> parallelSizes, reducedSizes;
+};
+
+inline LoopSplit splitLoops(llvm::ArrayRef<mlir::Value> sizes,
+                            int64_t parallel) {
+  LoopSplit split;
+  for (int64_t d = 0; d < int64_t(sizes.size()); ++d) {
+    (d < parallel ? split.parallelDims : split.reducedDims).push_back(d);
+    (d < parallel ? split.parallelSizes : split.reducedSizes)
+        .push_back(sizes[d]);
+  }
+  return split;
+}
+
 /// One point `p` (a linear index over the parallel loops, row-major) of
 /// per-point reduction `op` (isPerPointReduction) in a kernel: its outputs
 /// start from `initValues` (a fill's value; null: what the output holds),
@@ -503,15 +540,10 @@ inline void emitPerPoint(mlir::OpBuilder &b, mlir::Location l,
                          llvm::ArrayRef<mlir::Value> initValues) {
   using namespace mlir;
   int64_t rank = sizes.size(), parallel = op.getNumParallelLoops();
-  SmallVector<int64_t> parallelDims, reducedDims;
-  SmallVector<Value> parallelSizes, reducedSizes;
-  for (int64_t d = 0; d < rank; ++d) {
-    (d < parallel ? parallelDims : reducedDims).push_back(d);
-    (d < parallel ? parallelSizes : reducedSizes).push_back(sizes[d]);
-  }
+  LoopSplit split = splitLoops(sizes, parallel);
   SmallVector<Value> dims(rank);
   if (parallel > 0)
-    delinearize(b, l, p, parallelDims, parallelSizes, dims);
+    delinearize(b, l, p, split.parallelDims, split.parallelSizes, dims);
   SmallVector<SmallVector<Value>> outIdx;
   SmallVector<Value> inits;
   for (auto [init, value] : llvm::zip(op.getDpsInitsMutable(), initValues)) {
@@ -527,7 +559,7 @@ inline void emitPerPoint(mlir::OpBuilder &b, mlir::Location l,
       b, l, c0, reduced, c1, inits,
       [&](OpBuilder &b, Location l, Value r, ValueRange accs) {
         SmallVector<Value> at = dims;
-        delinearize(b, l, r, reducedDims, reducedSizes, at);
+        delinearize(b, l, r, split.reducedDims, split.reducedSizes, at);
         SmallVector<Value> args;
         for (OpOperand *input : op.getDpsInputOperands()) {
           Value v = input->get();

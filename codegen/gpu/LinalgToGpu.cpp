@@ -171,12 +171,11 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool mergeElementwise) {
   // naive path below.
   pm.addPass(nnc::createNNCGpuTileContraction());
   pm.addPass(nnc::createNNCGpuTileMatmul());
-  // Per-point reductions go to nnc-gpu-merge-elementwise where it runs.
-  pm.addPass(nnc::createNNCGpuTileReduction(
-      nnc::NNCGpuTileReductionOptions{/*threadsPerOutput=*/!mergeElementwise}));
-  // The independent elementwise ops left run as one kernel.
-  if (mergeElementwise)
-    pm.addPass(nnc::createNNCGpuMergeElementwise());
+  pm.addPass(nnc::createNNCGpuTileReduction());
+  // The elementwise ops and per-point reductions left: independent ones as
+  // one kernel (with --no-fuse a kernel each).
+  pm.addPass(nnc::createNNCGpuMergeElementwise(
+      nnc::NNCGpuMergeElementwiseOptions{/*merge=*/mergeElementwise}));
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createParallelLoopTilingPass({kThreadsPerBlock}));
   // Folds the tiled steps to constants: convert-parallel-loops-to-gpu needs

@@ -20,7 +20,10 @@
 // A batch of one is such a kernel too: its linear index walks the loops in
 // row-major order, so neighbouring threads touch neighbouring elements (the
 // naive mapping puts the outermost loop, the batch of an [N, C, H, W]
-// tensor, on the threads).
+// tensor, on the threads). Per-point reductions (column sums, argmax; see
+// isPerPointReduction) are members too: a thread per output point folds in
+// registers, from the outputs' fills, which need no kernel then. With
+// `merge=false` (nnc --no-fuse) every candidate is a batch of one.
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/KernelUtils.h"
 #include "codegen/gpu/Passes.h"
@@ -47,10 +50,10 @@ constexpr int64_t kMaxGroups = 65535;
 /// A batch stops growing at 20 buffers, and at 28 counting two scalars per
 /// op (its offset and its count, where they are not constants).
 constexpr size_t kMaxBuffers = 20;
+constexpr size_t kMaxBindings = 28;
 /// A batch runs later (sinks) past the last other reader of a temporary
 /// only while the temporary is at most this large.
 constexpr int64_t kMaxSunkBytes = 1 << 16;
-constexpr size_t kMaxBindings = 28;
 
 /// An all-parallel linalg op on buffers whose body only computes (on its
 /// operands and loop indices) and whose outputs' maps are loop dims and
@@ -78,6 +81,10 @@ bool isMovableHostWork(Operation *op) {
 
 class Batcher {
 public:
+  /// Per per-point reduction whose fills were folded: each output's start
+  /// value (null: what it holds).
+  llvm::DenseMap<Operation *, SmallVector<Value>> initValues;
+
   /// Tries to add `op` to the current batch; false when it cannot join.
   bool tryJoin(Operation *op);
   void start(Operation *op) {
@@ -102,12 +109,6 @@ private:
   /// in an order that keeps them valid; false if some cannot move.
   bool movable(Value v, Operation *front, llvm::SetVector<Operation *> &moves);
 
-public:
-  /// Per per-point reduction whose fills were folded: each output's start
-  /// value (null: what it holds).
-  llvm::DenseMap<Operation *, SmallVector<Value>> initValues;
-
-private:
   SmallVector<Operation *> members;
   Access access; // of the members together
   llvm::DenseSet<Value> buffers; // the memrefs the members use
@@ -361,6 +362,7 @@ void Batcher::flush() {
 
 struct GpuMergeElementwise
     : public nnc::impl::NNCGpuMergeElementwiseBase<GpuMergeElementwise> {
+  using Base::Base;
   void runOnOperation() override {
     getOperation()->walk([&](func::FuncOp func) {
       if (func.isExternal())
@@ -394,7 +396,7 @@ struct GpuMergeElementwise
       for (Operation *op : ops) {
         if (!isCandidate(op))
           continue;
-        if (open && batcher.tryJoin(op))
+        if (open && merge && batcher.tryJoin(op))
           continue;
         if (open)
           batcher.flush();

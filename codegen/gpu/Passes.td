@@ -179,12 +179,6 @@ def NNCGpuTileReduction : Pass<"nnc-gpu-tile-reduction"> {
     }
     ```
   }];
-  let options = [
-    Option<"threadsPerOutput", "threads-per-output", "bool", /*default=*/"true",
-           "Also turn the other per-point reductions (column sums, argmax) "
-           "into a thread per output (off when nnc-gpu-merge-elementwise "
-           "runs: it batches them with the elementwise ops)">
-  ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];
@@ -216,9 +210,16 @@ def NNCGpuMergeElementwise : Pass<"nnc-gpu-merge-elementwise", "::mlir::ModuleOp
     concatenation of their iteration spaces: 256 threads per workgroup, at
     most 65535 workgroups with a grid-stride loop, each thread running the op
     whose range holds its linear index. Host work that defines their operands
-    (allocations, sizes) moves up before the kernel. A lone op keeps the
-    naive path.
+    (allocations, sizes) moves up before the kernel; a batch may also move
+    down to a later op. Per-point reductions (column sums, argmax) are
+    members too, a thread per output point, their fills folded. A lone op is
+    such a kernel of its own, in row-major order. With `merge=false` (nnc
+    --no-fuse) every op is a lone op.
   }];
+  let options = [
+    Option<"merge", "merge", "bool", /*default=*/"true",
+           "Batch independent ops into one kernel (false: a kernel each)">
+  ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }

@@ -11,12 +11,10 @@
 // total with the value the output held (the fill's init; a fill just before
 // the reduction is folded in and needs no kernel).
 //
-// Any other reduction (column sums: the reduced loop is outer in the input;
-// sibling sums merged into one op with several outputs) becomes one thread
-// per output point, in the row-major order of the output (neighbouring
-// threads, neighbouring columns), that folds the reduced elements in order
-// in registers from the output's fill value (no fill kernel) or what it
-// held, and stores once: the naive loop's order, bit for bit.
+// Any other reduction with its parallel loops first (column sums: the
+// reduced loop is outer in the input; sibling sums merged into one op with
+// several outputs; argmax) is a per-point reduction that
+// nnc-gpu-merge-elementwise runs as a thread per output point.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/KernelUtils.h"
@@ -25,7 +23,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
-#include "llvm/ADT/SmallBitVector.h"
 #include "llvm/Support/MathExtras.h"
 
 namespace nnc {
@@ -51,19 +48,13 @@ constexpr int64_t kMaxGroups = 65535;
 /// busy).
 constexpr int64_t kFewOutputs = 1024;
 constexpr int64_t kManyReduced = 4096;
-/// Threads per workgroup of the thread-per-output kernel.
-constexpr int64_t kThreadsPerOutputGroup = 256;
 
 /// Loops [0, parallel) are parallel and [parallel, rank) reduced; every
 /// input reads the reduced loops as its innermost dims, in order.
 bool hasInnermostReduction(linalg::LinalgOp op) {
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-  int64_t rank = iterators.size(), parallel = op.getNumParallelLoops();
-  if (parallel == rank)
+  int64_t rank = op.getNumLoops(), parallel = op.getNumParallelLoops();
+  if (parallel == rank || !parallelLoopsFirst(op))
     return false;
-  for (int64_t i = 0; i < rank; ++i)
-    if ((i < parallel) != (iterators[i] == utils::IteratorType::parallel))
-      return false;
   for (OpOperand *input : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(input);
     bool readsReduced = false;
@@ -83,43 +74,37 @@ bool hasInnermostReduction(linalg::LinalgOp op) {
   return true;
 }
 
-/// A reduction's loops on the host: their sizes, the number of output points
-/// (the parallel loops, first) and of elements each folds, and both groups
-/// of loops with their sizes (for delinearizing in the kernel).
+/// A reduction's loops on the host: the number of output points (the
+/// parallel loops, first) and of elements each folds, and the loops split
+/// for delinearizing in the kernel.
 struct Loops {
-  SmallVector<Value> sizes;
   Value one, points, reduced;
-  SmallVector<int64_t> parallelDims, reducedDims;
-  SmallVector<Value> parallelSizes, reducedSizes;
+  LoopSplit split;
 };
 
 Loops hostLoops(OpBuilder &b, Location loc, linalg::LinalgOp op,
                 int64_t parallel) {
   Loops l;
-  l.sizes = hostLoopSizes(b, loc, op);
+  SmallVector<Value> sizes = hostLoopSizes(b, loc, op);
   l.one = arith::ConstantIndexOp::create(b, loc, 1);
   l.points =
-      productOf(b, loc, ArrayRef<Value>(l.sizes).take_front(parallel), l.one);
+      productOf(b, loc, ArrayRef<Value>(sizes).take_front(parallel), l.one);
   l.reduced =
-      productOf(b, loc, ArrayRef<Value>(l.sizes).drop_front(parallel), l.one);
-  for (int64_t d = 0; d < int64_t(l.sizes.size()); ++d) {
-    (d < parallel ? l.parallelDims : l.reducedDims).push_back(d);
-    (d < parallel ? l.parallelSizes : l.reducedSizes).push_back(l.sizes[d]);
-  }
+      productOf(b, loc, ArrayRef<Value>(sizes).drop_front(parallel), l.one);
+  l.split = splitLoops(sizes, parallel);
   return l;
 }
 
 /// Parallel loops first, then reductions; at most kFewOutputs outputs
 /// (static), each folding at least kManyReduced elements or a dynamic count.
 bool fewLongOutputs(linalg::LinalgOp op) {
+  if (!parallelLoopsFirst(op))
+    return false;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   int64_t parallel = op.getNumParallelLoops(), outputs = 1, reduced = 1;
   bool dynamicReduced = false;
-  for (auto [d, it] : llvm::enumerate(iterators)) {
-    if ((int64_t(d) < parallel) != (it == utils::IteratorType::parallel))
-      return false;
-    if (int64_t(d) < parallel) {
+  for (int64_t d = 0; d < int64_t(ranges.size()); ++d) {
+    if (d < parallel) {
       if (ShapedType::isDynamic(ranges[d]))
         return false;
       outputs *= ranges[d];
@@ -129,7 +114,7 @@ bool fewLongOutputs(linalg::LinalgOp op) {
       reduced *= ranges[d];
     }
   }
-  return parallel < int64_t(iterators.size()) && outputs <= kFewOutputs &&
+  return parallel < int64_t(ranges.size()) && outputs <= kFewOutputs &&
          (dynamicReduced || reduced >= kManyReduced);
 }
 
@@ -195,10 +180,7 @@ struct ReduceInWorkgroupMemory
     Value c0 = arith::ConstantIndexOp::create(rewriter, loc, 0);
     Value threadsK = arith::ConstantIndexOp::create(rewriter, loc, threads);
     auto combine = [&](OpBuilder &b, Value element, Value acc) {
-      Operation *c = b.clone(*combiner->op);
-      c->setOperand(combiner->accOperand, acc);
-      c->setOperand(1 - combiner->accOperand, element);
-      return c->getResult(0);
+      return combiner->apply(b, acc, element);
     };
 
     scf::ForOp::create(
@@ -206,7 +188,8 @@ struct ReduceInWorkgroupMemory
         ValueRange{}, [&](OpBuilder &b, Location l, Value o, ValueRange) {
           SmallVector<Value> dims(rank);
           if (parallel > 0)
-            delinearize(b, l, o, loops.parallelDims, loops.parallelSizes, dims);
+            delinearize(b, l, o, loops.split.parallelDims,
+                        loops.split.parallelSizes, dims);
           Value identity =
               arith::getIdentityValue(combiner->kind, accType, b, l);
           // This thread's slice: elements tid, tid + threads, ...
@@ -214,7 +197,8 @@ struct ReduceInWorkgroupMemory
               b, l, tid, reducedCount, threadsK, identity,
               [&](OpBuilder &b, Location l, Value i, Value acc) {
                 SmallVector<Value> at = dims;
-                delinearize(b, l, i, loops.reducedDims, loops.reducedSizes, at);
+                delinearize(b, l, i, loops.split.reducedDims,
+                            loops.split.reducedSizes, at);
                 SmallVector<Value> args;
                 for (OpOperand *input : op.getDpsInputOperands())
                   args.push_back(memref::LoadOp::create(
@@ -246,68 +230,11 @@ struct ReduceInWorkgroupMemory
   }
 };
 
-/// The thread-per-output kernel (see the file comment).
-struct ReduceInThreads : public OpInterfaceRewritePattern<linalg::LinalgOp> {
-  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
-
-  LogicalResult matchAndRewrite(linalg::LinalgOp op,
-                                PatternRewriter &rewriter) const override {
-    if (!isPerPointReduction(op))
-      return rewriter.notifyMatchFailure(op, "not a per-point reduction");
-    int64_t parallel = op.getNumParallelLoops();
-
-    Location loc = op.getLoc();
-    Loops loops = hostLoops(rewriter, loc, op, parallel);
-    Value c1 = loops.one;
-    Value points = loops.points, reducedCount = loops.reduced;
-    Value threadsV =
-        arith::ConstantIndexOp::create(rewriter, loc, kThreadsPerOutputGroup);
-    Value groups = arith::MinUIOp::create(
-        rewriter, loc, arith::CeilDivUIOp::create(rewriter, loc, points, threadsV),
-        arith::ConstantIndexOp::create(rewriter, loc, kMaxGroups));
-    // Outputs a fill sets just before start from its value.
-    SmallVector<linalg::FillOp> fills;
-    for (Value init : op.getDpsInits())
-      fills.push_back(fillBefore(op, init));
-    auto launch =
-        gpu::LaunchOp::create(rewriter, loc, groups, c1, c1, threadsV, c1, c1);
-
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPointToStart(&launch.getBody().front());
-    Value first = arith::AddIOp::create(
-        rewriter, loc,
-        arith::MulIOp::create(rewriter, loc, launch.getBlockIds().x, threadsV),
-        launch.getThreadIds().x);
-    Value stride =
-        arith::MulIOp::create(rewriter, loc, launch.getGridSize().x, threadsV);
-    SmallVector<Value> initValues;
-    for (linalg::FillOp fill : fills)
-      initValues.push_back(fill ? fill.getInputs()[0] : Value());
-    scf::ForOp::create(
-        rewriter, loc, first, points, stride, ValueRange{},
-        [&](OpBuilder &b, Location l, Value p, ValueRange) {
-          emitPerPoint(b, l, op, p, loops.sizes, reducedCount, initValues);
-          scf::YieldOp::create(b, l);
-        });
-    gpu::TerminatorOp::create(rewriter, loc);
-    for (linalg::FillOp fill : fills)
-      if (fill)
-        rewriter.eraseOp(fill);
-    rewriter.eraseOp(op);
-    return success();
-  }
-};
-
 struct GpuTileReduction
     : public nnc::impl::NNCGpuTileReductionBase<GpuTileReduction> {
-  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    // Rows (and few long outputs) in workgroup memory first, the rest a
-    // thread per output.
-    patterns.add<ReduceInWorkgroupMemory>(&getContext(), /*benefit=*/2);
-    if (threadsPerOutput)
-      patterns.add<ReduceInThreads>(&getContext(), /*benefit=*/1);
+    patterns.add<ReduceInWorkgroupMemory>(&getContext());
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

@@ -122,11 +122,7 @@ LogicalResult RowKernel::classify() {
     int64_t rank = ranges.size(), reduced = op.getNumReductionLoops();
     if (reduced > 0) {
       int64_t parallel = rank - reduced;
-      SmallVector<utils::IteratorType> it = op.getIteratorTypesArray();
-      for (int64_t d = 0; d < rank; ++d)
-        if ((d < parallel) != (it[d] == utils::IteratorType::parallel))
-          return failure();
-      if (op.getNumDpsInits() != 1)
+      if (!parallelLoopsFirst(op) || op.getNumDpsInits() != 1)
         return failure();
       FailureOr<Combiner> comb = matchCombiner(op);
       if (failed(comb))
@@ -419,10 +415,7 @@ void RowKernel::build() {
             Value scratch = launch.getWorkgroupAttributions()[llvm::find(
                                 scratchTypes, accType) - scratchTypes.begin()];
             auto combine = [&](OpBuilder &b, Value element, Value acc) {
-              Operation *c = b.clone(*m.combiner->op);
-              c->setOperand(m.combiner->accOperand, acc);
-              c->setOperand(1 - m.combiner->accOperand, element);
-              return c->getResult(0);
+              return m.combiner->apply(b, acc, element);
             };
             Value identity =
                 arith::getIdentityValue(m.combiner->kind, accType, b, l);

@@ -275,9 +275,6 @@ void mergeSiblings(std::vector<Group> &groups,
       return reaches(op, b);
     });
   };
-  auto throughOthers = [&](int a, int b) {
-    return pathThroughOthers(groups, groupOf, reaches, a, b);
-  };
   for (size_t i = 0; i < groups.size(); ++i) {
     auto di = reductionDomain(groups[i]);
     if (!di)
@@ -300,8 +297,10 @@ void mergeSiblings(std::vector<Group> &groups,
       bool ij = dependsOn(int(i), int(j)), ji = dependsOn(int(j), int(i));
       bool ok = (!ij && !ji) ||
                 (rows && ij != ji &&
-                 !(ij ? throughOthers(int(i), int(j))
-                      : throughOthers(int(j), int(i))));
+                 !(ij ? pathThroughOthers(groups, groupOf, reaches, int(i),
+                                          int(j))
+                      : pathThroughOthers(groups, groupOf, reaches, int(j),
+                                          int(i))));
       if (!ok)
         continue;
       absorb(groups, groupOf, int(i), int(j));
@@ -329,9 +328,6 @@ void mergeElementwiseChains(std::vector<Group> &groups,
       });
     });
   };
-  auto throughOthers = [&](int a, int b) {
-    return pathThroughOthers(groups, groupOf, reaches, a, b);
-  };
   for (size_t i = 0; i < groups.size(); ++i) {
     if (groups[i].kind != Kind::Elementwise || groups[i].ops.empty())
       continue;
@@ -343,7 +339,7 @@ void mergeElementwiseChains(std::vector<Group> &groups,
         continue;
       // j reads i; i must not read j, nor reach it through others.
       if (!readsFrom(int(j), int(i)) || readsFrom(int(i), int(j)) ||
-          throughOthers(int(i), int(j)))
+          pathThroughOthers(groups, groupOf, reaches, int(i), int(j)))
         continue;
       absorb(groups, groupOf, int(i), int(j));
     }

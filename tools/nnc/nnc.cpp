@@ -95,8 +95,8 @@ cl::opt<bool> withGrad(
     cl::init(false), cl::cat(category));
 cl::opt<bool> noFuse(
     "no-fuse",
-    cl::desc("Skip fusion (nn-fuse, nnc-gpu-merge-elementwise): one kernel "
-             "per op, to compare with fusion"),
+    cl::desc("Skip fusion (nn-fuse; nnc-gpu-merge-elementwise merges "
+             "nothing): one kernel per op, to compare with fusion"),
     cl::init(false), cl::cat(category));
 enum class StatsFormat { None, Json, Kernels };
 // Spelt --stats on the command line; LLVM owns the option name "stats"

@@ -3,10 +3,11 @@
 // combiner becomes one workgroup per output element: strided per-thread
 // partials (from the combiner's identity), a tree in workgroup memory with
 // a barrier per level, and thread 0 folding the total into the output's
-// init. Any other reduction with its parallel loops first becomes a thread
-// per output point that folds in order in registers. Sizes stay on the
-// host.
-// RUN: nnc-opt %s --nnc-gpu-tile-reduction | FileCheck %s
+// init. Any other reduction with its parallel loops first is left to
+// nnc-gpu-merge-elementwise (here with merge=false, as nnc --no-fuse runs
+// it): a thread per output point that folds in order in registers. Sizes
+// stay on the host.
+// RUN: nnc-opt %s --nnc-gpu-tile-reduction --nnc-gpu-merge-elementwise=merge=false | FileCheck %s
 
 // CHECK-LABEL: func.func @row_sum
 // CHECK-SAME: (%[[X:[a-z0-9_]+]]: memref<?x300xf32>, %[[S:[a-z0-9_]+]]: memref<?xf32>)
