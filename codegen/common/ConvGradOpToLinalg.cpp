@@ -267,14 +267,15 @@ struct Conv2DGradWeightOpToLinalg
     // the elementwise ops after it (the optimizer's update) fuse as its
     // epilogue.
     auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-    int64_t g = groups == 1 ? -1 : 0, first = groups == 1 ? 0 : 1;
+    bool grouped = groups > 1;
+    int64_t first = grouped ? 1 : 0; // the g loop, where there is one
     auto gd = [&](int64_t i) { return d(first + i); }; // o c i j n ho wo
-    AffineExpr gIn = g < 0 ? getAffineConstantExpr(0, ctx) : d(0) * inPerGroup;
-    AffineExpr gOut =
-        g < 0 ? getAffineConstantExpr(0, ctx) : d(0) * outPerGroup;
+    AffineExpr noOffset = getAffineConstantExpr(0, ctx);
+    AffineExpr gIn = grouped ? d(0) * inPerGroup : noOffset;
+    AffineExpr gOut = grouped ? d(0) * outPerGroup : noOffset;
     int64_t loops = first + 7;
     SmallVector<AffineExpr> outExprs;
-    if (g >= 0)
+    if (grouped)
       outExprs.push_back(d(0));
     for (int64_t i = 0; i < 4; ++i)
       outExprs.push_back(gd(i));
@@ -287,7 +288,7 @@ struct Conv2DGradWeightOpToLinalg
         AffineMap::get(loops, 0, outExprs, ctx)};
     Value zero = scalarConstant(rewriter, loc, acc, 0);
     SmallVector<OpFoldResult> sizes;
-    if (g >= 0)
+    if (grouped)
       sizes.push_back(rewriter.getIndexAttr(groups));
     for (int64_t v : {outPerGroup, inPerGroup, resultType.getDimSize(2),
                       resultType.getDimSize(3)})
@@ -298,7 +299,7 @@ struct Conv2DGradWeightOpToLinalg
     iterators.append(3, utils::IteratorType::reduction);
     total = multiplyAccumulate(rewriter, loc, ValueRange{xp, dy}, total, maps,
                                iterators);
-    if (g >= 0)
+    if (grouped)
       total = tensor::CollapseShapeOp::create(
           rewriter, loc, total,
           ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
