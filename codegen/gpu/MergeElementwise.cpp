@@ -23,7 +23,8 @@
 // tensor, on the threads). Per-point reductions (column sums, argmax; see
 // isPerPointReduction) are members too: a thread per output point folds in
 // registers, from the outputs' fills, which need no kernel then. With
-// `merge=false` (nnc --no-fuse) every candidate is a batch of one.
+// `merge=false` (nnc --no-fuse) only the per-point reductions are taken,
+// each a batch of one.
 //===----------------------------------------------------------------------===//
 #include "codegen/gpu/KernelUtils.h"
 #include "codegen/gpu/Passes.h"
@@ -394,7 +395,10 @@ struct GpuMergeElementwise
       }
       bool open = false;
       for (Operation *op : ops) {
-        if (!isCandidate(op))
+        // Without merging only the per-point reductions get this kernel
+        // (the elementwise ops keep the naive path, as --no-fuse compares).
+        if (!isCandidate(op) ||
+            (!merge && !isPerPointReduction(cast<linalg::LinalgOp>(op))))
           continue;
         if (open && merge && batcher.tryJoin(op))
           continue;

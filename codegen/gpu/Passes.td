@@ -214,11 +214,13 @@ def NNCGpuMergeElementwise : Pass<"nnc-gpu-merge-elementwise", "::mlir::ModuleOp
     down to a later op. Per-point reductions (column sums, argmax) are
     members too, a thread per output point, their fills folded. A lone op is
     such a kernel of its own, in row-major order. With `merge=false` (nnc
-    --no-fuse) every op is a lone op.
+    --no-fuse) only the per-point reductions are taken, each a lone op (the
+    elementwise ops keep the naive path).
   }];
   let options = [
     Option<"merge", "merge", "bool", /*default=*/"true",
-           "Batch independent ops into one kernel (false: a kernel each)">
+           "Batch independent ops into one kernel (false: only per-point "
+           "reductions, a kernel each)">
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
                            "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];

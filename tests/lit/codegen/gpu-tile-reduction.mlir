@@ -5,8 +5,8 @@
 // a barrier per level, and thread 0 folding the total into the output's
 // init. Any other reduction with its parallel loops first is left to
 // nnc-gpu-merge-elementwise (here with merge=false, as nnc --no-fuse runs
-// it): a thread per output point that folds in order in registers. Sizes
-// stay on the host.
+// it: per-point reductions only): a thread per output point that folds in
+// order in registers. Sizes stay on the host.
 // RUN: nnc-opt %s --nnc-gpu-tile-reduction --nnc-gpu-merge-elementwise=merge=false | FileCheck %s
 
 // CHECK-LABEL: func.func @row_sum
