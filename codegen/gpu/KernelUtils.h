@@ -12,6 +12,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace nnc::gpu_kernel {
@@ -450,6 +451,32 @@ inline Access accessOf(mlir::Operation *root) {
   return a;
 }
 
+/// Host work that defines values (moved up with the op that needs them).
+inline bool isMovableHostWork(mlir::Operation *op) {
+  if (mlir::isa<mlir::memref::AllocOp, mlir::memref::DimOp,
+                mlir::ViewLikeOpInterface>(op))
+    return true;
+  return op->getNumRegions() == 0 && mlir::isMemoryEffectFree(op);
+}
+
+/// Collects into `moves` the host ops (after `front`, in its block) that
+/// define `v`, each after its own operands' definitions; false if one
+/// cannot move.
+inline bool movableDefs(mlir::Value v, mlir::Operation *front,
+                        llvm::SetVector<mlir::Operation *> &moves) {
+  mlir::Operation *def = v.getDefiningOp();
+  if (!def || def->getBlock() != front->getBlock() ||
+      def->isBeforeInBlock(front) || moves.contains(def))
+    return true;
+  if (!isMovableHostWork(def))
+    return false;
+  for (mlir::Value operand : def->getOperands())
+    if (!movableDefs(operand, front, moves))
+      return false;
+  moves.insert(def);
+  return true;
+}
+
 inline bool intersects(const llvm::DenseSet<mlir::Value> &a,
                        const llvm::DenseSet<mlir::Value> &b) {
   return llvm::any_of(a, [&](mlir::Value v) { return b.contains(v); });
@@ -460,6 +487,48 @@ inline bool intersects(const llvm::DenseSet<mlir::Value> &a,
 inline bool conflicts(const Access &a, const Access &b) {
   return intersects(a.reads, b.writes) || intersects(a.writes, b.reads) ||
          intersects(a.writes, b.writes);
+}
+
+/// Whether `op` (whose accesses are `mine`) can run at `front`, earlier in
+/// its block, instead of where it stands: nothing in between but the ops in
+/// `skip`, host work and deallocations conflicts with it. If so, moves the
+/// host work defining its operands and the values its regions capture up
+/// before `front` (a buffer it uses cannot be freed in between: no dealloc
+/// precedes a use). `accept`, where given, sees the host ops to move
+/// first and may refuse.
+inline bool hoistTo(
+    mlir::Operation *op, mlir::Operation *front,
+    llvm::ArrayRef<mlir::Operation *> skip, const Access &mine,
+    llvm::function_ref<bool(llvm::ArrayRef<mlir::Operation *>)> accept =
+        nullptr) {
+  for (mlir::Operation *x = front->getNextNode(); x != op;
+       x = x->getNextNode()) {
+    if (llvm::is_contained(skip, x) || isMovableHostWork(x) ||
+        mlir::isa<mlir::memref::DeallocOp>(x))
+      continue;
+    Access between = accessOf(x);
+    if (!between.known || conflicts(between, mine))
+      return false;
+  }
+  llvm::SetVector<mlir::Operation *> moves;
+  for (mlir::Value v : op->getOperands())
+    if (!movableDefs(v, front, moves))
+      return false;
+  bool capturesLate = false;
+  op->walk([&](mlir::Operation *inner) {
+    for (mlir::Value v : inner->getOperands())
+      if (mlir::Operation *def = v.getDefiningOp();
+          def && def->getBlock() == front->getBlock() && !op->isAncestor(def) &&
+          !def->isBeforeInBlock(front) && !movableDefs(v, front, moves))
+        capturesLate = true;
+  });
+  if (capturesLate)
+    return false;
+  if (accept && !accept(moves.getArrayRef()))
+    return false;
+  for (mlir::Operation *def : moves)
+    def->moveBefore(front);
+  return true;
 }
 
 /// Whether every parallel loop of `op` comes before every reduction loop.

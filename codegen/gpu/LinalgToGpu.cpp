@@ -146,7 +146,7 @@ struct GpuLaunchHostCompute
 
 } // namespace
 
-void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool mergeElementwise) {
+void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -175,7 +175,7 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool mergeElementwise) {
   // The elementwise ops and per-point reductions left: independent ones as
   // one kernel (with --no-fuse a kernel each).
   pm.addPass(nnc::createNNCGpuMergeElementwise(
-      nnc::NNCGpuMergeElementwiseOptions{/*merge=*/mergeElementwise}));
+      nnc::NNCGpuMergeElementwiseOptions{/*merge=*/merge}));
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createParallelLoopTilingPass({kThreadsPerBlock}));
   // Folds the tiled steps to constants: convert-parallel-loops-to-gpu needs
@@ -184,9 +184,13 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool mergeElementwise) {
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(nnc::createNNCGpuLaunchHostCompute());
+  // Independent kernels as one launch (horizontal fusion).
+  if (merge)
+    pm.addPass(nnc::createNNCGpuMergeLaunches());
   pm.addPass(nnc::createNNCGpuFlattenMemrefs());
   pm.addPass(nnc::createNNCGpuSinkConstants());
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(nnc::createNNCGpuRecordLaunchParts());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
   // One copy of each grid computation per entry, not one per launch.

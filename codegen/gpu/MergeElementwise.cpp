@@ -73,13 +73,6 @@ bool isCandidate(Operation *op) {
   });
 }
 
-/// Host work that defines values (moved up with the op that needs them).
-bool isMovableHostWork(Operation *op) {
-  if (isa<memref::AllocOp, memref::DimOp, ViewLikeOpInterface>(op))
-    return true;
-  return op->getNumRegions() == 0 && isMemoryEffectFree(op);
-}
-
 class Batcher {
 public:
   /// Per per-point reduction whose fills were folded: each output's start
@@ -106,31 +99,11 @@ private:
   /// Whether the batch can run where `op` stands instead; moves its members
   /// down to just before `op` if so.
   bool sink(Operation *op);
-  /// Collects into `moves` the host ops (after `front`) that define `v`,
-  /// in an order that keeps them valid; false if some cannot move.
-  bool movable(Value v, Operation *front, llvm::SetVector<Operation *> &moves);
 
   SmallVector<Operation *> members;
   Access access; // of the members together
   llvm::DenseSet<Value> buffers; // the memrefs the members use
 };
-
-bool Batcher::movable(Value v, Operation *front,
-                      llvm::SetVector<Operation *> &moves) {
-  Operation *def = v.getDefiningOp();
-  if (!def || def->getBlock() != front->getBlock() ||
-      def->isBeforeInBlock(front))
-    return true;
-  if (moves.contains(def))
-    return true;
-  if (!isMovableHostWork(def))
-    return false;
-  for (Value operand : def->getOperands())
-    if (!movable(operand, front, moves))
-      return false;
-  moves.insert(def);
-  return true;
-}
 
 bool Batcher::tryJoin(Operation *op) {
   Access mine = accessOf(op);
@@ -158,37 +131,7 @@ bool Batcher::tryJoin(Operation *op) {
 }
 
 bool Batcher::hoist(Operation *op, const Access &mine) {
-  Operation *front = members.front();
-  // Nothing in between conflicts with running it at the front.
-  for (Operation *x = front->getNextNode(); x != op; x = x->getNextNode()) {
-    if (llvm::is_contained(members, x) || isMovableHostWork(x) ||
-        isa<memref::DeallocOp>(x))
-      continue;
-    Access between = accessOf(x);
-    if (!between.known || conflicts(between, mine))
-      return false;
-  }
-  // A buffer it uses that is freed in between would be in use after free
-  // at the front: no such dealloc can precede a use, so none is.
-  llvm::SetVector<Operation *> moves;
-  for (Value v : op->getOperands())
-    if (!movable(v, front, moves))
-      return false;
-  // Host values its body captures from above.
-  bool capturesLate = false;
-  op->walk([&](Operation *inner) {
-    for (Value v : inner->getOperands())
-      if (Operation *def = v.getDefiningOp();
-          def && def->getBlock() == front->getBlock() && !op->isAncestor(def) &&
-          !def->isBeforeInBlock(front) && !movable(v, front, moves))
-        capturesLate = true;
-  });
-  if (capturesLate)
-    return false;
-  // Operands before uses: `moves` holds each def after its own operands.
-  for (Operation *def : moves)
-    def->moveBefore(front);
-  return true;
+  return hoistTo(op, members.front(), members, mine);
 }
 
 bool Batcher::sink(Operation *op) {

@@ -226,6 +226,57 @@ def NNCGpuMergeElementwise : Pass<"nnc-gpu-merge-elementwise", "::mlir::ModuleOp
                            "::mlir::memref::MemRefDialect", "::mlir::arith::ArithDialect"];
 }
 
+def NNCGpuMergeLaunches : Pass<"nnc-gpu-merge-launches", "::mlir::ModuleOp"> {
+  let summary = "Independent gpu.launch ops as one launch (horizontal fusion)";
+  let description = [{
+    Runs after every kernel has its `gpu.launch`, before outlining. Launches
+    independent of each other (none reads or writes a buffer another
+    writes; nothing between them conflicts with running a later one at the
+    first) become one launch: its workgroups are the members' workgroups
+    end to end (workgroup (x, y) is number y * 65535 + x), each runs the
+    member its number falls in (a branch the same for the whole workgroup),
+    with that member's 3-D workgroup and thread indices recomputed. The
+    block has the most threads any member has; a narrower member without
+    barriers or workgroup memory runs threads / its threads of its
+    workgroups side by side (if it has that many). Members have barriers
+    all or none. The scf.if around each member carries `nnc.part = K`. A
+    launch joins the earliest batch it can, if the temporaries live then
+    stay under the function's peak; host work defining what it uses moves
+    up. Limits: 20 buffers and 26 kernel arguments in all, 16 KiB of
+    workgroup memory where more than one member uses any, and 64-bit
+    kernels only with 64-bit kernels.
+
+    ```mlir
+    gpu.launch blocks(...) in (%x = %g1, ...) threads(...) in (%c256, ...) { A }
+    gpu.launch blocks(...) in (%x = %c16, ...) threads(...) in (%c32, ...) { B }
+    // becomes (B: 8 of its workgroups per 256 threads, 2 in all)
+    %total = %g1 + 2
+    gpu.launch blocks(%bx, %by, ...) in (min(%total, 65535), ceildiv(%total, 65535), 1)
+               threads(%tx, ...) in (256, 1, 1) {
+      %g = %by * 65535 + %bx
+      scf.if %g < %g1 { A at workgroup %g } {nnc.part = 0}
+      scf.if %g - %g1 < 2 {
+        %w = (%g - %g1) * 8 + %tx / 32
+        scf.if %w < 16 { B at workgroup %w, thread %tx % 32 }
+      } {nnc.part = 1}
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def NNCGpuRecordLaunchParts : Pass<"nnc-gpu-record-launch-parts", "::mlir::ModuleOp"> {
+  let summary = "Mark each argument of a merged kernel with the members that use it";
+  let description = [{
+    Runs right after kernel outlining. In a kernel made by
+    `nnc-gpu-merge-launches`, each argument gets `nnc.parts = array<i64: ...>`,
+    the `nnc.part` regions that use it (through views), and the regions
+    lose their marks: `nnc --stats` counts a buffer once for each member that
+    moves it, as separate launches would.
+  }];
+}
+
 def NNCGpuRowKernels : Pass<"nnc-gpu-row-kernels"> {
   let summary = "A row fusion group as one kernel with one workgroup per row";
   let description = [{

@@ -5,6 +5,7 @@
 #include "runtime/src/Plan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Support/Format.h"
@@ -165,8 +166,26 @@ LogicalResult nnc::computeGraphStats(ModuleOp module, ModelStats &stats) {
   return success();
 }
 
+nnc::KernelParts nnc::collectKernelParts(ModuleOp module) {
+  KernelParts out;
+  module.walk([&](gpu::GPUFuncOp func) {
+    auto gpuModule = func->getParentOfType<gpu::GPUModuleOp>();
+    unsigned n = func.getFunctionType().getNumInputs();
+    std::vector<std::vector<int64_t>> args(n);
+    bool any = false;
+    for (unsigned i = 0; i < n; ++i)
+      if (auto parts = func.getArgAttrOfType<DenseI64ArrayAttr>(i, "nnc.parts")) {
+        args[i].assign(parts.asArrayRef().begin(), parts.asArrayRef().end());
+        any = true;
+      }
+    if (any && gpuModule)
+      out[(gpuModule.getName() + "/" + func.getName()).str()] = std::move(args);
+  });
+  return out;
+}
+
 std::string nnc::computePlanStats(const std::string &planText,
-                                  ModelStats &stats) {
+                                  ModelStats &stats, const KernelParts &parts) {
   rt::Plan plan;
   std::string error = rt::parsePlan(planText, plan);
   if (!error.empty())
@@ -187,22 +206,29 @@ std::string nnc::computePlanStats(const std::string &planText,
     s.arenaBytes = eval.arenaBytes;
     for (const rt::EvalLaunch &launch : eval.launches) {
       uint64_t before = s.bytesMoved;
-      // Each distinct view once: a kernel given one buffer twice (as an
-      // input and as the output it accumulates into) moves it once.
-      std::set<std::tuple<int, int64_t, int64_t, std::vector<int64_t>,
-                          std::vector<int64_t>>>
+      const rt::PlanKernel &kernel = plan.kernels[size_t(launch.kernel)];
+      auto merged = parts.find(kernel.module + "/" + kernel.function);
+      // Each distinct view once per member: a kernel given one buffer twice
+      // (as an input and as the output it accumulates into) moves it once;
+      // two members of a merged launch that read it read it twice.
+      std::set<std::tuple<int64_t, int, int64_t, int64_t,
+                          std::vector<int64_t>, std::vector<int64_t>>>
           seen;
-      for (const rt::EvalLaunch::Arg &a : launch.args) {
+      for (auto [i, a] : llvm::enumerate(launch.args)) {
         if (!a.isView)
           continue;
         const rt::EvalView &v = a.view;
-        if (seen.insert({int(v.root), v.rootIndex, v.offset, v.sizes,
-                         v.strides})
-                .second)
-          s.bytesMoved += viewBytes(v);
+        std::vector<int64_t> users{-1};
+        if (merged != parts.end() && i < merged->second.size() &&
+            !merged->second[i].empty())
+          users = merged->second[i];
+        for (int64_t user : users)
+          if (seen.insert({user, int(v.root), v.rootIndex, v.offset, v.sizes,
+                           v.strides})
+                  .second)
+            s.bytesMoved += viewBytes(v);
       }
-      s.launchBytes.emplace_back(plan.kernels[size_t(launch.kernel)].module,
-                                 s.bytesMoved - before);
+      s.launchBytes.emplace_back(kernel.module, s.bytesMoved - before);
     }
     for (auto &[name, view] : eval.updates) {
       // The value already in the param's own buffer (written in place by

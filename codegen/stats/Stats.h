@@ -5,7 +5,9 @@
 //  - kernels, bytes_moved, arena_bytes: from the launch plan, evaluated for
 //    the argument shapes with the runtime's own plan evaluator. A launch
 //    moves the bytes of each distinct view it is given (read or written
-//    once); an update copy after the launches moves its bytes twice.
+//    once), counted once per member in a merged launch
+//    (nnc-gpu-merge-launches) that uses it; an update copy after the
+//    launches moves its bytes twice.
 //  - bytes_min: the traffic of an ideal schedule, from the nn graph after
 //    autodiff: every argument the entry reads and every result and update it
 //    writes, once; plus, for @train_step and @loss_grad, every value the
@@ -48,10 +50,19 @@ using ModelStats = std::map<std::string, EntryStats>;
 /// nn-infer-shapes with dims first). Reports at the op on failure.
 mlir::LogicalResult computeGraphStats(mlir::ModuleOp module, ModelStats &stats);
 
+/// Per kernel ("module/function") of a merged launch, per argument: the
+/// members that use it (its `nnc.parts`; empty for an argument none marks).
+using KernelParts = std::map<std::string, std::vector<std::vector<int64_t>>>;
+
+/// The `nnc.parts` of every gpu.func argument in `module` (after
+/// nnc-linalg-to-gpu).
+KernelParts collectKernelParts(mlir::ModuleOp module);
+
 /// Plan-level figures (kernels, bytes_moved, arena_bytes) from the plan text
 /// of model.so (formatPlans), for the argument shapes already in `stats`.
 /// Empty string on success, else the message.
-std::string computePlanStats(const std::string &planText, ModelStats &stats);
+std::string computePlanStats(const std::string &planText, ModelStats &stats,
+                             const KernelParts &parts = {});
 
 /// {"ENTRY": {"kernels": N, "bytes_moved": X, "bytes_min": Y,
 ///  "arena_bytes": Z, "flops": F}, ...}

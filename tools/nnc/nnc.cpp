@@ -329,7 +329,7 @@ int main(int argc, char **argv) {
   }
   {
     mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
-    nnc::buildLinalgToGpuPipeline(pm, /*mergeElementwise=*/!noFuse);
+    nnc::buildLinalgToGpuPipeline(pm, /*merge=*/!noFuse);
     if (mlir::failed(pm.run(*module)))
       return 1;
   }
@@ -359,7 +359,8 @@ int main(int argc, char **argv) {
       return 1;
   }
   if (statsFormat != StatsFormat::None) {
-    std::string error = nnc::computePlanStats(nnc::formatPlans(compiled), stats);
+    std::string error = nnc::computePlanStats(
+        nnc::formatPlans(compiled), stats, nnc::collectKernelParts(*module));
     if (!error.empty())
       return fail("--stats: " + error);
     if (statsFormat == StatsFormat::Kernels)

@@ -1,0 +1,576 @@
+//===- MergeLaunches.cpp - independent kernels as one launch ---------------===//
+//
+// `nnc-gpu-merge-launches` (horizontal fusion): after every kernel has its
+// gpu.launch, launches that are independent of each other (none reads or
+// writes a buffer another writes) become one launch whose workgroups are the
+// members' workgroups end to end. Workgroup (x, y) is number y * 65535 + x;
+// a branch the same for the whole workgroup picks the member whose range
+// holds it, which runs with its own 3-D workgroup and thread indices
+// recovered. Grids are counted on the host.
+//
+// The tail of a training step is many kernels that do not depend on each
+// other (a conv's input-gradient GEMM beside its weight-gradient GEMM, the
+// bias-gradient sums, the optimizer epilogues): each costs a launch, and on
+// a GPU a wave that fills few of its SMs. PyTorch's `foreach` optimizers
+// and XLA's horizontal fusion batch work the same way. Fusion does not
+// change what a member reads or writes: `nnc --stats` still counts each
+// member's bytes (see `nnc-gpu-record-launch-parts`).
+//
+// The block has the most threads any member has. A narrower member runs
+// several of its workgroups side by side in one (threads / its threads of
+// them: no thread idles), which needs it to have no barrier and no
+// workgroup memory, and enough workgroups to fill a block. Members have
+// barriers all or none. Both rules and the second grid dim come from
+// lavapipe, the device CI runs: a barrier anywhere in a shader made all of
+// it slower (a max-pool gradient merged with a reduction: 4x), guarding a
+// narrow member's body in a wide block cost its width (inactive SIMD lanes
+// run masked), and a grid-stride loop around the members cost the GEMMs
+// 10%. With these the CNN's step runs as fast as unmerged there.
+//
+// A launch joins the earliest open batch it can: nothing between the batch's
+// first launch and it conflicts with running it there (the host work that
+// defines what it uses moves up), and the bytes of temporaries live then
+// stay under the function's peak (LiveBytes). Limits: 20 buffers and 26
+// kernel arguments in all (lavapipe binds at most 32 storage buffers), 16
+// KiB of workgroup memory unless one member alone uses more (and then no
+// other uses any); a kernel on 64-bit values merges only with others that
+// are.
+//===----------------------------------------------------------------------===//
+#include "codegen/gpu/KernelUtils.h"
+#include "codegen/gpu/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Transforms/FoldUtils.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_NNCGPUMERGELAUNCHES
+#define GEN_PASS_DEF_NNCGPURECORDLAUNCHPARTS
+#include "codegen/gpu/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+using namespace nnc::gpu_kernel;
+
+namespace {
+
+constexpr int64_t kMaxGroups = 65535;
+constexpr size_t kMaxBuffers = 20;
+constexpr size_t kMaxArguments = 26;
+constexpr int64_t kWorkgroupBytes = 16384;
+/// A dynamic dim, where the peak of live temporaries is estimated.
+constexpr int64_t kAssumedDim = 256;
+/// Marks the scf.if that runs member N of a merged launch.
+constexpr llvm::StringLiteral kPartAttr = "nnc.part";
+/// On a kernel argument: the members of the merged launch that use it.
+constexpr llvm::StringLiteral kPartsArgAttr = "nnc.parts";
+
+std::optional<int64_t> constantOf(Value v) {
+  return getConstantIntValue(getAsOpFoldResult(v));
+}
+
+int64_t threadsOf(gpu::LaunchOp l) {
+  return *constantOf(l.getBlockSizeX()) * *constantOf(l.getBlockSizeY()) *
+         *constantOf(l.getBlockSizeZ());
+}
+
+int64_t workgroupBytes(gpu::LaunchOp l) {
+  int64_t bytes = 0;
+  for (BlockArgument a : l.getWorkgroupAttributions()) {
+    auto t = cast<MemRefType>(a.getType());
+    bytes += t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
+  }
+  return bytes;
+}
+
+/// A launch this pass can take apart: one block, constant block sizes, no
+/// async tokens, clusters or dynamic workgroup memory, and no gpu op in its
+/// body but barriers (a subgroup op would see other members' threads).
+bool isMergeable(gpu::LaunchOp l) {
+  if (!l.getBody().hasOneBlock() || l.getAsyncToken() ||
+      !l.getAsyncDependencies().empty() || l.getDynamicSharedMemorySize() ||
+      l.hasClusterSize())
+    return false;
+  for (Value v : {l.getBlockSizeX(), l.getBlockSizeY(), l.getBlockSizeZ()})
+    if (!constantOf(v))
+      return false;
+  if (!accessOf(l).known)
+    return false;
+  return !l.getBody()
+              .walk([](Operation *op) {
+                if (isa<gpu::GPUDialect>(op->getDialect()) &&
+                    !isa<gpu::BarrierOp, gpu::TerminatorOp>(op))
+                  return WalkResult::interrupt();
+                return WalkResult::advance();
+              })
+              .wasInterrupted();
+}
+
+/// Whether a launch computes on 64-bit integers or floats (its SPIR-V needs
+/// the Int64 or Float64 capability, which a device may lack: a kernel that
+/// does not stays apart from one that does, so the device runs it still).
+bool uses64Bit(gpu::LaunchOp l) {
+  auto wide = [](Type t) {
+    if (auto m = dyn_cast<MemRefType>(t))
+      t = m.getElementType();
+    return !t.isIndex() && t.isIntOrFloat() && t.getIntOrFloatBitWidth() == 64;
+  };
+  return l.getBody()
+      .walk([&](Operation *op) {
+        if (llvm::any_of(op->getOperandTypes(), wide) ||
+            llvm::any_of(op->getResultTypes(), wide))
+          return WalkResult::interrupt();
+        return WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+bool hasBarrier(gpu::LaunchOp l) {
+  return l.getBody()
+      .walk([](gpu::BarrierOp) { return WalkResult::interrupt(); })
+      .wasInterrupted();
+}
+
+/// How many of `l`'s workgroups one workgroup of `threads` threads runs side
+/// by side (1 when `l` has that many threads), or 0 when it cannot share
+/// one: a narrower launch's workgroups are independent slices of the block
+/// only without barriers and workgroup memory, and only where it has enough
+/// of them to fill one.
+int64_t packOf(gpu::LaunchOp l, int64_t threads) {
+  int64_t mine = threadsOf(l);
+  if (mine == threads)
+    return 1;
+  if (threads % mine != 0 || hasBarrier(l) ||
+      !l.getWorkgroupAttributions().empty())
+    return 0;
+  int64_t pack = threads / mine, groups = 1;
+  for (Value v : {l.getGridSizeX(), l.getGridSizeY(), l.getGridSizeZ()}) {
+    std::optional<int64_t> g = constantOf(v);
+    if (!g)
+      return pack;
+    groups *= *g;
+  }
+  return groups >= pack ? pack : 0;
+}
+
+/// Bytes of temporaries live at each op of a function body: an allocation
+/// from its alloc to its last use (through views), to the end if returned;
+/// dynamic dims counted as 256. A launch that joins a batch runs at the
+/// batch's first launch: the allocations of what it writes move up with it
+/// (live longer) and the buffers it was the last to use die there (live
+/// shorter). A join is allowed only where the sum keeps the peak (the
+/// arena the runtime lays out follows these ranges).
+class LiveBytes {
+public:
+  explicit LiveBytes(Block &body) {
+    for (Operation &op : body)
+      pos[&op] = live.size(), live.push_back(0);
+    for (Operation &op : body) {
+      auto alloc = dyn_cast<memref::AllocOp>(op);
+      if (!alloc)
+        continue;
+      Buffer &buffer = buffers[alloc];
+      buffer.bytes = bytesOf(alloc.getType());
+      SmallVector<OpOperand *> uses;
+      usesThroughViews(alloc.getResult(), uses);
+      for (OpOperand *use : uses) {
+        Operation *top = body.findAncestorOpInBlock(*use->getOwner());
+        if (!top || isa<memref::DeallocOp>(top))
+          continue;
+        if (isa<func::ReturnOp>(top))
+          buffer.returned = true;
+        else
+          buffer.users.push_back(top);
+      }
+      for (size_t p = pos[&op], e = lastOf(alloc); p <= e; ++p)
+        live[p] += buffer.bytes;
+    }
+    for (int64_t b : live)
+      peak = std::max(peak, b);
+  }
+
+  /// Whether running `launch` at `front`, with the allocations among
+  /// `moved` just before it, keeps the peak; records it if so.
+  bool tryMove(Operation *launch, ArrayRef<Operation *> moved,
+               Operation *front) {
+    size_t to = pos.lookup(front), from = pos.lookup(launch);
+    std::vector<int64_t> delta(from - to + 1, 0);
+    SmallVector<memref::AllocOp> allocs;
+    for (Operation *op : moved)
+      if (auto alloc = dyn_cast<memref::AllocOp>(op);
+          alloc && buffers.count(alloc) && pos[op] > to) {
+        allocs.push_back(alloc);
+        for (size_t p = to; p < pos[op]; ++p)
+          delta[p - to] += buffers[alloc].bytes;
+      }
+    // The buffers it uses that no later op uses die at `to`.
+    Access access = accessOf(launch);
+    llvm::SetVector<memref::AllocOp> used;
+    for (Value root : llvm::concat<Value>(access.reads, access.writes))
+      if (auto alloc = root.getDefiningOp<memref::AllocOp>();
+          alloc && buffers.count(alloc))
+        used.insert(alloc);
+    size_t old = pos[launch];
+    pos[launch] = to;
+    SmallVector<std::pair<memref::AllocOp, size_t>> shorter;
+    for (memref::AllocOp alloc : used) {
+      pos[launch] = old;
+      size_t before = lastOf(alloc);
+      pos[launch] = to;
+      size_t after = std::max(lastOf(alloc), pos[alloc]);
+      for (size_t p = after + 1; p <= before && p <= from; ++p)
+        delta[p - to] -= buffers[alloc].bytes;
+    }
+    bool keeps = true;
+    for (size_t i = 0; i < delta.size() && keeps; ++i)
+      keeps = delta[i] <= 0 || live[to + i] + delta[i] <= peak;
+    if (!keeps) {
+      pos[launch] = old;
+      return false;
+    }
+    for (size_t i = 0; i < delta.size(); ++i)
+      live[to + i] += delta[i];
+    for (memref::AllocOp alloc : allocs)
+      pos[alloc] = to;
+    return true;
+  }
+
+private:
+  struct Buffer {
+    int64_t bytes = 0;
+    bool returned = false;
+    SmallVector<Operation *> users;
+  };
+
+  size_t lastOf(memref::AllocOp alloc) {
+    Buffer &buffer = buffers[alloc];
+    if (buffer.returned)
+      return live.size() - 1;
+    size_t last = pos[alloc];
+    for (Operation *user : buffer.users)
+      last = std::max(last, pos[user]);
+    return last;
+  }
+
+  static int64_t bytesOf(MemRefType t) {
+    int64_t n = 1;
+    for (int64_t d : t.getShape())
+      n *= ShapedType::isDynamic(d) ? kAssumedDim : d;
+    return n * ((t.getElementTypeBitWidth() + 7) / 8);
+  }
+
+  llvm::DenseMap<Operation *, size_t> pos;
+  llvm::DenseMap<Operation *, Buffer> buffers;
+  std::vector<int64_t> live;
+  int64_t peak = 0;
+};
+
+class Batch {
+public:
+  explicit Batch(gpu::LaunchOp first)
+      : members{first}, access(accessOf(first)) {}
+
+  /// Adds `l` when it can run with the batch; moves it after the batch's
+  /// last member (and what it needs before the first).
+  bool tryJoin(gpu::LaunchOp l, LiveBytes &liveBytes);
+  /// Replaces the members (two or more) by one launch.
+  void flush();
+
+private:
+  SmallVector<gpu::LaunchOp> members;
+  Access access;
+};
+
+/// Values a launch's body uses from above that become kernel arguments
+/// (constants are sunk into the kernel).
+void capturedValues(gpu::LaunchOp l, llvm::SetVector<Value> &out) {
+  llvm::SetVector<Value> used;
+  getUsedValuesDefinedAbove(l.getBody(), used);
+  for (Value v : used)
+    if (!matchPattern(v, m_Constant()))
+      out.insert(v);
+}
+
+bool Batch::tryJoin(gpu::LaunchOp l, LiveBytes &liveBytes) {
+  Access mine = accessOf(l);
+  if (conflicts(mine, access) || uses64Bit(l) != uses64Bit(members.front()))
+    return false;
+  // Barriers in all members or none, and each narrower than the widest
+  // able to share its blocks (see the file comment).
+  SmallVector<gpu::LaunchOp> all(members);
+  all.push_back(l);
+  if (hasBarrier(l) != hasBarrier(members.front()))
+    return false;
+  int64_t threads = 0;
+  for (gpu::LaunchOp m : all)
+    threads = std::max(threads, threadsOf(m));
+  for (gpu::LaunchOp m : all)
+    if (packOf(m, threads) == 0)
+      return false;
+  // Workgroup memory and kernel arguments.
+  int64_t shared = 0, users = 0;
+  llvm::SetVector<Value> captured;
+  for (gpu::LaunchOp m : all) {
+    int64_t bytes = workgroupBytes(m);
+    shared += bytes;
+    users += bytes > 0;
+    capturedValues(m, captured);
+    // The member's grid, where it is not a constant.
+    for (Value v : {m.getGridSizeX(), m.getGridSizeY(), m.getGridSizeZ()})
+      if (!constantOf(v))
+        captured.insert(v);
+  }
+  if (shared > kWorkgroupBytes && users > 1)
+    return false;
+  // Kernel arguments: a memref whose layout is dynamic reaches the kernel
+  // as a 1-D view, its offset and its strides (nnc-gpu-flatten-memrefs);
+  // each member with a dynamic grid adds its workgroup count, its slot
+  // count and its offset, and then the total.
+  size_t buffers = 0, arguments = 0;
+  for (Value v : captured) {
+    ++arguments;
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!type)
+      continue;
+    ++buffers;
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)) ||
+        ShapedType::isDynamic(offset) || type.getRank() == 0 ||
+        llvm::any_of(strides, ShapedType::isDynamic))
+      arguments += 1 + type.getRank();
+  }
+  size_t dynamic = 0;
+  for (gpu::LaunchOp m : all)
+    dynamic += llvm::any_of(
+        ValueRange{m.getGridSizeX(), m.getGridSizeY(), m.getGridSizeZ()},
+        [](Value v) { return !constantOf(v); });
+  if (buffers > kMaxBuffers ||
+      arguments + 3 * dynamic + (dynamic > 0) > kMaxArguments)
+    return false;
+  SmallVector<Operation *> skip;
+  for (gpu::LaunchOp m : members)
+    skip.push_back(m);
+  if (!hoistTo(l, members.front(), skip, mine,
+               [&](ArrayRef<Operation *> moved) {
+                 return liveBytes.tryMove(l, moved, members.front());
+               }))
+    return false;
+  l->moveAfter(members.back());
+  members.push_back(l);
+  for (Value v : mine.reads)
+    access.reads.insert(v);
+  for (Value v : mine.writes)
+    access.writes.insert(v);
+  return true;
+}
+
+void Batch::flush() {
+  if (members.size() < 2)
+    return;
+  gpu::LaunchOp front = members.front();
+  OpBuilder b(front);
+  Location loc = front.getLoc();
+  auto cst = [&](OpBuilder &b, int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  int64_t threads = 0;
+  for (gpu::LaunchOp m : members)
+    threads = std::max(threads, threadsOf(m));
+  SmallVector<Value> offsets, groups, slots;
+  SmallVector<int64_t> packs;
+  Value total = cst(b, 0);
+  SmallVector<Type> workgroup, priv;
+  for (gpu::LaunchOp m : members) {
+    Value count = b.createOrFold<arith::MulIOp>(
+        loc,
+        b.createOrFold<arith::MulIOp>(loc, m.getGridSizeX(),
+                                      m.getGridSizeY()),
+        m.getGridSizeZ());
+    packs.push_back(packOf(m, threads));
+    Value slot = packs.back() == 1 ? count
+                                   : b.createOrFold<arith::CeilDivUIOp>(
+                                         loc, count, cst(b, packs.back()));
+    offsets.push_back(total);
+    groups.push_back(count);
+    slots.push_back(slot);
+    total = b.createOrFold<arith::AddIOp>(loc, total, slot);
+    for (BlockArgument a : m.getWorkgroupAttributions())
+      workgroup.push_back(a.getType());
+    for (BlockArgument a : m.getPrivateAttributions())
+      priv.push_back(a.getType());
+  }
+  // Workgroup `group` = y * 65535 + x (a second grid dim past 65535 rather
+  // than a grid-stride loop around every member: the loop cost lavapipe
+  // 10% on the CNN's GEMMs).
+  Value cap = cst(b, kMaxGroups);
+  Value gridX = b.createOrFold<arith::MinUIOp>(loc, total, cap);
+  Value gridY = b.createOrFold<arith::CeilDivUIOp>(loc, total, cap);
+  Value one = cst(b, 1);
+  auto launch = gpu::LaunchOp::create(
+      b, loc, gridX, gridY, one, cst(b, threads), one, one,
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/{}, workgroup, priv);
+  Block &body = launch.getBody().front();
+  b.setInsertionPointToStart(&body);
+  Value tid = launch.getThreadIds().x;
+  Value group = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, launch.getBlockIds().y, cap),
+      launch.getBlockIds().x);
+  unsigned nextWorkgroup = 0, nextPrivate = 0;
+  for (auto [k, m] : llvm::enumerate(members)) {
+    Value local = arith::SubIOp::create(b, loc, group, offsets[k]);
+    Value inside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                         local, slots[k]);
+    auto part = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
+    part->setAttr(kPartAttr, b.getI64IntegerAttr(int64_t(k)));
+    OpBuilder pb = part.getThenBodyBuilder();
+    int64_t mine = threadsOf(m);
+    Value memberGroup = local, memberThread = tid;
+    if (packs[k] > 1) {
+      memberGroup = arith::AddIOp::create(
+          pb, loc, arith::MulIOp::create(pb, loc, local, cst(pb, packs[k])),
+          arith::DivUIOp::create(pb, loc, tid, cst(pb, mine)));
+      memberThread = arith::RemUIOp::create(pb, loc, tid, cst(pb, mine));
+      auto slice = scf::IfOp::create(
+          pb, loc,
+          arith::CmpIOp::create(pb, loc, arith::CmpIPredicate::ult,
+                                memberGroup, groups[k]),
+          /*withElse=*/false);
+      pb = slice.getThenBodyBuilder();
+    }
+    // The member's workgroup and thread indices (row major, x fastest).
+    Value grids[3] = {m.getGridSizeX(), m.getGridSizeY(), m.getGridSizeZ()};
+    int64_t blocks[3] = {*constantOf(m.getBlockSizeX()),
+                         *constantOf(m.getBlockSizeY()),
+                         *constantOf(m.getBlockSizeZ())};
+    Value blockIds[3], threadIds[3];
+    auto split = [&](Value linear, const Value sizes[3], Value out[3]) {
+      Value zero = cst(pb, 0);
+      if (constantOf(sizes[1]) == 1 && constantOf(sizes[2]) == 1) {
+        out[0] = linear;
+        out[1] = out[2] = zero;
+        return;
+      }
+      out[0] = arith::RemUIOp::create(pb, loc, linear, sizes[0]);
+      Value rest = arith::DivUIOp::create(pb, loc, linear, sizes[0]);
+      if (constantOf(sizes[2]) == 1) {
+        out[1] = rest;
+        out[2] = zero;
+        return;
+      }
+      out[1] = arith::RemUIOp::create(pb, loc, rest, sizes[1]);
+      out[2] = arith::DivUIOp::create(pb, loc, rest, sizes[1]);
+    };
+    split(memberGroup, grids, blockIds);
+    Value blockSizes[3] = {cst(pb, blocks[0]), cst(pb, blocks[1]),
+                           cst(pb, blocks[2])};
+    split(memberThread, blockSizes, threadIds);
+    IRMapping map;
+    gpu::KernelDim3 ids = m.getBlockIds(), tids = m.getThreadIds(),
+                    gsz = m.getGridSize(), bsz = m.getBlockSize();
+    Value from[12] = {ids.x,  ids.y,  ids.z,  tids.x, tids.y, tids.z,
+                      gsz.x,  gsz.y,  gsz.z,  bsz.x,  bsz.y,  bsz.z};
+    Value to[12] = {blockIds[0],   blockIds[1],   blockIds[2],
+                    threadIds[0],  threadIds[1],  threadIds[2],
+                    grids[0],      grids[1],      grids[2],
+                    blockSizes[0], blockSizes[1], blockSizes[2]};
+    for (int i = 0; i < 12; ++i)
+      map.map(from[i], to[i]);
+    for (BlockArgument a : m.getWorkgroupAttributions())
+      map.map(a, launch.getWorkgroupAttributions()[nextWorkgroup++]);
+    for (BlockArgument a : m.getPrivateAttributions())
+      map.map(a, launch.getPrivateAttributions()[nextPrivate++]);
+    for (Operation &op : m.getBody().front().without_terminator())
+      pb.clone(op, map);
+  }
+  b.setInsertionPointToEnd(&body);
+  gpu::TerminatorOp::create(b, loc);
+  for (gpu::LaunchOp m : members)
+    m->erase();
+}
+
+struct GpuMergeLaunches
+    : public nnc::impl::NNCGpuMergeLaunchesBase<GpuMergeLaunches> {
+  void runOnOperation() override {
+    getOperation()->walk([&](func::FuncOp func) {
+      if (func.isExternal() || !func.getBody().hasOneBlock())
+        return;
+      // Grid sizes that are constants at fixed dims become constants here
+      // (no canonicalization since the kernels were made), so that the
+      // argument counts below see them as such.
+      OperationFolder folder(&getContext());
+      for (Operation &op :
+           llvm::make_early_inc_range(func.getBody().front()))
+        if (isa<arith::ArithDialect>(op.getDialect()) &&
+            llvm::all_of(op.getOperands(), [](Value v) {
+              return matchPattern(v, m_Constant());
+            }))
+          (void)folder.tryToFold(&op);
+      SmallVector<gpu::LaunchOp> launches;
+      for (Operation &op : func.getBody().front())
+        if (auto l = dyn_cast<gpu::LaunchOp>(op); l && isMergeable(l))
+          launches.push_back(l);
+      LiveBytes liveBytes(func.getBody().front());
+      std::vector<Batch> batches;
+      for (gpu::LaunchOp l : launches) {
+        bool joined = false;
+        for (Batch &batch : batches)
+          if ((joined = batch.tryJoin(l, liveBytes)))
+            break;
+        if (!joined)
+          batches.emplace_back(l);
+      }
+      for (Batch &batch : batches)
+        batch.flush();
+    });
+  }
+};
+
+/// After kernel outlining: each argument of a merged kernel says which
+/// members (`nnc.part` regions) use it, so that `nnc --stats` counts a
+/// buffer two members read as read twice.
+struct GpuRecordLaunchParts
+    : public nnc::impl::NNCGpuRecordLaunchPartsBase<GpuRecordLaunchParts> {
+  void runOnOperation() override {
+    getOperation()->walk([&](gpu::GPUFuncOp func) {
+      bool merged = false;
+      func.walk([&](scf::IfOp part) {
+        if (part->hasAttr(kPartAttr))
+          merged = true;
+      });
+      if (!merged)
+        return;
+      // The entry block also holds the workgroup attributions.
+      for (unsigned i = 0, e = func.getFunctionType().getNumInputs(); i < e;
+           ++i) {
+        BlockArgument arg = func.getArgument(i);
+        llvm::SmallSetVector<int64_t, 4> parts;
+        SmallVector<Value> work{arg};
+        while (!work.empty()) {
+          Value v = work.pop_back_val();
+          for (Operation *user : v.getUsers()) {
+            if (auto view = dyn_cast<ViewLikeOpInterface>(user);
+                view && view.getViewSource() == v)
+              work.push_back(user->getResult(0));
+            Operation *p = user;
+            while (p && !p->hasAttr(kPartAttr))
+              p = p->getParentOp();
+            if (p)
+              parts.insert(cast<IntegerAttr>(p->getAttr(kPartAttr)).getInt());
+          }
+        }
+        if (parts.empty())
+          continue;
+        SmallVector<int64_t> sorted(parts.begin(), parts.end());
+        llvm::sort(sorted);
+        func.setArgAttr(i, kPartsArgAttr,
+                        DenseI64ArrayAttr::get(&getContext(), sorted));
+      }
+      func.walk([&](scf::IfOp part) { part->removeAttr(kPartAttr); });
+    });
+  }
+};
+
+} // namespace
