@@ -500,13 +500,16 @@ inline bool hoistTo(
     mlir::Operation *op, mlir::Operation *front,
     llvm::ArrayRef<mlir::Operation *> skip, const Access &mine,
     llvm::function_ref<bool(llvm::ArrayRef<mlir::Operation *>)> accept =
+        nullptr,
+    llvm::function_ref<const Access &(mlir::Operation *)> accessFn =
         nullptr) {
   for (mlir::Operation *x = front->getNextNode(); x != op;
        x = x->getNextNode()) {
     if (llvm::is_contained(skip, x) || isMovableHostWork(x) ||
         mlir::isa<mlir::memref::DeallocOp>(x))
       continue;
-    Access between = accessOf(x);
+    Access computed;
+    const Access &between = accessFn ? accessFn(x) : (computed = accessOf(x));
     if (!between.known || conflicts(between, mine))
       return false;
   }
@@ -528,6 +531,35 @@ inline bool hoistTo(
     return false;
   for (mlir::Operation *def : moves)
     def->moveBefore(front);
+  return true;
+}
+
+/// Whether work starting at `from` with accesses `access`, using the
+/// buffers (roots) `used`, can run at `to`, later in the block, instead:
+/// nothing in between but the ops in `skip` and host work reads what it
+/// writes, writes what it touches, or frees a buffer it uses.
+inline bool canRunLater(
+    mlir::Operation *from, mlir::Operation *to,
+    llvm::ArrayRef<mlir::Operation *> skip, const Access &access,
+    const llvm::DenseSet<mlir::Value> &used,
+    llvm::function_ref<const Access &(mlir::Operation *)> accessFn =
+        nullptr) {
+  for (mlir::Operation *x = from->getNextNode(); x != to;
+       x = x->getNextNode()) {
+    if (llvm::is_contained(skip, x))
+      continue;
+    if (auto free = mlir::dyn_cast<mlir::memref::DeallocOp>(x)) {
+      if (used.contains(rootOf(free.getMemref())))
+        return false;
+      continue;
+    }
+    if (isMovableHostWork(x))
+      continue;
+    Access computed;
+    const Access &between = accessFn ? accessFn(x) : (computed = accessOf(x));
+    if (!between.known || conflicts(between, access))
+      return false;
+  }
   return true;
 }
 

@@ -146,7 +146,8 @@ struct GpuLaunchHostCompute
 
 } // namespace
 
-void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge) {
+void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge,
+                                   bool mergeLaunches) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -185,7 +186,7 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge) {
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(nnc::createNNCGpuLaunchHostCompute());
   // Independent kernels as one launch (horizontal fusion).
-  if (merge)
+  if (mergeLaunches)
     pm.addPass(nnc::createNNCGpuMergeLaunches());
   pm.addPass(nnc::createNNCGpuFlattenMemrefs());
   pm.addPass(nnc::createNNCGpuSinkConstants());

@@ -163,21 +163,8 @@ bool Batcher::sink(Operation *op) {
   llvm::DenseSet<Value> used;
   for (Value v : buffers)
     used.insert(rootOf(v));
-  for (Operation *x = members.front()->getNextNode(); x != op;
-       x = x->getNextNode()) {
-    if (llvm::is_contained(members, x))
-      continue;
-    if (auto free = dyn_cast<memref::DeallocOp>(x)) {
-      if (used.contains(rootOf(free.getMemref())))
-        return false;
-      continue;
-    }
-    if (isMovableHostWork(x))
-      continue;
-    Access between = accessOf(x);
-    if (!between.known || conflicts(between, access))
-      return false;
-  }
+  if (!canRunLater(members.front(), op, members, access, used))
+    return false;
   // The members use only values defined before them: they move down as
   // they are, in order.
   for (Operation *m : members)

@@ -25,11 +25,17 @@
 // it slower (a max-pool gradient merged with a reduction: 4x), guarding a
 // narrow member's body in a wide block cost its width (inactive SIMD lanes
 // run masked), and a grid-stride loop around the members cost the GEMMs
-// 10%. With these the CNN's step runs as fast as unmerged there.
+// 10%. With these rules the CNN's step there is 5-9% slower merged than
+// not (two GEMMs in one shader, reductions with barriers in one shader),
+// where it was 2-3x slower before them; a launch costs little on a CPU
+// device, and nnc --no-merge-launches skips this pass.
 //
-// A launch joins the earliest open batch it can: nothing between the batch's
-// first launch and it conflicts with running it there (the host work that
-// defines what it uses moves up), and the bytes of temporaries live then
+// A launch joins the earliest of the last 16 open batches it can (each try
+// walks the ops in between): either it runs at the
+// batch's anchor (nothing in between conflicts with it; the host work that
+// defines what it uses moves up), or the batch runs where the launch stands
+// (nothing in between conflicts with the batch or frees what it uses; the
+// launch becomes the anchor). Either way the bytes of temporaries live then
 // stay under the function's peak (LiveBytes). Limits: 20 buffers and 26
 // kernel arguments in all (lavapipe binds at most 32 storage buffers), 16
 // KiB of workgroup memory unless one member alone uses more (and then no
@@ -58,6 +64,8 @@ constexpr int64_t kMaxGroups = 65535;
 constexpr size_t kMaxBuffers = 20;
 constexpr size_t kMaxArguments = 26;
 constexpr int64_t kWorkgroupBytes = 16384;
+/// Open batches a launch may join: the most recent ones.
+constexpr size_t kWindow = 16;
 /// A dynamic dim, where the peak of live temporaries is estimated.
 constexpr int64_t kAssumedDim = 256;
 /// Marks the scf.if that runs member N of a merged launch.
@@ -74,15 +82,6 @@ int64_t threadsOf(gpu::LaunchOp l) {
          *constantOf(l.getBlockSizeZ());
 }
 
-int64_t workgroupBytes(gpu::LaunchOp l) {
-  int64_t bytes = 0;
-  for (BlockArgument a : l.getWorkgroupAttributions()) {
-    auto t = cast<MemRefType>(a.getType());
-    bytes += t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
-  }
-  return bytes;
-}
-
 /// A launch this pass can take apart: one block, constant block sizes, no
 /// async tokens, clusters or dynamic workgroup memory, and no gpu op in its
 /// body but barriers (a subgroup op would see other members' threads).
@@ -94,8 +93,6 @@ bool isMergeable(gpu::LaunchOp l) {
   for (Value v : {l.getBlockSizeX(), l.getBlockSizeY(), l.getBlockSizeZ()})
     if (!constantOf(v))
       return false;
-  if (!accessOf(l).known)
-    return false;
   return !l.getBody()
               .walk([](Operation *op) {
                 if (isa<gpu::GPUDialect>(op->getDialect()) &&
@@ -106,51 +103,92 @@ bool isMergeable(gpu::LaunchOp l) {
               .wasInterrupted();
 }
 
-/// Whether a launch computes on 64-bit integers or floats (its SPIR-V needs
-/// the Int64 or Float64 capability, which a device may lack: a kernel that
-/// does not stays apart from one that does, so the device runs it still).
-bool uses64Bit(gpu::LaunchOp l) {
+/// What the batching asks of a launch, again and again: computed once.
+struct LaunchFacts {
+  int64_t threads = 0;
+  /// Its workgroup memory, in bytes.
+  int64_t shared = 0;
+  bool barrier = false;
+  /// Computes on 64-bit integers or floats: its SPIR-V needs the Int64 or
+  /// Float64 capability, which a device may lack, so a kernel that does not
+  /// stays apart from one that does (the device runs it still).
+  bool wide = false;
+  /// Workgroups, where its grid is constant.
+  std::optional<int64_t> groups;
+  /// Kernel arguments it brings: the values its body uses from above
+  /// (constants are sunk into the kernel) and its grid where not constant.
+  llvm::SetVector<Value> captured;
+};
+
+LaunchFacts factsOf(gpu::LaunchOp l) {
+  LaunchFacts f;
+  f.threads = threadsOf(l);
+  for (BlockArgument a : l.getWorkgroupAttributions()) {
+    auto t = cast<MemRefType>(a.getType());
+    f.shared += t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
+  }
   auto wide = [](Type t) {
     if (auto m = dyn_cast<MemRefType>(t))
       t = m.getElementType();
     return !t.isIndex() && t.isIntOrFloat() && t.getIntOrFloatBitWidth() == 64;
   };
-  return l.getBody()
-      .walk([&](Operation *op) {
-        if (llvm::any_of(op->getOperandTypes(), wide) ||
-            llvm::any_of(op->getResultTypes(), wide))
-          return WalkResult::interrupt();
-        return WalkResult::advance();
-      })
-      .wasInterrupted();
-}
-
-bool hasBarrier(gpu::LaunchOp l) {
-  return l.getBody()
-      .walk([](gpu::BarrierOp) { return WalkResult::interrupt(); })
-      .wasInterrupted();
-}
-
-/// How many of `l`'s workgroups one workgroup of `threads` threads runs side
-/// by side (1 when `l` has that many threads), or 0 when it cannot share
-/// one: a narrower launch's workgroups are independent slices of the block
-/// only without barriers and workgroup memory, and only where it has enough
-/// of them to fill one.
-int64_t packOf(gpu::LaunchOp l, int64_t threads) {
-  int64_t mine = threadsOf(l);
-  if (mine == threads)
-    return 1;
-  if (threads % mine != 0 || hasBarrier(l) ||
-      !l.getWorkgroupAttributions().empty())
-    return 0;
-  int64_t pack = threads / mine, groups = 1;
+  l.getBody().walk([&](Operation *op) {
+    f.barrier |= isa<gpu::BarrierOp>(op);
+    f.wide |= llvm::any_of(op->getOperandTypes(), wide) ||
+              llvm::any_of(op->getResultTypes(), wide);
+  });
+  f.groups = 1;
   for (Value v : {l.getGridSizeX(), l.getGridSizeY(), l.getGridSizeZ()}) {
-    std::optional<int64_t> g = constantOf(v);
-    if (!g)
-      return pack;
-    groups *= *g;
+    if (std::optional<int64_t> g = constantOf(v)) {
+      if (f.groups)
+        *f.groups *= *g;
+    } else {
+      f.groups.reset();
+      f.captured.insert(v);
+    }
   }
-  return groups >= pack ? pack : 0;
+  llvm::SetVector<Value> used;
+  getUsedValuesDefinedAbove(l.getBody(), used);
+  for (Value v : used)
+    if (!matchPattern(v, m_Constant()))
+      f.captured.insert(v);
+  return f;
+}
+
+/// The accesses and launch facts of the ops of one function, each computed
+/// once (the ops do not change until the batches are flushed).
+class Facts {
+public:
+  const Access &access(Operation *op) {
+    auto it = accesses.find(op);
+    if (it == accesses.end())
+      it = accesses.try_emplace(op, accessOf(op)).first;
+    return it->second;
+  }
+  const LaunchFacts &launch(gpu::LaunchOp l) {
+    auto it = launches.find(l);
+    if (it == launches.end())
+      it = launches.try_emplace(l, factsOf(l)).first;
+    return it->second;
+  }
+
+private:
+  llvm::DenseMap<Operation *, Access> accesses;
+  llvm::DenseMap<Operation *, LaunchFacts> launches;
+};
+
+/// How many of a launch's workgroups one workgroup of `threads` threads
+/// runs side by side (1 when it has that many threads), or 0 when it cannot
+/// share one: a narrower launch's workgroups are independent slices of the
+/// block only without barriers and workgroup memory, and only where it has
+/// enough of them to fill one.
+int64_t packOf(const LaunchFacts &f, int64_t threads) {
+  if (f.threads == threads)
+    return 1;
+  if (threads % f.threads != 0 || f.barrier || f.shared > 0)
+    return 0;
+  int64_t pack = threads / f.threads;
+  return !f.groups || *f.groups >= pack ? pack : 0;
 }
 
 /// Bytes of temporaries live at each op of a function body: an allocation
@@ -162,7 +200,7 @@ int64_t packOf(gpu::LaunchOp l, int64_t threads) {
 /// arena the runtime lays out follows these ranges).
 class LiveBytes {
 public:
-  explicit LiveBytes(Block &body) {
+  LiveBytes(Block &body, Facts &facts) : facts(facts) {
     for (Operation &op : body)
       pos[&op] = live.size(), live.push_back(0);
     for (Operation &op : body) {
@@ -204,15 +242,10 @@ public:
           delta[p - to] += buffers[alloc].bytes;
       }
     // The buffers it uses that no later op uses die at `to`.
-    Access access = accessOf(launch);
     llvm::SetVector<memref::AllocOp> used;
-    for (Value root : llvm::concat<Value>(access.reads, access.writes))
-      if (auto alloc = root.getDefiningOp<memref::AllocOp>();
-          alloc && buffers.count(alloc))
-        used.insert(alloc);
+    allocsUsedBy(launch, used);
     size_t old = pos[launch];
     pos[launch] = to;
-    SmallVector<std::pair<memref::AllocOp, size_t>> shorter;
     for (memref::AllocOp alloc : used) {
       pos[launch] = old;
       size_t before = lastOf(alloc);
@@ -235,7 +268,55 @@ public:
     return true;
   }
 
+  /// Whether running `launches` at `to`, later, keeps the peak (the
+  /// buffers they use live until then); records it if so.
+  bool tryDelay(ArrayRef<Operation *> launches, Operation *to) {
+    size_t at = pos.lookup(to);
+    llvm::SetVector<memref::AllocOp> used;
+    for (Operation *launch : launches)
+      allocsUsedBy(launch, used);
+    SmallVector<size_t> old;
+    for (Operation *launch : launches)
+      old.push_back(pos[launch]);
+    // Each buffer's life ends at `after` instead of `before`.
+    SmallVector<std::tuple<int64_t, size_t, size_t>> longer;
+    size_t lo = at;
+    for (memref::AllocOp alloc : used) {
+      size_t before = lastOf(alloc);
+      for (Operation *launch : launches)
+        pos[launch] = at;
+      size_t after = lastOf(alloc);
+      for (auto [launch, p] : llvm::zip(launches, old))
+        pos[launch] = p;
+      if (after > before) {
+        longer.push_back({buffers[alloc].bytes, before + 1, after});
+        lo = std::min(lo, before + 1);
+      }
+    }
+    std::vector<int64_t> delta(at - lo + 1, 0);
+    for (auto [bytes, first, last] : longer)
+      for (size_t p = first; p <= last; ++p)
+        delta[p - lo] += bytes;
+    for (size_t i = 0; i < delta.size(); ++i)
+      if (delta[i] > 0 && live[lo + i] + delta[i] > peak)
+        return false;
+    for (size_t i = 0; i < delta.size(); ++i)
+      live[lo + i] += delta[i];
+    for (Operation *launch : launches)
+      pos[launch] = at;
+    return true;
+  }
+
 private:
+  /// The allocations (of this body) whose buffers `launch` reads or writes.
+  void allocsUsedBy(Operation *launch, llvm::SetVector<memref::AllocOp> &out) {
+    const Access &access = facts.access(launch);
+    for (Value root : llvm::concat<const Value>(access.reads, access.writes))
+      if (auto alloc = root.getDefiningOp<memref::AllocOp>();
+          alloc && buffers.count(alloc))
+        out.insert(alloc);
+  }
+
   struct Buffer {
     int64_t bytes = 0;
     bool returned = false;
@@ -259,105 +340,138 @@ private:
     return n * ((t.getElementTypeBitWidth() + 7) / 8);
   }
 
+  Facts &facts;
   llvm::DenseMap<Operation *, size_t> pos;
   llvm::DenseMap<Operation *, Buffer> buffers;
   std::vector<int64_t> live;
   int64_t peak = 0;
 };
 
+/// Kernel arguments `v` becomes: a memref whose layout is dynamic reaches
+/// the kernel as a 1-D view, its offset and its strides
+/// (nnc-gpu-flatten-memrefs).
+size_t argumentsOf(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  if (!type)
+    return 1;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(offset) || type.getRank() == 0 ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    return 2 + type.getRank();
+  return 1;
+}
+
 class Batch {
 public:
-  explicit Batch(gpu::LaunchOp first)
-      : members{first}, access(accessOf(first)) {}
+  Batch(gpu::LaunchOp first, Facts &facts)
+      : facts(facts), members{first}, anchor(first),
+        access(facts.access(first)) {
+    add(facts.launch(first));
+  }
 
-  /// Adds `l` when it can run with the batch; moves it after the batch's
-  /// last member (and what it needs before the first).
+  /// Adds `l` when it can run with the batch: at the batch's anchor (`l`
+  /// moves after the batch's last member, what it needs before the
+  /// anchor), or the batch at `l` (which becomes the anchor).
   bool tryJoin(gpu::LaunchOp l, LiveBytes &liveBytes);
-  /// Replaces the members (two or more) by one launch.
+  /// Replaces the members (two or more) by one launch at the anchor.
   void flush();
 
 private:
+  /// Whether `f` fits beside the members: barriers in all or none, 64-bit
+  /// values in all or none, every narrower member able to share the widest
+  /// one's blocks (see the file comment), workgroup memory and kernel
+  /// arguments within the limits.
+  bool fits(const LaunchFacts &f);
+  void add(const LaunchFacts &f);
+  /// Whether the batch can run at `l` instead: nothing between conflicts
+  /// with it or frees what it uses, and the peak holds.
+  bool sinkTo(gpu::LaunchOp l, LiveBytes &liveBytes);
+
+  Facts &facts;
   SmallVector<gpu::LaunchOp> members;
+  gpu::LaunchOp anchor; // the member where the batch runs
   Access access;
+  // Of the members together:
+  int64_t threads = 0, shared = 0, sharers = 0;
+  size_t buffers = 0, arguments = 0, dynamic = 0;
+  llvm::DenseSet<Value> captured;
 };
 
-/// Values a launch's body uses from above that become kernel arguments
-/// (constants are sunk into the kernel).
-void capturedValues(gpu::LaunchOp l, llvm::SetVector<Value> &out) {
-  llvm::SetVector<Value> used;
-  getUsedValuesDefinedAbove(l.getBody(), used);
-  for (Value v : used)
-    if (!matchPattern(v, m_Constant()))
-      out.insert(v);
+bool Batch::fits(const LaunchFacts &f) {
+  const LaunchFacts &first = facts.launch(members.front());
+  if (f.barrier != first.barrier || f.wide != first.wide)
+    return false;
+  if (packOf(f, std::max(threads, f.threads)) == 0)
+    return false;
+  if (f.threads > threads)
+    for (gpu::LaunchOp m : members)
+      if (packOf(facts.launch(m), f.threads) == 0)
+        return false;
+  if (f.shared > 0 && sharers > 0 && shared + f.shared > kWorkgroupBytes)
+    return false;
+  // Each member with a dynamic grid adds its workgroup count, its slot
+  // count and its offset, and then the total.
+  size_t moreBuffers = buffers, moreArguments = arguments;
+  for (Value v : f.captured)
+    if (!captured.contains(v)) {
+      moreBuffers += isa<MemRefType>(v.getType());
+      moreArguments += argumentsOf(v);
+    }
+  size_t moreDynamic = dynamic + !f.groups;
+  return moreBuffers <= kMaxBuffers &&
+         moreArguments + 3 * moreDynamic + (moreDynamic > 0) <= kMaxArguments;
+}
+
+void Batch::add(const LaunchFacts &f) {
+  threads = std::max(threads, f.threads);
+  shared += f.shared;
+  sharers += f.shared > 0;
+  dynamic += !f.groups;
+  for (Value v : f.captured)
+    if (captured.insert(v).second) {
+      buffers += isa<MemRefType>(v.getType());
+      arguments += argumentsOf(v);
+    }
+}
+
+bool Batch::sinkTo(gpu::LaunchOp l, LiveBytes &liveBytes) {
+  llvm::DenseSet<Value> used;
+  for (Value v : llvm::concat<Value>(access.reads, access.writes))
+    used.insert(v);
+  SmallVector<Operation *> ops(members.begin(), members.end());
+  auto accessFn = [&](Operation *op) -> const Access & {
+    return facts.access(op);
+  };
+  if (!canRunLater(anchor, l, ops, access, used, accessFn))
+    return false;
+  return liveBytes.tryDelay(ops, l);
 }
 
 bool Batch::tryJoin(gpu::LaunchOp l, LiveBytes &liveBytes) {
-  Access mine = accessOf(l);
-  if (conflicts(mine, access) || uses64Bit(l) != uses64Bit(members.front()))
+  const Access &mine = facts.access(l);
+  const LaunchFacts &f = facts.launch(l);
+  if (conflicts(mine, access) || !fits(f))
     return false;
-  // Barriers in all members or none, and each narrower than the widest
-  // able to share its blocks (see the file comment).
-  SmallVector<gpu::LaunchOp> all(members);
-  all.push_back(l);
-  if (hasBarrier(l) != hasBarrier(members.front()))
+  SmallVector<Operation *> skip(members.begin(), members.end());
+  auto accessFn = [&](Operation *op) -> const Access & {
+    return facts.access(op);
+  };
+  if (hoistTo(
+          l, anchor, skip, mine,
+          [&](ArrayRef<Operation *> moved) {
+            return liveBytes.tryMove(l, moved, anchor);
+          },
+          accessFn)) {
+    l->moveAfter(members.back());
+  } else if (sinkTo(l, liveBytes)) {
+    anchor = l;
+  } else {
     return false;
-  int64_t threads = 0;
-  for (gpu::LaunchOp m : all)
-    threads = std::max(threads, threadsOf(m));
-  for (gpu::LaunchOp m : all)
-    if (packOf(m, threads) == 0)
-      return false;
-  // Workgroup memory and kernel arguments.
-  int64_t shared = 0, users = 0;
-  llvm::SetVector<Value> captured;
-  for (gpu::LaunchOp m : all) {
-    int64_t bytes = workgroupBytes(m);
-    shared += bytes;
-    users += bytes > 0;
-    capturedValues(m, captured);
-    // The member's grid, where it is not a constant.
-    for (Value v : {m.getGridSizeX(), m.getGridSizeY(), m.getGridSizeZ()})
-      if (!constantOf(v))
-        captured.insert(v);
   }
-  if (shared > kWorkgroupBytes && users > 1)
-    return false;
-  // Kernel arguments: a memref whose layout is dynamic reaches the kernel
-  // as a 1-D view, its offset and its strides (nnc-gpu-flatten-memrefs);
-  // each member with a dynamic grid adds its workgroup count, its slot
-  // count and its offset, and then the total.
-  size_t buffers = 0, arguments = 0;
-  for (Value v : captured) {
-    ++arguments;
-    auto type = dyn_cast<MemRefType>(v.getType());
-    if (!type)
-      continue;
-    ++buffers;
-    SmallVector<int64_t> strides;
-    int64_t offset;
-    if (failed(type.getStridesAndOffset(strides, offset)) ||
-        ShapedType::isDynamic(offset) || type.getRank() == 0 ||
-        llvm::any_of(strides, ShapedType::isDynamic))
-      arguments += 1 + type.getRank();
-  }
-  size_t dynamic = 0;
-  for (gpu::LaunchOp m : all)
-    dynamic += llvm::any_of(
-        ValueRange{m.getGridSizeX(), m.getGridSizeY(), m.getGridSizeZ()},
-        [](Value v) { return !constantOf(v); });
-  if (buffers > kMaxBuffers ||
-      arguments + 3 * dynamic + (dynamic > 0) > kMaxArguments)
-    return false;
-  SmallVector<Operation *> skip;
-  for (gpu::LaunchOp m : members)
-    skip.push_back(m);
-  if (!hoistTo(l, members.front(), skip, mine,
-               [&](ArrayRef<Operation *> moved) {
-                 return liveBytes.tryMove(l, moved, members.front());
-               }))
-    return false;
-  l->moveAfter(members.back());
   members.push_back(l);
+  add(f);
   for (Value v : mine.reads)
     access.reads.insert(v);
   for (Value v : mine.writes)
@@ -368,9 +482,8 @@ bool Batch::tryJoin(gpu::LaunchOp l, LiveBytes &liveBytes) {
 void Batch::flush() {
   if (members.size() < 2)
     return;
-  gpu::LaunchOp front = members.front();
-  OpBuilder b(front);
-  Location loc = front.getLoc();
+  OpBuilder b(anchor);
+  Location loc = anchor.getLoc();
   auto cst = [&](OpBuilder &b, int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
@@ -387,7 +500,7 @@ void Batch::flush() {
         b.createOrFold<arith::MulIOp>(loc, m.getGridSizeX(),
                                       m.getGridSizeY()),
         m.getGridSizeZ());
-    packs.push_back(packOf(m, threads));
+    packs.push_back(packOf(facts.launch(m), threads));
     Value slot = packs.back() == 1 ? count
                                    : b.createOrFold<arith::CeilDivUIOp>(
                                          loc, count, cst(b, packs.back()));
@@ -508,19 +621,24 @@ struct GpuMergeLaunches
               return matchPattern(v, m_Constant());
             }))
           (void)folder.tryToFold(&op);
+      Facts facts;
       SmallVector<gpu::LaunchOp> launches;
       for (Operation &op : func.getBody().front())
-        if (auto l = dyn_cast<gpu::LaunchOp>(op); l && isMergeable(l))
+        if (auto l = dyn_cast<gpu::LaunchOp>(op);
+            l && isMergeable(l) && facts.access(l).known)
           launches.push_back(l);
-      LiveBytes liveBytes(func.getBody().front());
+      LiveBytes liveBytes(func.getBody().front(), facts);
       std::vector<Batch> batches;
       for (gpu::LaunchOp l : launches) {
         bool joined = false;
-        for (Batch &batch : batches)
-          if ((joined = batch.tryJoin(l, liveBytes)))
-            break;
+        // The earliest of the last kWindow batches that takes it (each try
+        // walks the ops in between: all batches would be quadratic in a
+        // GPT-2 step's thousand launches).
+        size_t first = batches.size() > kWindow ? batches.size() - kWindow : 0;
+        for (size_t i = first; i < batches.size() && !joined; ++i)
+          joined = batches[i].tryJoin(l, liveBytes);
         if (!joined)
-          batches.emplace_back(l);
+          batches.emplace_back(l, facts);
       }
       for (Batch &batch : batches)
         batch.flush();

@@ -21,10 +21,10 @@ namespace nnc {
 /// tiled kernels and innermost reductions workgroup-memory kernels, map the
 /// other loops tiled by 256 onto blocks and threads (one thread per output
 /// element), outline each launch into its own gpu.module.
-/// `merge` false keeps one kernel per elementwise op and merges no launches
-/// (nnc --no-fuse, for comparison).
-void buildLinalgToGpuPipeline(mlir::OpPassManager &pm,
-                              bool merge = true);
+/// `merge` false keeps one kernel per elementwise op (nnc --no-fuse, for
+/// comparison); `mergeLaunches` false skips nnc-gpu-merge-launches.
+void buildLinalgToGpuPipeline(mlir::OpPassManager &pm, bool merge = true,
+                              bool mergeLaunches = true);
 
 /// Registers `nnc-gpu-sink-constants` and the `nnc-linalg-to-gpu` pipeline.
 void registerCodegenGpuPasses();

@@ -240,9 +240,10 @@ def NNCGpuMergeLaunches : Pass<"nnc-gpu-merge-launches", "::mlir::ModuleOp"> {
     barriers or workgroup memory runs threads / its threads of its
     workgroups side by side (if it has that many). Members have barriers
     all or none. The scf.if around each member carries `nnc.part = K`. A
-    launch joins the earliest batch it can, if the temporaries live then
-    stay under the function's peak; host work defining what it uses moves
-    up. Limits: 20 buffers and 26 kernel arguments in all, 16 KiB of
+    launch joins the earliest batch it can, running at the batch's first
+    launch (host work defining what it uses moves up) or the batch running
+    where it stands, if the temporaries live then stay under the function's
+    peak. Limits: 20 buffers and 26 kernel arguments in all, 16 KiB of
     workgroup memory where more than one member uses any, and 64-bit
     kernels only with 64-bit kernels.
 

@@ -306,6 +306,45 @@ func.func @keeps_peak(%x: memref<262144xf32>, %y: memref<262144xf32>, %z: memref
 }
 
 // -----
+// L reads what X writes, so it cannot run at S; S (which X does not touch)
+// can run at L instead: X, then S and L as one launch.
+// CHECK-LABEL: func.func @sink
+// CHECK: gpu.launch blocks({{.*}}) threads({{.*}}) in (%{{.*}} = %c32
+// CHECK: memref.store %{{.*}}, %[[T:.*]][
+// CHECK: gpu.launch blocks({{.*}}) in (%{{.*}} = %c2{{.*}}) threads({{.*}}) in (%{{.*}} = %c256
+// CHECK: memref.store %{{.*}}, %[[W:.*]][
+// CHECK: {nnc.part = 0 : i64}
+// CHECK: memref.load %[[T]]
+// CHECK: {nnc.part = 1 : i64}
+// CHECK-NOT: gpu.launch
+func.func @sink(%x: memref<256xf32>, %w: memref<256xf32>, %t: memref<32xf32>, %z: memref<256xf32>) {
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c256 = arith.constant 256 : index
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1) {
+    %v = memref.load %x[%tx] : memref<256xf32>
+    memref.store %v, %w[%tx] : memref<256xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c32, %sy = %c1, %sz = %c1) {
+    %v = memref.load %x[%tx] : memref<256xf32>
+    memref.store %v, %t[%tx] : memref<32xf32>
+    gpu.terminator
+  }
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1) {
+    %i = arith.remui %tx, %c32 : index
+    %v = memref.load %t[%i] : memref<32xf32>
+    memref.store %v, %z[%tx] : memref<256xf32>
+    gpu.terminator
+  }
+  return
+}
+
+// -----
+
 // A kernel on 64-bit integers stays apart from one on 32-bit floats (a
 // device without Int64 still runs the latter).
 // CHECK-LABEL: func.func @int64_apart
