@@ -164,7 +164,10 @@ def count_step(case, quick_dims, foreach):
 
 
 def nnc_stats(bin_dir, model_rel, dims):
-    cmd = [os.path.join(bin_dir, "nnc"), os.path.join(ROOT, model_rel), "--stats=json"]
+    # --target=cuda: the launches a GPU runs (nnc-gpu-merge-launches is on
+    # for PTX-only builds), which is what the ATen count stands for.
+    cmd = [os.path.join(bin_dir, "nnc"), os.path.join(ROOT, model_rel), "--stats=json",
+           "--target=cuda"]
     for k, v in dims.items():
         cmd += ["--dim", f"{k}={v}"]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -227,7 +230,7 @@ def main():
              "CPU step counters not counted; zero_grad(set_to_none=True))",
              "- ATen ops: forward + backward + torch.optim.Adam step; fwd/bwd/opt: the "
              "foreach=False count by phase",
-             "- nnc: `nnc MODEL --stats=json --dim ...`, entry train_step, at the sizes shown",
+             "- nnc: `nnc MODEL --stats=json --target=cuda --dim ...`, entry train_step, at the sizes shown (launches for a GPU: independent kernels merged)",
              "",
              "| train step | nnc sizes | ATen ops, Adam foreach=False (fwd/bwd/opt) | "
              "ATen ops, foreach=True | nnc kernels | kernels ≤ half of ATen ops? "

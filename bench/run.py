@@ -590,7 +590,10 @@ def compile_cases(args, cases, out_dir):
         try:
             if failed[rel] is not None:
                 raise failed[rel]
+            # With the target's flags: the launches of the model.so that
+            # runs (--target=cuda merges independent kernels).
             r = run_cmd([nnc, os.path.join(ROOT, rel), "--stats=json",
+                         *compile_flags(args),
                          *dim_args(model_dims(case, args.quick))],
                         f"nnc --stats=json {rel}", timeout=args.compile_timeout)
             entry["stats"] = json.loads(r.stdout).get(case.entry)

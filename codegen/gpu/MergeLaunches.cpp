@@ -19,16 +19,17 @@
 // The block has the most threads any member has. A narrower member runs
 // several of its workgroups side by side in one (threads / its threads of
 // them: no thread idles), which needs it to have no barrier and no
-// workgroup memory, and enough workgroups to fill a block. Members have
-// barriers all or none. Both rules and the second grid dim come from
-// lavapipe, the device CI runs: a barrier anywhere in a shader made all of
-// it slower (a max-pool gradient merged with a reduction: 4x), guarding a
-// narrow member's body in a wide block cost its width (inactive SIMD lanes
-// run masked), and a grid-stride loop around the members cost the GEMMs
-// 10%. With these rules the CNN's step there is 5-9% slower merged than
-// not (two GEMMs in one shader, reductions with barriers in one shader),
-// where it was 2-3x slower before them; a launch costs little on a CPU
-// device, and nnc --no-merge-launches skips this pass.
+// workgroup memory, and enough workgroups to fill a block. A launch that
+// waits at a barrier is not merged. These rules and the second grid dim
+// come from lavapipe, the device CI runs: a barrier anywhere in a shader
+// made all of it slower (a max-pool gradient merged with a reduction: 4x;
+// the 8 bias-gradient reductions of an 8-layer MLP in one shader: 28 ms
+// against 7), guarding a narrow member's body in a wide block cost its
+// width (inactive SIMD lanes run masked), and a grid-stride loop around
+// the members cost the GEMMs 10%. With these rules the CNN's step there
+// is still 5-9% slower merged than not (two GEMMs in one shader): a launch
+// costs little on a CPU device, so nnc runs this pass for --target=cuda
+// only unless told (--merge-launches=on|off).
 //
 // A launch joins the earliest of the last 16 open batches it can (each try
 // walks the ops in between): either it runs at the
@@ -379,10 +380,10 @@ public:
   void flush();
 
 private:
-  /// Whether `f` fits beside the members: barriers in all or none, 64-bit
-  /// values in all or none, every narrower member able to share the widest
-  /// one's blocks (see the file comment), workgroup memory and kernel
-  /// arguments within the limits.
+  /// Whether `f` fits beside the members: 64-bit values in all or none,
+  /// every narrower member able to share the widest one's blocks (see the
+  /// file comment), workgroup memory and kernel arguments within the
+  /// limits.
   bool fits(const LaunchFacts &f);
   void add(const LaunchFacts &f);
   /// Whether the batch can run at `l` instead: nothing between conflicts
@@ -401,7 +402,7 @@ private:
 
 bool Batch::fits(const LaunchFacts &f) {
   const LaunchFacts &first = facts.launch(members.front());
-  if (f.barrier != first.barrier || f.wide != first.wide)
+  if (f.wide != first.wide)
     return false;
   if (packOf(f, std::max(threads, f.threads)) == 0)
     return false;
@@ -624,8 +625,9 @@ struct GpuMergeLaunches
       Facts facts;
       SmallVector<gpu::LaunchOp> launches;
       for (Operation &op : func.getBody().front())
-        if (auto l = dyn_cast<gpu::LaunchOp>(op);
-            l && isMergeable(l) && facts.access(l).known)
+        if (auto l = dyn_cast<gpu::LaunchOp>(op); l && isMergeable(l) &&
+                                                    facts.access(l).known &&
+                                                    !facts.launch(l).barrier)
           launches.push_back(l);
       LiveBytes liveBytes(func.getBody().front(), facts);
       std::vector<Batch> batches;

@@ -237,10 +237,11 @@ def NNCGpuMergeLaunches : Pass<"nnc-gpu-merge-launches", "::mlir::ModuleOp"> {
     member its number falls in (a branch the same for the whole workgroup),
     with that member's 3-D workgroup and thread indices recomputed. The
     block has the most threads any member has; a narrower member without
-    barriers or workgroup memory runs threads / its threads of its
-    workgroups side by side (if it has that many). Members have barriers
-    all or none. The scf.if around each member carries `nnc.part = K`. A
-    launch joins the earliest batch it can, running at the batch's first
+    workgroup memory runs threads / its threads of its workgroups side by
+    side (if it has that many). A launch with a `gpu.barrier` is left
+    alone. The scf.if around each member carries `nnc.part = K`. A launch
+    joins the earliest of the last 16 batches it can, running at the
+    batch's first
     launch (host work defining what it uses moves up) or the batch running
     where it stands, if the temporaries live then stay under the function's
     peak. Limits: 20 buffers and 26 kernel arguments in all, 16 KiB of

@@ -57,11 +57,15 @@ MODELS = [
     ("mlp_sgd", "tests/e2e/train/mlp_sgd.nn", "mlp", {"reference": 20, "vulkan": 20}),
     ("mlp_adamw", "tests/e2e/train/mlp_adamw.nn", "mlp", {"reference": 20, "vulkan": 20}),
     ("cnn", "examples/mnist/cnn.nn", "cnn", {"reference": 20, "vulkan": 20}),
+    # The kernels a CUDA build runs (nnc-gpu-merge-launches is on for
+    # --target=cuda only), executed here on Vulkan.
+    ("mlp_merged", "examples/mnist/mlp.nn", "mlp", {"vulkan": 20}, ["--merge-launches=on"]),
+    ("cnn_merged", "examples/mnist/cnn.nn", "cnn", {"vulkan": 20}, ["--merge-launches=on"]),
 ]
 # Normwise param tolerances that replace TOLERANCE's: the CNN's conv biases
 # on Vulkan (cb1 ends 5e-4 off after 20 steps: a small norm, and a gradient
 # that sums 50176 terms in f32).
-PARAM_TOLERANCE = {("cnn", "vulkan"): 2e-3}
+PARAM_TOLERANCE = {("cnn", "vulkan"): 2e-3, ("cnn_merged", "vulkan"): 2e-3}
 
 
 def torch_logits(kind, p, x):
@@ -161,9 +165,10 @@ def check_nnc_train(build, so, train_line, init_path, data, tmp):
            f"test accuracy {m.group(1)} (torch {acc:.4f})"
 
 
-def check_model(build, name, nn, kind, steps, data, tmp, report):
+def check_model(build, name, nn, kind, steps, data, tmp, report, flags=()):
     so = os.path.join(tmp, f"{name}.so")
-    run([f"{build}/bin/nnc", os.path.join(ROOT, nn), "-o", so], f"nnc {nn}")
+    run([f"{build}/bin/nnc", os.path.join(ROOT, nn), "-o", so, *flags],
+        f"nnc {nn} {' '.join(flags)}")
     graph = run([f"{build}/bin/nnc", os.path.join(ROOT, nn), "--emit=graph"], "nnc --emit=graph").stdout
     if not re.search(r"^func train_step$", graph, re.M):
         raise Failure(f"nnc emits no train_step for {nn}")
@@ -174,6 +179,8 @@ def check_model(build, name, nn, kind, steps, data, tmp, report):
     y = np.load(os.path.join(data, "train", "y.npy"))[:STEPS * BATCH]
     batches = [(x[i:i + BATCH], y[i:i + BATCH]) for i in range(0, STEPS * BATCH, BATCH)]
     for device, (tol, param_tol) in TOLERANCE.items():
+        if device not in steps:
+            continue
         param_tol = PARAM_TOLERANCE.get((name, device), param_tol)
         t0 = time.time()
         want, want_params = torch_train(kind, train_line, dict(np.load(init)), batches[:steps[device]])
@@ -222,8 +229,9 @@ def main():
     start = time.time()
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            for name, nn, kind, steps in MODELS:
-                done = check_model(build, name, nn, kind, steps, data, tmp, report)
+            for name, nn, kind, steps, *flags in MODELS:
+                done = check_model(build, name, nn, kind, steps, data, tmp, report,
+                                   flags[0] if flags else ())
                 if name == "mlp":
                     report.append(check_nnc_train(build, done[0], done[1], done[2], data, tmp))
         except Failure as e:
