@@ -19,7 +19,8 @@ For MODEL (resnet_bn or transformer):
      below LAST_BELOW times the first.
   4. `nnc-run model.so --device vulkan --check` passes for each entry
      (forward, loss, and train_step over 2 steps, which compares every
-     param and state with the reference interpreter).
+     param and state with the reference interpreter), also for model.so
+     built with --merge-launches=on (the kernels of a CUDA build).
 Without a Vulkan device, the Vulkan parts print SKIP. The printed figures
 are those recorded in examples/zoo/README.md.
 Usage: zoo_vs_torch.py BUILD_DIR MODEL
@@ -249,19 +250,27 @@ def check(build, model, tmp, report):
             report.append(f"{model} forward after {MATCH_STEPS} steps on the reference: logits "
                           f"within {forward_err:.1e} of torch's (eval mode)")
 
-    for entry, extra in (("forward", []), ("loss", []), ("train_step", ["--steps", "2"])):
-        t0 = time.time()
-        try:
-            r = run([f"{build}/bin/nnc-run", so, "--device", "vulkan", "--check", "--entry", entry,
-                     *extra, *inputs], f"nnc-run --check --entry {entry}")
-        except Failure as e:
-            if vulkan_missing(str(e)):
-                report.append(f"{model} --check: SKIPPED (vulkaninfo lists no Vulkan device)")
-                return
-            raise
-        n = len(re.findall(r"^check ", r.stdout, re.M))
-        report.append(f"{model} --check --entry {entry}: {n - 1} tensors agree with the "
-                      f"reference ({time.time() - t0:.1f} s)")
+    # The same with the kernels a CUDA build runs (nnc-gpu-merge-launches is
+    # on for --target=cuda only), executed here on Vulkan.
+    merged = os.path.join(tmp, f"{model}-merged.so")
+    t0 = time.time()
+    run([f"{build}/bin/nnc", nn, "-o", merged, "--merge-launches=on"],
+        f"nnc {nn} --merge-launches=on")
+    report.append(f"{model}: compiled with --merge-launches=on in {time.time() - t0:.1f} s")
+    for label, lib in (("", so), (" (merged launches)", merged)):
+        for entry, extra in (("forward", []), ("loss", []), ("train_step", ["--steps", "2"])):
+            t0 = time.time()
+            try:
+                r = run([f"{build}/bin/nnc-run", lib, "--device", "vulkan", "--check", "--entry",
+                         entry, *extra, *inputs], f"nnc-run --check --entry {entry}{label}")
+            except Failure as e:
+                if vulkan_missing(str(e)):
+                    report.append(f"{model} --check: SKIPPED (vulkaninfo lists no Vulkan device)")
+                    return
+                raise
+            n = len(re.findall(r"^check ", r.stdout, re.M))
+            report.append(f"{model}{label} --check --entry {entry}: {n - 1} tensors agree with "
+                          f"the reference ({time.time() - t0:.1f} s)")
 
 
 def main():
