@@ -451,6 +451,14 @@ inline Access accessOf(mlir::Operation *root) {
   return a;
 }
 
+/// Bytes of a memref of type `t`, each dynamic dim counted as `dynamicDim`.
+inline int64_t memrefBytes(mlir::MemRefType t, int64_t dynamicDim = 0) {
+  int64_t n = 1;
+  for (int64_t d : t.getShape())
+    n *= mlir::ShapedType::isDynamic(d) ? dynamicDim : d;
+  return n * ((t.getElementTypeBitWidth() + 7) / 8);
+}
+
 /// Host work that defines values (moved up with the op that needs them).
 inline bool isMovableHostWork(mlir::Operation *op) {
   if (mlir::isa<mlir::memref::AllocOp, mlir::memref::DimOp,
@@ -489,12 +497,41 @@ inline bool conflicts(const Access &a, const Access &b) {
          intersects(a.writes, b.writes);
 }
 
+/// Whether no op strictly between `from` and `to` in one block, but those
+/// in `skip` and host work, conflicts with `access`: work with those
+/// accesses may run at either end. With `used` (the buffers the work uses,
+/// roots), freeing one of them in between conflicts too; without it,
+/// deallocations are passed over. `accessFn` gives an op's accesses
+/// (default: accessOf).
+inline bool noConflictBetween(
+    mlir::Operation *from, mlir::Operation *to,
+    llvm::ArrayRef<mlir::Operation *> skip, const Access &access,
+    const llvm::DenseSet<mlir::Value> *used,
+    llvm::function_ref<const Access &(mlir::Operation *)> accessFn =
+        nullptr) {
+  for (mlir::Operation *x = from->getNextNode(); x != to;
+       x = x->getNextNode()) {
+    if (llvm::is_contained(skip, x))
+      continue;
+    if (auto free = mlir::dyn_cast<mlir::memref::DeallocOp>(x)) {
+      if (used && used->contains(rootOf(free.getMemref())))
+        return false;
+      continue;
+    }
+    if (isMovableHostWork(x))
+      continue;
+    Access computed;
+    const Access &between = accessFn ? accessFn(x) : (computed = accessOf(x));
+    if (!between.known || conflicts(between, access))
+      return false;
+  }
+  return true;
+}
+
 /// Whether `op` (whose accesses are `mine`) can run at `front`, earlier in
-/// its block, instead of where it stands: nothing in between but the ops in
-/// `skip`, host work and deallocations conflicts with it. If so, moves the
-/// host work defining its operands and the values its regions capture up
-/// before `front` (a buffer it uses cannot be freed in between: no dealloc
-/// precedes a use). `accept`, where given, sees the host ops to move
+/// its block, instead of where it stands (noConflictBetween). If so, moves
+/// the host work defining its operands and the values its regions capture
+/// up before `front`. `accept`, where given, sees the host ops to move
 /// first and may refuse.
 inline bool hoistTo(
     mlir::Operation *op, mlir::Operation *front,
@@ -503,16 +540,10 @@ inline bool hoistTo(
         nullptr,
     llvm::function_ref<const Access &(mlir::Operation *)> accessFn =
         nullptr) {
-  for (mlir::Operation *x = front->getNextNode(); x != op;
-       x = x->getNextNode()) {
-    if (llvm::is_contained(skip, x) || isMovableHostWork(x) ||
-        mlir::isa<mlir::memref::DeallocOp>(x))
-      continue;
-    Access computed;
-    const Access &between = accessFn ? accessFn(x) : (computed = accessOf(x));
-    if (!between.known || conflicts(between, mine))
-      return false;
-  }
+  // A buffer it uses cannot be freed in between (no dealloc precedes a
+  // use): deallocations need no check.
+  if (!noConflictBetween(front, op, skip, mine, /*used=*/nullptr, accessFn))
+    return false;
   llvm::SetVector<mlir::Operation *> moves;
   for (mlir::Value v : op->getOperands())
     if (!movableDefs(v, front, moves))
@@ -531,35 +562,6 @@ inline bool hoistTo(
     return false;
   for (mlir::Operation *def : moves)
     def->moveBefore(front);
-  return true;
-}
-
-/// Whether work starting at `from` with accesses `access`, using the
-/// buffers (roots) `used`, can run at `to`, later in the block, instead:
-/// nothing in between but the ops in `skip` and host work reads what it
-/// writes, writes what it touches, or frees a buffer it uses.
-inline bool canRunLater(
-    mlir::Operation *from, mlir::Operation *to,
-    llvm::ArrayRef<mlir::Operation *> skip, const Access &access,
-    const llvm::DenseSet<mlir::Value> &used,
-    llvm::function_ref<const Access &(mlir::Operation *)> accessFn =
-        nullptr) {
-  for (mlir::Operation *x = from->getNextNode(); x != to;
-       x = x->getNextNode()) {
-    if (llvm::is_contained(skip, x))
-      continue;
-    if (auto free = mlir::dyn_cast<mlir::memref::DeallocOp>(x)) {
-      if (used.contains(rootOf(free.getMemref())))
-        return false;
-      continue;
-    }
-    if (isMovableHostWork(x))
-      continue;
-    Access computed;
-    const Access &between = accessFn ? accessFn(x) : (computed = accessOf(x));
-    if (!between.known || conflicts(between, access))
-      return false;
-  }
   return true;
 }
 
@@ -627,6 +629,28 @@ inline LoopSplit splitLoops(llvm::ArrayRef<mlir::Value> sizes,
         .push_back(sizes[d]);
   }
   return split;
+}
+
+/// A reduction's loops on the host (parallel loops first): their sizes, the
+/// number of output points and of elements each folds, and the loops split
+/// for delinearizing in the kernel.
+struct HostLoops {
+  llvm::SmallVector<mlir::Value> sizes;
+  mlir::Value one, points, reduced;
+  LoopSplit split;
+};
+
+inline HostLoops hostLoops(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::linalg::LinalgOp op) {
+  HostLoops h;
+  int64_t parallel = op.getNumParallelLoops();
+  h.sizes = hostLoopSizes(b, loc, op);
+  h.one = mlir::arith::ConstantIndexOp::create(b, loc, 1);
+  llvm::ArrayRef<mlir::Value> sizes(h.sizes);
+  h.points = productOf(b, loc, sizes.take_front(parallel), h.one);
+  h.reduced = productOf(b, loc, sizes.drop_front(parallel), h.one);
+  h.split = splitLoops(h.sizes, parallel);
+  return h;
 }
 
 /// One point `p` (a linear index over the parallel loops, row-major) of

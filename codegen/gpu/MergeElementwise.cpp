@@ -143,9 +143,7 @@ bool Batcher::sink(Operation *op) {
     if (isa<BlockArgument>(root) || access.writes.contains(root))
       continue;
     auto type = dyn_cast<MemRefType>(root.getType());
-    if (type && type.hasStaticShape() &&
-        type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8) <=
-            kMaxSunkBytes)
+    if (type && type.hasStaticShape() && memrefBytes(type) <= kMaxSunkBytes)
       continue;
     SmallVector<OpOperand *> uses;
     usesThroughViews(root, uses);
@@ -163,7 +161,7 @@ bool Batcher::sink(Operation *op) {
   llvm::DenseSet<Value> used;
   for (Value v : buffers)
     used.insert(rootOf(v));
-  if (!canRunLater(members.front(), op, members, access, used))
+  if (!noConflictBetween(members.front(), op, members, access, &used))
     return false;
   // The members use only values defined before them: they move down as
   // they are, in order.
@@ -186,18 +184,13 @@ void Batcher::flush() {
   SmallVector<Value> reducedCounts;
   for (Operation *m : members) {
     auto op = cast<linalg::LinalgOp>(m);
-    SmallVector<Value> s = hostLoopSizes(b, loc, op);
     // A reduction's range is its points (its parallel loops, first).
-    int64_t parallel = op.getNumParallelLoops();
-    Value count = productOf(b, loc, ArrayRef<Value>(s).take_front(parallel));
-    reducedCounts.push_back(
-        parallel < int64_t(s.size())
-            ? productOf(b, loc, ArrayRef<Value>(s).drop_front(parallel))
-            : Value());
-    sizes.push_back(std::move(s));
+    HostLoops h = hostLoops(b, loc, op);
+    reducedCounts.push_back(op.getNumReductionLoops() ? h.reduced : Value());
+    sizes.push_back(std::move(h.sizes));
     offsets.push_back(total);
-    counts.push_back(count);
-    total = arith::AddIOp::create(b, loc, total, count);
+    counts.push_back(h.points);
+    total = arith::AddIOp::create(b, loc, total, h.points);
   }
   Value groups = arith::MinUIOp::create(
       b, loc, arith::CeilDivUIOp::create(b, loc, total, cst(b, kThreads)),

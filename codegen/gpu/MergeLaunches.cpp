@@ -124,10 +124,8 @@ struct LaunchFacts {
 LaunchFacts factsOf(gpu::LaunchOp l) {
   LaunchFacts f;
   f.threads = threadsOf(l);
-  for (BlockArgument a : l.getWorkgroupAttributions()) {
-    auto t = cast<MemRefType>(a.getType());
-    f.shared += t.getNumElements() * ((t.getElementTypeBitWidth() + 7) / 8);
-  }
+  for (BlockArgument a : l.getWorkgroupAttributions())
+    f.shared += memrefBytes(cast<MemRefType>(a.getType()));
   auto wide = [](Type t) {
     if (auto m = dyn_cast<MemRefType>(t))
       t = m.getElementType();
@@ -209,7 +207,7 @@ public:
       if (!alloc)
         continue;
       Buffer &buffer = buffers[alloc];
-      buffer.bytes = bytesOf(alloc.getType());
+      buffer.bytes = memrefBytes(alloc.getType(), kAssumedDim);
       SmallVector<OpOperand *> uses;
       usesThroughViews(alloc.getResult(), uses);
       for (OpOperand *use : uses) {
@@ -245,16 +243,14 @@ public:
     // The buffers it uses that no later op uses die at `to`.
     llvm::SetVector<memref::AllocOp> used;
     allocsUsedBy(launch, used);
+    SmallVector<size_t> before;
+    for (memref::AllocOp alloc : used)
+      before.push_back(lastOf(alloc));
     size_t old = pos[launch];
     pos[launch] = to;
-    for (memref::AllocOp alloc : used) {
-      pos[launch] = old;
-      size_t before = lastOf(alloc);
-      pos[launch] = to;
-      size_t after = std::max(lastOf(alloc), pos[alloc]);
-      for (size_t p = after + 1; p <= before && p <= from; ++p)
+    for (auto [alloc, last] : llvm::zip(used, before))
+      for (size_t p = lastOf(alloc) + 1; p <= last && p <= from; ++p)
         delta[p - to] -= buffers[alloc].bytes;
-    }
     bool keeps = true;
     for (size_t i = 0; i < delta.size() && keeps; ++i)
       keeps = delta[i] <= 0 || live[to + i] + delta[i] <= peak;
@@ -276,24 +272,23 @@ public:
     llvm::SetVector<memref::AllocOp> used;
     for (Operation *launch : launches)
       allocsUsedBy(launch, used);
-    SmallVector<size_t> old;
+    SmallVector<size_t> old, before;
     for (Operation *launch : launches)
       old.push_back(pos[launch]);
+    for (memref::AllocOp alloc : used)
+      before.push_back(lastOf(alloc));
+    for (Operation *launch : launches)
+      pos[launch] = at;
     // Each buffer's life ends at `after` instead of `before`.
     SmallVector<std::tuple<int64_t, size_t, size_t>> longer;
     size_t lo = at;
-    for (memref::AllocOp alloc : used) {
-      size_t before = lastOf(alloc);
-      for (Operation *launch : launches)
-        pos[launch] = at;
-      size_t after = lastOf(alloc);
-      for (auto [launch, p] : llvm::zip(launches, old))
-        pos[launch] = p;
-      if (after > before) {
-        longer.push_back({buffers[alloc].bytes, before + 1, after});
-        lo = std::min(lo, before + 1);
+    for (auto [alloc, last] : llvm::zip(used, before))
+      if (size_t after = lastOf(alloc); after > last) {
+        longer.push_back({buffers[alloc].bytes, last + 1, after});
+        lo = std::min(lo, last + 1);
       }
-    }
+    for (auto [launch, p] : llvm::zip(launches, old))
+      pos[launch] = p;
     std::vector<int64_t> delta(at - lo + 1, 0);
     for (auto [bytes, first, last] : longer)
       for (size_t p = first; p <= last; ++p)
@@ -332,13 +327,6 @@ private:
     for (Operation *user : buffer.users)
       last = std::max(last, pos[user]);
     return last;
-  }
-
-  static int64_t bytesOf(MemRefType t) {
-    int64_t n = 1;
-    for (int64_t d : t.getShape())
-      n *= ShapedType::isDynamic(d) ? kAssumedDim : d;
-    return n * ((t.getElementTypeBitWidth() + 7) / 8);
   }
 
   Facts &facts;
@@ -389,6 +377,10 @@ private:
   /// Whether the batch can run at `l` instead: nothing between conflicts
   /// with it or frees what it uses, and the peak holds.
   bool sinkTo(gpu::LaunchOp l, LiveBytes &liveBytes);
+  /// The cached accesses, for noConflictBetween and hoistTo.
+  auto accessFn() {
+    return [this](Operation *op) -> const Access & { return facts.access(op); };
+  }
 
   Facts &facts;
   SmallVector<gpu::LaunchOp> members;
@@ -442,10 +434,7 @@ bool Batch::sinkTo(gpu::LaunchOp l, LiveBytes &liveBytes) {
   for (Value v : llvm::concat<Value>(access.reads, access.writes))
     used.insert(v);
   SmallVector<Operation *> ops(members.begin(), members.end());
-  auto accessFn = [&](Operation *op) -> const Access & {
-    return facts.access(op);
-  };
-  if (!canRunLater(anchor, l, ops, access, used, accessFn))
+  if (!noConflictBetween(anchor, l, ops, access, &used, accessFn()))
     return false;
   return liveBytes.tryDelay(ops, l);
 }
@@ -456,15 +445,12 @@ bool Batch::tryJoin(gpu::LaunchOp l, LiveBytes &liveBytes) {
   if (conflicts(mine, access) || !fits(f))
     return false;
   SmallVector<Operation *> skip(members.begin(), members.end());
-  auto accessFn = [&](Operation *op) -> const Access & {
-    return facts.access(op);
-  };
   if (hoistTo(
           l, anchor, skip, mine,
           [&](ArrayRef<Operation *> moved) {
             return liveBytes.tryMove(l, moved, anchor);
           },
-          accessFn)) {
+          accessFn())) {
     l->moveAfter(members.back());
   } else if (sinkTo(l, liveBytes)) {
     anchor = l;
@@ -488,9 +474,6 @@ void Batch::flush() {
   auto cst = [&](OpBuilder &b, int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
-  int64_t threads = 0;
-  for (gpu::LaunchOp m : members)
-    threads = std::max(threads, threadsOf(m));
   SmallVector<Value> offsets, groups, slots;
   SmallVector<int64_t> packs;
   Value total = cst(b, 0);
@@ -540,7 +523,7 @@ void Batch::flush() {
     auto part = scf::IfOp::create(b, loc, inside, /*withElse=*/false);
     part->setAttr(kPartAttr, b.getI64IntegerAttr(int64_t(k)));
     OpBuilder pb = part.getThenBodyBuilder();
-    int64_t mine = threadsOf(m);
+    int64_t mine = facts.launch(m).threads;
     Value memberGroup = local, memberThread = tid;
     if (packs[k] > 1) {
       memberGroup = arith::AddIOp::create(
@@ -665,21 +648,15 @@ struct GpuRecordLaunchParts
       // The entry block also holds the workgroup attributions.
       for (unsigned i = 0, e = func.getFunctionType().getNumInputs(); i < e;
            ++i) {
-        BlockArgument arg = func.getArgument(i);
+        SmallVector<OpOperand *> uses;
+        usesThroughViews(func.getArgument(i), uses);
         llvm::SmallSetVector<int64_t, 4> parts;
-        SmallVector<Value> work{arg};
-        while (!work.empty()) {
-          Value v = work.pop_back_val();
-          for (Operation *user : v.getUsers()) {
-            if (auto view = dyn_cast<ViewLikeOpInterface>(user);
-                view && view.getViewSource() == v)
-              work.push_back(user->getResult(0));
-            Operation *p = user;
-            while (p && !p->hasAttr(kPartAttr))
-              p = p->getParentOp();
-            if (p)
-              parts.insert(cast<IntegerAttr>(p->getAttr(kPartAttr)).getInt());
-          }
+        for (OpOperand *use : uses) {
+          Operation *p = use->getOwner();
+          while (p && !p->hasAttr(kPartAttr))
+            p = p->getParentOp();
+          if (p)
+            parts.insert(cast<IntegerAttr>(p->getAttr(kPartAttr)).getInt());
         }
         if (parts.empty())
           continue;

@@ -74,27 +74,6 @@ bool hasInnermostReduction(linalg::LinalgOp op) {
   return true;
 }
 
-/// A reduction's loops on the host: the number of output points (the
-/// parallel loops, first) and of elements each folds, and the loops split
-/// for delinearizing in the kernel.
-struct Loops {
-  Value one, points, reduced;
-  LoopSplit split;
-};
-
-Loops hostLoops(OpBuilder &b, Location loc, linalg::LinalgOp op,
-                int64_t parallel) {
-  Loops l;
-  SmallVector<Value> sizes = hostLoopSizes(b, loc, op);
-  l.one = arith::ConstantIndexOp::create(b, loc, 1);
-  l.points =
-      productOf(b, loc, ArrayRef<Value>(sizes).take_front(parallel), l.one);
-  l.reduced =
-      productOf(b, loc, ArrayRef<Value>(sizes).drop_front(parallel), l.one);
-  l.split = splitLoops(sizes, parallel);
-  return l;
-}
-
 /// Parallel loops first, then reductions; at most kFewOutputs outputs
 /// (static), each folding at least kManyReduced elements or a dynamic count.
 bool fewLongOutputs(linalg::LinalgOp op) {
@@ -160,7 +139,7 @@ struct ReduceInWorkgroupMemory
     Value fillValue = fill ? fill.getInputs()[0] : Value();
 
     // Host side: loop sizes, the output and reduced counts, the grid.
-    Loops loops = hostLoops(rewriter, loc, op, parallel);
+    HostLoops loops = hostLoops(rewriter, loc, op);
     Value c1 = loops.one;
     Value outputs = loops.points, reducedCount = loops.reduced;
     Value groups = arith::MinUIOp::create(
