@@ -29,6 +29,19 @@
 // stored only where it is used after the group (the output of a matmul that
 // only its bias-add reads is never written).
 //
+// Side sum: a reduction that adds up one input of the contraction over
+// exactly its K loops (a bias gradient, the sum of the output gradient that
+// its weight gradient also reads) runs in the same kernel as one more
+// output column (summing A: B is 1 there) or row (summing B: A is 1 there):
+// acc + a * 1 is acc + a, so it folds its k in order too, and the input is
+// not read a second time.
+//
+// Prologue: an input that an elementwise op computes for this kernel alone
+// (nothing else reads it: the cotangent that max-pool's backward and the
+// ReLU mask give the first convolution's weight gradient) is never stored:
+// the kernel computes each element it would load from the op's inputs, as
+// long as no more than kMaxRecompute workgroups load the same element.
+//
 //===----------------------------------------------------------------------===//
 #include "codegen/common/Passes.h"
 #include "codegen/gpu/KernelUtils.h"
@@ -69,6 +82,10 @@ constexpr int64_t kSplitMinK = 1 << 13;
 constexpr int64_t kSplits = 32;
 constexpr int64_t kAssumedBatch = 256;
 constexpr int64_t kSumThreads = 256;
+
+/// A prologue (see the file comment) is computed by at most this many
+/// workgroups per element: the row groups for B, the column groups for A.
+constexpr int64_t kMaxRecompute = 2;
 
 /// Which loops of the op play which role, each list outer to inner.
 struct ContractionDims {
@@ -138,6 +155,129 @@ FailureOr<ContractionDims> matchContraction(linalg::LinalgOp op) {
     return dims;
   }
   return failure();
+}
+
+/// Whether the contraction's body is `acc + a * b` (either order in both).
+bool isMulAdd(linalg::LinalgOp op, const ContractionDims &dims) {
+  Block *body = op.getBlock();
+  FailureOr<Combiner> combiner = matchCombiner(op);
+  if (body->getOperations().size() != 3 || failed(combiner) ||
+      combiner->kind != arith::AtomicRMWKind::addf)
+    return false;
+  auto mul = dyn_cast<arith::MulFOp>(&body->front());
+  Value a = body->getArgument(dims.lhs), b = body->getArgument(dims.rhs);
+  return mul && combiner->op->getOperand(1 - combiner->accOperand) == mul &&
+         ((mul.getLhs() == a && mul.getRhs() == b) ||
+          (mul.getLhs() == b && mul.getRhs() == a));
+}
+
+/// A reduction the contraction's kernel computes too (see the file
+/// comment): `sum` adds up input A (`overA`; B is 1 in the extra column
+/// n = N) or B (A is 1 in the extra row m = M) over the K loops.
+struct SideSum {
+  linalg::GenericOp sum;
+  bool overA = true;
+  Value out;
+  linalg::FillOp fill; // of `out` before `sum`, or null (out's value is read)
+  Value init;          // the fill's value, or null
+  AffineMap outMap;    // sum's map of `out`
+  /// Per loop of `sum`: the contraction loop it runs with.
+  SmallVector<int64_t> loopOf;
+
+  /// Indices of `out` for the contraction's loop values `loops`.
+  SmallVector<Value> indices(OpBuilder &b, Location l,
+                             ArrayRef<Value> loops) const {
+    SmallVector<Value> own =
+        llvm::map_to_vector(loopOf, [&](int64_t c) { return loops[c]; });
+    return indicesOf(b, l, outMap, own);
+  }
+};
+
+/// The side sum of contraction `op` whose kernel runs at `at` and replaces
+/// the ops of `group`, or nullopt: a generic before `at` in op's block, not
+/// in an epilogue group, whose one input is op's A (or B) itself and whose
+/// body is `yield in + acc`, in op's element type; its input map a
+/// permutation of its loops, each of which is one loop of op's map of that
+/// input, its parallel loops op's M (N) loops and its reduction loops op's K
+/// loops, every one of them, and its output indexed by all its parallel
+/// loops. Nothing between it and `at` but the group may touch its output or
+/// write its input (both then read the same values at `at`), nor may the
+/// group touch its output.
+std::optional<SideSum> matchSideSum(linalg::LinalgOp op,
+                                    const ContractionDims &dims,
+                                    Operation *at,
+                                    ArrayRef<Operation *> group) {
+  if (!dims.batch.empty() || !isMulAdd(op, dims))
+    return std::nullopt;
+  Type et =
+      cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getElementType();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  for (bool overA : {true, false}) {
+    int64_t operand = overA ? dims.lhs : dims.rhs;
+    Value input = op->getOperand(operand);
+    AffineMap map = maps[operand];
+    ArrayRef<int64_t> own = overA ? dims.m : dims.n;
+    if (cast<MemRefType>(input.getType()).getElementType() != et ||
+        !map.isProjectedPermutation(/*allowZeroInResults=*/false) ||
+        map.getNumResults() != own.size() + dims.k.size())
+      continue;
+    for (Operation *user : input.getUsers()) {
+      auto sum = dyn_cast<linalg::GenericOp>(user);
+      if (!sum || sum->getBlock() != op->getBlock() ||
+          !sum->isBeforeInBlock(at) || llvm::is_contained(group, user) ||
+          sum->hasAttr(nnc::kEpilogueGroupAttr) ||
+          !sum.hasPureBufferSemantics() || sum.getNumDpsInputs() != 1 ||
+          sum.getNumDpsInits() != 1 ||
+          sum.getDpsInputOperand(0)->get() != input || !hasScalarBody(sum))
+        continue;
+      Block *body = sum.getBlock();
+      FailureOr<Combiner> combiner = matchCombiner(sum);
+      if (body->getOperations().size() != 2 || failed(combiner) ||
+          combiner->kind != arith::AtomicRMWKind::addf ||
+          combiner->op->getOperand(1 - combiner->accOperand) !=
+              body->getArgument(0))
+        continue;
+      Value out = sum.getDpsInitOperand(0)->get();
+      if (cast<MemRefType>(out.getType()).getElementType() != et)
+        continue;
+      AffineMap inMap = sum.getMatchingIndexingMap(sum.getDpsInputOperand(0));
+      AffineMap outMap = sum.getMatchingIndexingMap(sum.getDpsInitOperand(0));
+      if (!inMap.isPermutation() || !outMap.isProjectedPermutation())
+        continue;
+      SmallVector<utils::IteratorType> iterators = sum.getIteratorTypesArray();
+      SideSum side{sum, overA, out, linalg::FillOp(), Value(), outMap, {}};
+      bool ok = true;
+      for (unsigned r = 0; r < sum.getNumLoops() && ok; ++r) {
+        int64_t c = map.getDimPosition(*inMap.getResultPosition(
+            getAffineDimExpr(r, op->getContext())));
+        bool parallel = iterators[r] == utils::IteratorType::parallel;
+        ok = llvm::is_contained(parallel ? own : ArrayRef(dims.k), c) &&
+             parallel == reads(outMap, r);
+        side.loopOf.push_back(c);
+      }
+      if (!ok)
+        continue;
+      // It can run at `at`.
+      Value outRoot = rootOf(out);
+      Access access;
+      access.reads.insert(rootOf(input));
+      access.writes.insert(outRoot);
+      llvm::DenseSet<Value> used{rootOf(input), outRoot};
+      if (!noConflictBetween(sum, at, group, access, &used))
+        continue;
+      if (llvm::any_of(group, [&](Operation *x) {
+            Access a = accessOf(x);
+            return !a.known || a.reads.contains(outRoot) ||
+                   a.writes.contains(outRoot);
+          }))
+        continue;
+      side.fill = fillBefore(sum, out);
+      if (side.fill)
+        side.init = side.fill.getInputs()[0];
+      return side;
+    }
+  }
+  return std::nullopt;
 }
 
 /// The elementwise ops a contraction's kernel runs on its outputs: the
@@ -465,6 +605,97 @@ Value loadPadded(OpBuilder &b, Location l, const Padded &p,
   return arith::SelectOp::create(b, l, inside, v, fill);
 }
 
+/// How the kernel gets an input's elements: from memory, from the buffer
+/// copied into a padded one (`pad`), or computed by `producer` (a prologue).
+struct Source {
+  std::optional<Padded> pad;
+  linalg::GenericOp producer;
+};
+
+/// The prologue of contraction `op` for `input`, or null: `input` is an
+/// alloc in op's block that one all-parallel generic (before op, scalar body,
+/// loop indices allowed) writes whole through an identity map without
+/// reading it, and that only op and `reader` (the side sum, or null) read.
+/// Nothing between the generic and `at` but `skip` (the ops the kernel
+/// replaces) may write what it reads, nor may `skip` (the kernel's epilogue
+/// runs while other threads still load).
+linalg::GenericOp matchPrologue(linalg::LinalgOp op, Value input,
+                                Operation *at, ArrayRef<Operation *> skip,
+                                Operation *reader) {
+  auto alloc = input.getDefiningOp<memref::AllocOp>();
+  if (!alloc || alloc->getBlock() != op->getBlock())
+    return nullptr;
+  linalg::GenericOp producer;
+  SmallVector<OpOperand *> uses;
+  usesThroughViews(input, uses);
+  for (OpOperand *use : uses) {
+    Operation *user = use->getOwner();
+    if (isa<memref::DeallocOp>(user))
+      continue;
+    if (user == op.getOperation() || (reader && user == reader)) {
+      if (!cast<linalg::LinalgOp>(user).isDpsInput(use))
+        return nullptr;
+      continue;
+    }
+    auto generic = dyn_cast<linalg::GenericOp>(user);
+    if (producer || !generic || use->get() != input)
+      return nullptr;
+    producer = generic;
+  }
+  if (!producer || producer->getBlock() != op->getBlock() ||
+      !producer->isBeforeInBlock(op) || !producer.hasPureBufferSemantics() ||
+      producer.getNumDpsInits() != 1 || producer.getNumReductionLoops() != 0 ||
+      !hasScalarBody(producer, /*allowIndex=*/true))
+    return nullptr;
+  OpOperand *init = producer.getDpsInitOperand(0);
+  if (init->get() != input ||
+      !producer.getMatchingIndexingMap(init).isIdentity() ||
+      !producer.getBlock()->getArgument(init->getOperandNumber()).use_empty())
+    return nullptr;
+  Access reads;
+  for (OpOperand *in : producer.getDpsInputOperands()) {
+    if (!isa<MemRefType>(in->get().getType()))
+      continue;
+    if (rootOf(in->get()) == Value(alloc))
+      return nullptr;
+    reads.reads.insert(rootOf(in->get()));
+  }
+  SmallVector<Operation *> passed(skip);
+  if (!noConflictBetween(producer, at, passed, reads, /*used=*/nullptr))
+    return nullptr;
+  for (Operation *x : passed) {
+    Access a = accessOf(x);
+    if (!a.known || intersects(a.writes, reads.reads))
+      return nullptr;
+  }
+  return producer;
+}
+
+/// Loads element `idx` of an input the way `src` says.
+Value loadFrom(OpBuilder &b, Location l, Value buffer, const Source &src,
+               ArrayRef<Value> idx) {
+  if (src.pad)
+    return loadPadded(b, l, *src.pad, idx);
+  linalg::GenericOp producer = src.producer;
+  if (!producer)
+    return memref::LoadOp::create(b, l, buffer, idx);
+  // The producer's body at its loops `idx` (its output map is the identity).
+  SmallVector<Value> args;
+  for (OpOperand *in : producer.getDpsInputOperands()) {
+    Value v = in->get();
+    args.push_back(isa<MemRefType>(v.getType())
+                       ? memref::LoadOp::create(
+                             b, l, v,
+                             indicesOf(b, l, producer.getMatchingIndexingMap(in),
+                                       idx))
+                             .getResult()
+                       : v);
+  }
+  Type et = cast<MemRefType>(buffer.getType()).getElementType();
+  args.push_back(arith::ConstantOp::create(b, l, b.getZeroAttr(et)));
+  return cloneBody(b, producer, args, idx)[0];
+}
+
 /// Whether the op folds its products into the output by addition (`acc +
 /// f(a, b)`), so that K may be split into slices summed afterwards.
 bool addsProducts(linalg::LinalgOp op) {
@@ -489,8 +720,8 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
                        Value mSize, Value nSize, Value kSize,
                        int64_t rowsPerGroup, int64_t cols, int64_t threads,
                        Value initValue, const Epilogue &epilogue,
-                       const std::optional<Padded> &lhsPad,
-                       const std::optional<Padded> &rhsPad,
+                       const Source &lhsSrc, const Source &rhsSrc,
+                       const std::optional<SideSum> &side,
                        Value partials = Value(), Value chunk = Value()) {
   Location loc = op.getLoc();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -509,9 +740,16 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, a, c);
   };
   Value c1 = cst(rewriter, 1);
-  Value gx = arith::CeilDivUIOp::create(rewriter, loc, nSize,
+  // A side sum is one more column (of A) or row (of B).
+  Value mAll = side && !side->overA
+                   ? arith::AddIOp::create(rewriter, loc, mSize, c1).getResult()
+                   : mSize;
+  Value nAll = side && side->overA
+                   ? arith::AddIOp::create(rewriter, loc, nSize, c1).getResult()
+                   : nSize;
+  Value gx = arith::CeilDivUIOp::create(rewriter, loc, nAll,
                                         cst(rewriter, threads * cols));
-  Value gy = arith::CeilDivUIOp::create(rewriter, loc, mSize,
+  Value gy = arith::CeilDivUIOp::create(rewriter, loc, mAll,
                                         cst(rewriter, rowsPerGroup));
   // Split-K (`partials` set): grid z is the slice of K, [z chunk, (z + 1)
   // chunk), whose sums go to partials[z, row, col].
@@ -535,11 +773,18 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
   Value lastCol = arith::SubIOp::create(rewriter, loc, nSize, c1);
   // Out-of-range rows and columns compute on the last one (always a valid
   // address) and are never stored.
-  SmallVector<Value> rowOk, colOk;
+  // The side sum's row or column is M or N: it computes on the last one
+  // too, with 1 for the other operand.
+  SmallVector<Value> rowOk, colOk, rowSide, colSide;
   SmallVector<SmallVector<Value>> rowLoops, colLoops;
+  auto isEdge = [&](Value at, Value size) -> Value {
+    return arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, at,
+                                 size);
+  };
   for (int64_t i = 0; i < rowsPerGroup; ++i) {
     Value row = arith::AddIOp::create(rewriter, loc, m0, cst(rewriter, i));
-    rowOk.push_back(ult(rewriter, row, mSize));
+    rowOk.push_back(ult(rewriter, row, mAll));
+    rowSide.push_back(side && !side->overA ? isEdge(row, mSize) : Value());
     Value safe = arith::MinUIOp::create(rewriter, loc, row, lastRow);
     SmallVector<Value> loops(sizes.size());
     delinearize(rewriter, loc, safe, dims.m, sizesOf(dims.m), loops);
@@ -550,7 +795,8 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
         rewriter, loc, n0,
         arith::AddIOp::create(rewriter, loc, thread.x,
                               cst(rewriter, j * threads)));
-    colOk.push_back(ult(rewriter, col, nSize));
+    colOk.push_back(ult(rewriter, col, nAll));
+    colSide.push_back(side && side->overA ? isEdge(col, nSize) : Value());
     Value safe = arith::MinUIOp::create(rewriter, loc, col, lastCol);
     SmallVector<Value> loops(sizes.size());
     delinearize(rewriter, loc, safe, dims.n, sizesOf(dims.n), loops);
@@ -569,8 +815,8 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
         loops[i] = v;
     return loops;
   };
-  SmallVector<Value> accs, oks;
-  SmallVector<SmallVector<Value>> outIdx;
+  SmallVector<Value> accs, oks, sides;
+  SmallVector<SmallVector<Value>> outIdx, sideIdx;
   for (int64_t i = 0; i < rowsPerGroup; ++i)
     for (int64_t j = 0; j < cols; ++j) {
       SmallVector<Value> own = merged(rowLoops[i], colLoops[j], {});
@@ -579,11 +825,24 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
       // Every (row, column) is a valid address: the init is read unguarded
       // (unless a fill's value is known, see fillBefore).
       // A slice of split K starts from 0 (the second kernel adds the init).
-      accs.push_back(partials    ? foldIdentity(rewriter, loc, op)
-                     : initValue ? initValue
-                                 : memref::LoadOp::create(rewriter, loc, out,
-                                                          outIdx.back())
-                                       .getResult());
+      Value acc = partials    ? foldIdentity(rewriter, loc, op)
+                  : initValue ? initValue
+                              : memref::LoadOp::create(rewriter, loc, out,
+                                                       outIdx.back())
+                                    .getResult();
+      if (side) {
+        sides.push_back(side->overA ? colSide[j] : rowSide[i]);
+        sideIdx.push_back(side->indices(rewriter, loc, own));
+        if (!partials) {
+          Value init =
+              side->init ? side->init
+                         : memref::LoadOp::create(rewriter, loc, side->out,
+                                                  sideIdx.back())
+                               .getResult();
+          acc = arith::SelectOp::create(rewriter, loc, sides.back(), init, acc);
+        }
+      }
+      accs.push_back(acc);
     }
   Value kBegin = cst(rewriter, 0), kEnd = kSize;
   if (partials) {
@@ -597,20 +856,29 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
       [&](OpBuilder &b, Location l, Value k, ValueRange accs) {
         SmallVector<Value> kLoops(sizes.size());
         delinearize(b, l, k, dims.k, sizesOf(dims.k), kLoops);
-        auto load = [&](Value buffer, const std::optional<Padded> &pad,
-                        AffineMap map, ArrayRef<Value> loops) -> Value {
-          SmallVector<Value> idx = indicesOf(b, l, map, loops);
-          if (pad)
-            return loadPadded(b, l, *pad, idx);
-          return memref::LoadOp::create(b, l, buffer, idx);
+        auto load = [&](Value buffer, const Source &src, AffineMap map,
+                        ArrayRef<Value> loops) -> Value {
+          return loadFrom(b, l, buffer, src, indicesOf(b, l, map, loops));
+        };
+        auto one = [&](Value like) -> Value {
+          return arith::ConstantOp::create(
+              b, l, b.getFloatAttr(like.getType(), 1.0));
         };
         SmallVector<Value> as, bs;
-        for (int64_t i = 0; i < rowsPerGroup; ++i)
+        for (int64_t i = 0; i < rowsPerGroup; ++i) {
           as.push_back(
-              load(lhs, lhsPad, lhsMap, merged(rowLoops[i], kLoops, {})));
-        for (int64_t j = 0; j < cols; ++j)
+              load(lhs, lhsSrc, lhsMap, merged(rowLoops[i], kLoops, {})));
+          if (rowSide[i])
+            as.back() = arith::SelectOp::create(b, l, rowSide[i],
+                                                one(as.back()), as.back());
+        }
+        for (int64_t j = 0; j < cols; ++j) {
           bs.push_back(
-              load(rhs, rhsPad, rhsMap, merged(colLoops[j], kLoops, {})));
+              load(rhs, rhsSrc, rhsMap, merged(colLoops[j], kLoops, {})));
+          if (colSide[j])
+            bs.back() = arith::SelectOp::create(b, l, colSide[j],
+                                                one(bs.back()), bs.back());
+        }
         SmallVector<Value> next;
         for (int64_t i = 0; i < rowsPerGroup; ++i)
           for (int64_t j = 0; j < cols; ++j)
@@ -631,6 +899,17 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
             arith::AddIOp::create(b, l, thread.x, cst(b, j * threads)));
         memref::StoreOp::create(b, l, sum, partials,
                                 ValueRange{block.z, row, col});
+      } else if (side) {
+        scf::IfOp::create(
+            b, l, sides[i * cols + j],
+            [&](OpBuilder &b, Location l) {
+              memref::StoreOp::create(b, l, sum, side->out, sideIdx[i * cols + j]);
+              scf::YieldOp::create(b, l);
+            },
+            [&](OpBuilder &b, Location l) {
+              emitEpilogue(b, l, epilogue, out, sum, idx);
+              scf::YieldOp::create(b, l);
+            });
       } else {
         emitEpilogue(b, l, epilogue, out, sum, idx);
       }
@@ -646,7 +925,8 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
 void buildSplitSum(RewriterBase &rewriter, linalg::LinalgOp op,
                    const ContractionDims &dims, ArrayRef<Value> sizes,
                    Value mSize, Value nSize, Value initValue,
-                   const Epilogue &epilogue, Value partials) {
+                   const Epilogue &epilogue,
+                   const std::optional<SideSum> &side, Value partials) {
   Location loc = op.getLoc();
   OpOperand *init = op.getDpsInitOperand(0);
   Value out = init->get();
@@ -659,7 +939,14 @@ void buildSplitSum(RewriterBase &rewriter, linalg::LinalgOp op,
     return llvm::map_to_vector(group, [&](int64_t d) { return sizes[d]; });
   };
   Value c1 = cst(rewriter, 1);
-  Value count = arith::MulIOp::create(rewriter, loc, mSize, nSize);
+  // The side sum's row or column (see buildColumnKernel).
+  Value mAll = side && !side->overA
+                   ? arith::AddIOp::create(rewriter, loc, mSize, c1).getResult()
+                   : mSize;
+  Value nAll = side && side->overA
+                   ? arith::AddIOp::create(rewriter, loc, nSize, c1).getResult()
+                   : nSize;
+  Value count = arith::MulIOp::create(rewriter, loc, mAll, nAll);
   Value groups = arith::CeilDivUIOp::create(rewriter, loc, count,
                                             cst(rewriter, kSumThreads));
   auto launch = gpu::LaunchOp::create(rewriter, loc, groups, c1, c1,
@@ -674,20 +961,53 @@ void buildSplitSum(RewriterBase &rewriter, linalg::LinalgOp op,
   Value ok = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult,
                                    flat, count);
   scf::IfOp::create(rewriter, loc, ok, [&](OpBuilder &b, Location l) {
-    Value row = arith::DivUIOp::create(b, l, flat, nSize);
-    Value col = arith::RemUIOp::create(b, l, flat, nSize);
-    SmallVector<Value> loops(sizes.size());
-    delinearize(b, l, row, dims.m, sizesOf(dims.m), loops);
-    delinearize(b, l, col, dims.n, sizesOf(dims.n), loops);
-    SmallVector<Value> idx = indicesOf(b, l, outMap, loops);
-    Value total = initValue ? initValue
-                            : memref::LoadOp::create(b, l, out, idx).getResult();
-    for (int64_t z = 0; z < kSplits; ++z) {
-      Value part = memref::LoadOp::create(b, l, partials,
-                                          ValueRange{cst(b, z), row, col});
-      total = combiner.apply(b, total, part);
+    Value row = arith::DivUIOp::create(b, l, flat, nAll);
+    Value col = arith::RemUIOp::create(b, l, flat, nAll);
+    auto total = [&](OpBuilder &b, Value init) {
+      for (int64_t z = 0; z < kSplits; ++z) {
+        Value part = memref::LoadOp::create(b, l, partials,
+                                            ValueRange{cst(b, z), row, col});
+        init = combiner.apply(b, init, part);
+      }
+      return init;
+    };
+    // The output's (row, col): a valid one (the side sum's row or column
+    // is M or N, handled apart).
+    auto output = [&](OpBuilder &b, Location l) {
+      SmallVector<Value> loops(sizes.size());
+      delinearize(b, l, row, dims.m, sizesOf(dims.m), loops);
+      delinearize(b, l, col, dims.n, sizesOf(dims.n), loops);
+      SmallVector<Value> idx = indicesOf(b, l, outMap, loops);
+      Value init = initValue
+                       ? initValue
+                       : memref::LoadOp::create(b, l, out, idx).getResult();
+      emitEpilogue(b, l, epilogue, out, total(b, init), idx);
+      scf::YieldOp::create(b, l);
+    };
+    if (!side) {
+      output(b, l);
+      return;
     }
-    emitEpilogue(b, l, epilogue, out, total, idx);
+    Value isSide = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
+                                         side->overA ? col : row,
+                                         side->overA ? nSize : mSize);
+    scf::IfOp::create(
+        b, l, isSide,
+        [&](OpBuilder &b, Location l) {
+          SmallVector<Value> loops(sizes.size());
+          if (side->overA)
+            delinearize(b, l, row, dims.m, sizesOf(dims.m), loops);
+          else
+            delinearize(b, l, col, dims.n, sizesOf(dims.n), loops);
+          SmallVector<Value> idx = side->indices(b, l, loops);
+          Value init =
+              side->init
+                  ? side->init
+                  : memref::LoadOp::create(b, l, side->out, idx).getResult();
+          memref::StoreOp::create(b, l, total(b, init), side->out, idx);
+          scf::YieldOp::create(b, l);
+        },
+        output);
     scf::YieldOp::create(b, l);
   });
   gpu::TerminatorOp::create(rewriter, loc);
@@ -696,7 +1016,7 @@ void buildSplitSum(RewriterBase &rewriter, linalg::LinalgOp op,
 /// Replaces contraction `op` (and its epilogue) by one kernel; false when
 /// `op` is no contraction. `erased` collects the ops it erased.
 bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
-                     llvm::DenseSet<Operation *> &erased) {
+                     bool sideSums, llvm::DenseSet<Operation *> &erased) {
   FailureOr<ContractionDims> match = matchContraction(op);
   if (failed(match))
     return false;
@@ -710,19 +1030,29 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
   // ready there); deallocations in between wait until after it.
   Operation *at = epilogue.last ? epilogue.last : op.getOperation();
   rewriter.setInsertionPoint(at);
+  SmallVector<Operation *> group(epilogue.ops.begin(), epilogue.ops.end());
+  group.push_back(op);
+  if (fill)
+    group.push_back(fill);
+  std::optional<SideSum> side;
+  if (sideSums)
+    side = matchSideSum(op, dims, at, group);
 
   // The register tile shrinks to M and N where they are smaller; the
   // workgroup to the threads N needs.
+  // (A side sum's row or column counts.)
   SmallVector<int64_t> staticSizes = op.getStaticLoopRanges();
   int64_t m = staticProduct(staticSizes, dims.m);
   int64_t n = staticProduct(staticSizes, dims.n);
-  int64_t rows = ShapedType::isDynamic(m) ? kRegM : std::min(kRegM, m);
-  int64_t cols = ShapedType::isDynamic(n) ? kRegN : std::min(kRegN, n);
+  int64_t mAll = m + (side && !side->overA && !ShapedType::isDynamic(m));
+  int64_t nAll = n + (side && side->overA && !ShapedType::isDynamic(n));
+  int64_t rows = ShapedType::isDynamic(m) ? kRegM : std::min(kRegM, mAll);
+  int64_t cols = ShapedType::isDynamic(n) ? kRegN : std::min(kRegN, nAll);
   int64_t threads =
       ShapedType::isDynamic(n)
           ? kMaxThreads
           : std::min<int64_t>(kMaxThreads,
-                              llvm::PowerOf2Ceil(llvm::divideCeil(n, cols)));
+                              llvm::PowerOf2Ceil(llvm::divideCeil(nAll, cols)));
 
   // Host side: loop sizes (memref.dim stays here) and the flat extents.
   SmallVector<Value> sizes = hostLoopSizes(rewriter, loc, op);
@@ -731,11 +1061,26 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
                        return sizes[d];
                      }));
   };
-  // Padded inputs are read from what was copied into them.
-  std::optional<Padded> lhsPad =
-      matchPadded(op->getOperand(dims.lhs), op, at);
-  std::optional<Padded> rhsPad =
-      matchPadded(op->getOperand(dims.rhs), op, at);
+  // Padded inputs are read from what was copied into them; an input only
+  // this kernel reads is computed where its producer's other workgroups
+  // would not recompute it too often.
+  Source lhsSrc, rhsSrc;
+  lhsSrc.pad = matchPadded(op->getOperand(dims.lhs), op, at);
+  rhsSrc.pad = matchPadded(op->getOperand(dims.rhs), op, at);
+  SmallVector<Operation *> replaced(group);
+  Operation *sideOp = side ? side->sum.getOperation() : nullptr;
+  if (side)
+    replaced.push_back(sideOp);
+  bool distinct = op->getOperand(dims.lhs) != op->getOperand(dims.rhs);
+  if (distinct && !lhsSrc.pad && !ShapedType::isDynamic(n) &&
+      llvm::divideCeil(nAll, threads * cols) <= kMaxRecompute)
+    lhsSrc.producer =
+        matchPrologue(op, op->getOperand(dims.lhs), at, replaced, sideOp);
+  if (distinct && !rhsSrc.pad && !ShapedType::isDynamic(m) &&
+      llvm::divideCeil(mAll, rows) <= kMaxRecompute)
+    rhsSrc.producer =
+        matchPrologue(op, op->getOperand(dims.rhs), at, replaced, sideOp);
+  std::optional<Padded> &lhsPad = lhsSrc.pad, &rhsPad = rhsSrc.pad;
   // Split-K where the outputs are few and K long (see kSplitOutputs).
   // A dynamic K loop (the batch) counts as kAssumedBatch.
   int64_t k = 1;
@@ -752,20 +1097,22 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
   if (split) {
     Type et = cast<MemRefType>(out.getType()).getElementType();
     Value partials = memref::AllocOp::create(
-        rewriter, loc, MemRefType::get({kSplits, m, n}, et));
+        rewriter, loc,
+        MemRefType::get({kSplits, mAll, nAll}, et));
     Value chunk = arith::CeilDivUIOp::create(
         rewriter, loc, kSize,
         arith::ConstantIndexOp::create(rewriter, loc, kSplits));
     buildColumnKernel(rewriter, op, dims, sizes, mSize, nSize, kSize, rows,
-                      cols, threads, initValue, epilogue, lhsPad, rhsPad,
-                      partials, chunk);
+                      cols, threads, initValue, epilogue, lhsSrc, rhsSrc,
+                      side, partials, chunk);
     buildSplitSum(rewriter, op, dims, sizes, mSize, nSize, initValue,
-                  epilogue, partials);
+                  epilogue, side, partials);
     launch = at->getPrevNode();
     memref::DeallocOp::create(rewriter, loc, partials);
   } else {
     buildColumnKernel(rewriter, op, dims, sizes, mSize, nSize, kSize, rows,
-                      cols, threads, initValue, epilogue, lhsPad, rhsPad);
+                      cols, threads, initValue, epilogue, lhsSrc, rhsSrc,
+                      side);
     launch = at->getPrevNode();
   }
   if (epilogue.last)
@@ -785,6 +1132,22 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
     for (Operation *x : llvm::reverse(frees))
       x->moveAfter(launch);
   }
+  // So do a prologue's inputs, freed between its producer and the kernel.
+  for (Source *src : {&lhsSrc, &rhsSrc}) {
+    if (!src->producer)
+      continue;
+    llvm::DenseSet<Value> inputs;
+    for (Value v : src->producer.getDpsInputs())
+      inputs.insert(rootOf(v));
+    SmallVector<Operation *> frees;
+    for (Operation *x = src->producer->getNextNode(); x != launch;
+         x = x->getNextNode())
+      if (auto free = dyn_cast<memref::DeallocOp>(x);
+          free && inputs.contains(free.getMemref()))
+        frees.push_back(x);
+    for (Operation *x : llvm::reverse(frees))
+      x->moveAfter(launch);
+  }
 
   // The group's ops go; a buffer only they used goes with them.
   llvm::SetVector<Value> roots;
@@ -792,10 +1155,17 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
   for (linalg::GenericOp g : epilogue.ops)
     for (Value init : g.getDpsInits())
       roots.insert(rootOf(init));
-  SmallVector<Operation *> dead(epilogue.ops.begin(), epilogue.ops.end());
-  dead.push_back(op);
-  if (fill)
-    dead.push_back(fill);
+  SmallVector<Operation *> dead(group);
+  if (side) {
+    dead.push_back(side->sum);
+    if (side->fill)
+      dead.push_back(side->fill);
+  }
+  for (Source *src : {&lhsSrc, &rhsSrc})
+    if (src->producer) {
+      dead.push_back(src->producer);
+      roots.insert(rootOf(src->producer.getDpsInits()[0]));
+    }
   for (Operation *x : dead) {
     erased.insert(x);
     rewriter.eraseOp(x);
@@ -827,6 +1197,7 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
 
 struct GpuTileContraction
     : public nnc::impl::NNCGpuTileContractionBase<GpuTileContraction> {
+  using Base::Base;
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
     getOperation()->walk([&](linalg::LinalgOp op) { ops.push_back(op); });
@@ -834,7 +1205,7 @@ struct GpuTileContraction
     llvm::DenseSet<Operation *> erased;
     for (linalg::LinalgOp op : ops)
       if (!erased.contains(op.getOperation()))
-        tileContraction(rewriter, op, erased);
+        tileContraction(rewriter, op, sideSums, erased);
     // The marks have done their work (a group the kernel did not take
     // keeps its separate kernels).
     getOperation()->walk([&](linalg::LinalgOp op) {

@@ -170,7 +170,8 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge,
   // matmuls), the matrix-vector products left (workgroup-memory tiles) and
   // reductions get kernels of their own; every other linalg op takes the
   // naive path below.
-  pm.addPass(nnc::createNNCGpuTileContraction());
+  pm.addPass(nnc::createNNCGpuTileContraction(
+      nnc::NNCGpuTileContractionOptions{/*sideSums=*/merge}));
   pm.addPass(nnc::createNNCGpuTileMatmul());
   pm.addPass(nnc::createNNCGpuTileReduction());
   // The elementwise ops and per-point reductions left: independent ones as

@@ -104,6 +104,11 @@ def NNCGpuTileMatmul : Pass<"nnc-gpu-tile-matmul"> {
 }
 
 def NNCGpuTileContraction : Pass<"nnc-gpu-tile-contraction"> {
+  let options = [
+    Option<"sideSums", "side-sums", "bool", /*default=*/"true",
+           "Compute a sum of an input over the K loops (a bias gradient) in "
+           "the contraction's kernel">
+  ];
   let summary = "Convolutions, their gradients and matmuls as register-tiled implicit GEMM";
   let description = [{
     Runs before `nnc-gpu-tile-matmul`. A linalg op on memrefs with one output
@@ -124,6 +129,18 @@ def NNCGpuTileContraction : Pass<"nnc-gpu-tile-contraction"> {
     Rows and columns past the edges compute on the last valid one and are
     not stored. Each output folds its k in order with the op's own body, so
     it equals the naive kernel's bit for bit. Sizes are computed on the host.
+
+    Side sums (`side-sums`, on unless nnc --no-fuse): a reduction before the
+    kernel that adds up input A (or B) over exactly the K loops, as the bias
+    gradient beside a weight gradient does, is computed by the same kernel
+    as one more column of the output where B is 1 (or row where A is 1),
+    and the input is read once.
+
+    Prologues: an input that one all-parallel generic writes for this kernel
+    alone (max-pool's backward and the ReLU mask, the cotangent only the
+    first convolution's weight gradient reads) is not stored: the kernel
+    evaluates the generic's body where it would load an element, while at
+    most two workgroups would compute the same element.
 
     ```mlir
     linalg.conv_2d_nchw_fchw ins(%x, %w : memref<?x16x18x18xf32>, memref<32x16x5x5xf32>)

@@ -201,6 +201,31 @@ void splitFullReductions(Block &body) {
   }
 }
 
+/// Whether `op` sums an input of a contraction over exactly the axes the
+/// contraction folds it over: the bias gradient beside a dense layer's
+/// weight gradient (`sum(dz, axes=[0])` and `x^T @ dz`) or a convolution's
+/// (`sum(dy, axes=[0, 2, 3])` and `conv2d_grad_weight(x, dy)`).
+/// nnc-gpu-tile-contraction computes such a sum in the contraction's kernel
+/// (one more output column), which reads the input anyway.
+bool isSideSum(Operation *op) {
+  auto sum = dyn_cast<SumOp>(op);
+  if (!sum || sum.getKeepdims())
+    return false;
+  Value x = sum.getX();
+  ArrayRef<int64_t> axes = sum.getAxes();
+  auto rank = cast<ShapedType>(x.getType()).getRank();
+  return llvm::any_of(x.getUsers(), [&](Operation *user) {
+    if (isa<MatmulOp>(user) && rank == 2 &&
+        user->getOperand(0) != user->getOperand(1))
+      return axes == ArrayRef<int64_t>{user->getOperand(0) == x ? 1 : 0};
+    if (auto grad = dyn_cast<Conv2DGradWeightOp>(user))
+      return grad->getOperand(1) == x && grad->getOperand(0) != x &&
+             grad.getGroups() == 1 && rank == 4 &&
+             axes == ArrayRef<int64_t>{0, 2, 3};
+    return false;
+  });
+}
+
 /// What a reduction group reduces, for merging siblings: the root's input
 /// shape, its axes and its result type; nullopt for other groups.
 std::optional<std::tuple<SmallVector<int64_t>, SmallVector<int64_t>, Type>>
@@ -265,7 +290,8 @@ void absorb(std::vector<Group> &groups,
 /// with row groups or row-capable reductions of the same rows, also when
 /// one reads the other's values directly (one row kernel, phase after
 /// phase); other reductions with reductions of the same input shape, axes
-/// and result.
+/// and result. A lone side sum (isSideSum) merges with none: its
+/// contraction's kernel computes it without reading its input again.
 template <typename Reaches>
 void mergeSiblings(std::vector<Group> &groups,
                    llvm::DenseMap<Operation *, int> &groupOf,
@@ -275,14 +301,17 @@ void mergeSiblings(std::vector<Group> &groups,
       return reaches(op, b);
     });
   };
+  auto sideSum = [&](size_t g) {
+    return groups[g].ops.size() == 1 && isSideSum(groups[g].root);
+  };
   for (size_t i = 0; i < groups.size(); ++i) {
     auto di = reductionDomain(groups[i]);
-    if (!di)
+    if (!di || sideSum(i))
       continue;
     bool rowI = groups[i].kind == Kind::Row || groups[i].rowAxis >= 0;
     for (size_t j = i + 1; j < groups.size(); ++j) {
       auto dj = reductionDomain(groups[j]);
-      if (!dj)
+      if (!dj || sideSum(j))
         continue;
       bool rowJ = groups[j].kind == Kind::Row || groups[j].rowAxis >= 0;
       bool rows = rowI && rowJ && groups[i].rowAxis == groups[j].rowAxis &&

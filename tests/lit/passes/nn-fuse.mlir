@@ -178,6 +178,35 @@ func.func @sibling_reductions(%x: tensor<?x16xf32>, %t: tensor<?x16xf32>) -> (te
 
 // -----
 
+// Bias gradients beside weight gradients (a side sum: the sum of an input
+// of a matmul or conv2d_grad_weight over exactly the axes it contracts)
+// merge with no sibling: nnc-gpu-tile-contraction computes each in its
+// contraction's kernel, which reads the input anyway. A column sum that no
+// contraction reads that way still merges with a sibling.
+// CHECK-LABEL: func.func @side_sums
+// CHECK-DAG: nn.sum %arg1 {axes = array<i64: 0>, keepdims = false} : tensor<8x16xf32> -> tensor<16xf32>
+// CHECK-DAG: nn.sum %arg2 {axes = array<i64: 0>, keepdims = false} : tensor<8x16xf32> -> tensor<16xf32>
+// CHECK: nn.fusion {kind = "reduction"} : tensor<16xf32>, tensor<16xf32> {
+// CHECK-NEXT: nn.sum %arg3 {axes = array<i64: 0>
+// CHECK-NEXT: nn.sum %arg5 {axes = array<i64: 0>
+// CHECK-NEXT: nn.yield
+// CHECK: nn.sum %arg4 {axes = array<i64: 0, 2, 3>, keepdims = false}
+// CHECK-NEXT: return
+func.func @side_sums(%x: tensor<8x4xf32>, %dz1: tensor<8x16xf32>, %dz2: tensor<8x16xf32>, %t: tensor<8x16xf32>, %dy: tensor<2x3x4x4xf32>, %u: tensor<8x16xf32>, %img: tensor<2x1x4x4xf32>) -> (tensor<4x16xf32>, tensor<16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<3x1x3x3xf32>, tensor<3xf32>) {
+  %xt = nn.transpose %x {perm = array<i64: 1, 0>} : tensor<8x4xf32> -> tensor<4x8xf32>
+  %dw1 = nn.matmul %xt, %dz1 : tensor<4x8xf32>, tensor<8x16xf32> -> tensor<4x16xf32>
+  %db1 = nn.sum %dz1 {axes = array<i64: 0>, keepdims = false} : tensor<8x16xf32> -> tensor<16xf32>
+  %dw2 = nn.matmul %xt, %dz2 : tensor<4x8xf32>, tensor<8x16xf32> -> tensor<4x16xf32>
+  %db2 = nn.sum %dz2 {axes = array<i64: 0>, keepdims = false} : tensor<8x16xf32> -> tensor<16xf32>
+  %s1 = nn.sum %t {axes = array<i64: 0>, keepdims = false} : tensor<8x16xf32> -> tensor<16xf32>
+  %s2 = nn.sum %u {axes = array<i64: 0>, keepdims = false} : tensor<8x16xf32> -> tensor<16xf32>
+  %dwc = nn.conv2d_grad_weight %img, %dy {dilation = array<i64: 1, 1>, groups = 1 : i64, kernel_size = array<i64: 3, 3>, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>} : tensor<2x1x4x4xf32>, tensor<2x3x4x4xf32> -> tensor<3x1x3x3xf32>
+  %dbc = nn.sum %dy {axes = array<i64: 0, 2, 3>, keepdims = false} : tensor<2x3x4x4xf32> -> tensor<3xf32>
+  return %dw1, %db1, %dw2, %db2, %s1, %s2, %dwc, %dbc : tensor<4x16xf32>, tensor<16xf32>, tensor<4x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<3x1x3x3xf32>, tensor<3xf32>
+}
+
+// -----
+
 // A sum over every axis (no axes given, or all of them) splits into a sum
 // over the trailing axes and one over the rows; a row reduction that reads a row group's values only
 // directly joins that group (a later phase of the same row kernel): the
