@@ -50,6 +50,8 @@
 #include "mlir/Transforms/FoldUtils.h"
 #include "mlir/Transforms/RegionUtils.h"
 
+#include <unordered_map>
+
 namespace nnc {
 #define GEN_PASS_DEF_NNCGPUMERGELAUNCHES
 #define GEN_PASS_DEF_NNCGPURECORDLAUNCHPARTS
@@ -155,7 +157,12 @@ LaunchFacts factsOf(gpu::LaunchOp l) {
 }
 
 /// The accesses and launch facts of the ops of one function, each computed
-/// once (the ops do not change until the batches are flushed).
+/// once (the ops do not change until the batches are flushed). The
+/// references it returns stay valid while more are computed (node-based
+/// maps): a join holds a launch's accesses while it asks for those of every
+/// op it passes. (With llvm::DenseMap, a rehash in between left the
+/// reference dangling, and a launch could pass an op it conflicts with: the
+/// merged resnet_bn step read a split-K sum before its slices were written.)
 class Facts {
 public:
   const Access &access(Operation *op) {
@@ -165,15 +172,15 @@ public:
     return it->second;
   }
   const LaunchFacts &launch(gpu::LaunchOp l) {
-    auto it = launches.find(l);
+    auto it = launches.find(l.getOperation());
     if (it == launches.end())
-      it = launches.try_emplace(l, factsOf(l)).first;
+      it = launches.try_emplace(l.getOperation(), factsOf(l)).first;
     return it->second;
   }
 
 private:
-  llvm::DenseMap<Operation *, Access> accesses;
-  llvm::DenseMap<Operation *, LaunchFacts> launches;
+  std::unordered_map<Operation *, Access> accesses;
+  std::unordered_map<Operation *, LaunchFacts> launches;
 };
 
 /// How many of a launch's workgroups one workgroup of `threads` threads
