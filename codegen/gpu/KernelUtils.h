@@ -259,14 +259,92 @@ inline mlir::FailureOr<Combiner> matchCombiner(mlir::linalg::LinalgOp op) {
   return Combiner{comb, accOperand, *kind};
 }
 
+/// The subgroup operation that folds values as `kind` does, for f32 and i32
+/// where both lowerings keep its meaning, or nullopt. Not the float max and
+/// min: OpGroupNonUniformFMax leaves a NaN's result undefined, and
+/// maximumf must give NaN (torch.max does). Not and/or: the SPIR-V lowering
+/// has none for them.
+inline std::optional<mlir::gpu::AllReduceOperation>
+subgroupKind(mlir::arith::AtomicRMWKind kind, mlir::Type type) {
+  using mlir::arith::AtomicRMWKind;
+  using mlir::gpu::AllReduceOperation;
+  if (!type.isF32() && !type.isInteger(32))
+    return std::nullopt;
+  switch (kind) {
+  case AtomicRMWKind::addf:
+  case AtomicRMWKind::addi:
+    return AllReduceOperation::ADD;
+  case AtomicRMWKind::mulf:
+  case AtomicRMWKind::muli:
+    return AllReduceOperation::MUL;
+  case AtomicRMWKind::maxs:
+    return AllReduceOperation::MAXSI;
+  case AtomicRMWKind::mins:
+    return AllReduceOperation::MINSI;
+  case AtomicRMWKind::maxu:
+    return AllReduceOperation::MAXUI;
+  case AtomicRMWKind::minu:
+    return AllReduceOperation::MINUI;
+  default:
+    return std::nullopt;
+  }
+}
+
+/// Workgroups of at least this many threads combine with subgroup
+/// operations (a warp's threads all run: NVIDIA's shuffles need the whole
+/// warp).
+constexpr int64_t kSubgroupMinThreads = 32;
+
 /// The combination of the threads' `partial`s (one per thread `tid` of
-/// `threads`, a power of two) in workgroup memory `scratch`: a tree, one
-/// barrier per level. Every thread gets the total; a final barrier lets the
-/// next use of `scratch` begin.
+/// `threads`, a power of two) in workgroup memory `scratch`. With
+/// `subgroup` (the combiner's subgroup operation, `identity` its identity)
+/// and at least kSubgroupMinThreads threads: each subgroup folds its lanes'
+/// partials with that operation (warp shuffles on NVIDIA,
+/// OpGroupNonUniform* on Vulkan), its first lane stores the result in
+/// scratch[subgroup id], and after one barrier every subgroup folds those
+/// results the same way. Otherwise a tree, one barrier per level.
+/// Every thread gets the total; a final barrier lets the next use of
+/// `scratch` begin.
 inline mlir::Value treeReduce(mlir::OpBuilder &b, mlir::Location l, mlir::Value partial, mlir::Value scratch,
                         mlir::Value tid, int64_t threads,
                         llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Value, mlir::Value)>
-                            combine) {
+                            combine,
+                        std::optional<mlir::gpu::AllReduceOperation> subgroup =
+                            std::nullopt,
+                        mlir::Value identity = nullptr) {
+  if (subgroup && identity && threads >= kSubgroupMinThreads) {
+    // Not marked uniform: SPIR-V would take that for OpGroup*, which needs
+    // the Groups capability (OpenCL kernels), not OpGroupNonUniform*.
+    mlir::Value folded = mlir::gpu::SubgroupReduceOp::create(
+        b, l, partial, *subgroup, /*uniform=*/false);
+    mlir::Value lane = mlir::gpu::LaneIdOp::create(b, l, /*upperBound=*/nullptr);
+    mlir::Value id = mlir::gpu::SubgroupIdOp::create(b, l, /*upperBound=*/nullptr);
+    mlir::Value count =
+        mlir::gpu::NumSubgroupsOp::create(b, l, /*upperBound=*/nullptr);
+    mlir::Value c0 = mlir::arith::ConstantIndexOp::create(b, l, 0);
+    mlir::Value first =
+        mlir::arith::CmpIOp::create(b, l, mlir::arith::CmpIPredicate::eq, lane, c0);
+    mlir::scf::IfOp::create(b, l, first, [&](mlir::OpBuilder &b, mlir::Location l) {
+      mlir::memref::StoreOp::create(b, l, folded, scratch, id);
+      mlir::scf::YieldOp::create(b, l);
+    });
+    mlir::gpu::BarrierOp::create(b, l);
+    // Every subgroup folds the subgroups' results the same way: lane i
+    // takes results i, i + size, ... (one on NVIDIA, where 8 warps make 256
+    // threads; four on lavapipe's 8-lane subgroups), then the subgroup
+    // operation again. Each thread gets the same total, after one barrier.
+    mlir::Value size =
+        mlir::gpu::SubgroupSizeOp::create(b, l, /*upperBound=*/nullptr);
+    mlir::Value mine = buildGuardedFor(
+        b, l, lane, count, size, identity,
+        [&](mlir::OpBuilder &b, mlir::Location l, mlir::Value i, mlir::Value acc) {
+          return combine(b, mlir::memref::LoadOp::create(b, l, scratch, i), acc);
+        });
+    mlir::Value total = mlir::gpu::SubgroupReduceOp::create(
+        b, l, mine, *subgroup, /*uniform=*/false);
+    mlir::gpu::BarrierOp::create(b, l);
+    return total;
+  }
   mlir::memref::StoreOp::create(b, l, partial, scratch, tid);
   mlir::gpu::BarrierOp::create(b, l);
   for (int64_t half = threads / 2; half >= 1; half /= 2) {
@@ -442,7 +520,10 @@ inline Access accessOf(mlir::Operation *root) {
       a.writes.insert(rootOf(copy.getTarget()));
     } else if (!isa<memref::AllocOp, memref::DeallocOp, memref::DimOp,
                     ViewLikeOpInterface, gpu::LaunchOp, gpu::TerminatorOp,
-                    gpu::BarrierOp, memref::AllocaOp>(op) &&
+                    gpu::BarrierOp, memref::AllocaOp, gpu::SubgroupReduceOp,
+                    gpu::LaneIdOp, gpu::SubgroupIdOp, gpu::NumSubgroupsOp,
+                    gpu::SubgroupSizeOp>(
+                   op) &&
                !isMemoryEffectFree(op) && op->getNumRegions() == 0) {
       a.known = false;
     }

@@ -147,7 +147,7 @@ struct GpuLaunchHostCompute
 } // namespace
 
 void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge,
-                                   bool mergeLaunches) {
+                                   bool mergeLaunches, bool subgroups) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -164,7 +164,8 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge,
   // The optimizer's last kernel writes each param's buffer itself.
   pm.addPass(nnc::createNNCGpuUpdateInPlace());
   // A row group's ops become one kernel before anything reorders them.
-  pm.addPass(nnc::createNNCGpuRowKernels());
+  pm.addPass(nnc::createNNCGpuRowKernels(
+      nnc::NNCGpuRowKernelsOptions{/*subgroups=*/subgroups}));
   pm.addPass(nnc::createNNCGpuParallelOuter());
   // Contractions (convolutions and their gradients as implicit GEMM,
   // matmuls), the matrix-vector products left (workgroup-memory tiles) and
@@ -173,7 +174,8 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge,
   pm.addPass(nnc::createNNCGpuTileContraction(
       nnc::NNCGpuTileContractionOptions{/*sideSums=*/merge}));
   pm.addPass(nnc::createNNCGpuTileMatmul());
-  pm.addPass(nnc::createNNCGpuTileReduction());
+  pm.addPass(nnc::createNNCGpuTileReduction(
+      nnc::NNCGpuTileReductionOptions{/*subgroups=*/subgroups}));
   // The elementwise ops and per-point reductions left: independent ones as
   // one kernel (with --no-fuse a kernel each).
   pm.addPass(nnc::createNNCGpuMergeElementwise(

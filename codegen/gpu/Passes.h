@@ -22,9 +22,12 @@ namespace nnc {
 /// other loops tiled by 256 onto blocks and threads (one thread per output
 /// element), outline each launch into its own gpu.module.
 /// `merge` false keeps one kernel per elementwise op (nnc --no-fuse, for
-/// comparison); `mergeLaunches` false skips nnc-gpu-merge-launches.
+/// comparison); `mergeLaunches` false skips nnc-gpu-merge-launches;
+/// `subgroups` false keeps reductions off subgroup operations (nnc
+/// --no-subgroup-ops, for a Vulkan device without subgroup arithmetic).
 void buildLinalgToGpuPipeline(mlir::OpPassManager &pm, bool merge = true,
-                              bool mergeLaunches = true);
+                              bool mergeLaunches = true,
+                              bool subgroups = true);
 
 /// Registers `nnc-gpu-sink-constants` and the `nnc-linalg-to-gpu` pipeline.
 void registerCodegenGpuPasses();

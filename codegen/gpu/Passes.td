@@ -163,6 +163,11 @@ def NNCGpuTileContraction : Pass<"nnc-gpu-tile-contraction"> {
 }
 
 def NNCGpuTileReduction : Pass<"nnc-gpu-tile-reduction"> {
+  let options = [
+    Option<"subgroups", "subgroups", "bool", /*default=*/"true",
+           "Combine the threads' partials with subgroup operations (warp "
+           "shuffles, OpGroupNonUniform*) in workgroups of 32 threads or more">
+  ];
   let summary = "Innermost reductions as one workgroup per output element";
   let description = [{
     Runs after `nnc-gpu-tile-matmul`. A linalg op on memrefs with one output,
@@ -173,8 +178,12 @@ def NNCGpuTileReduction : Pass<"nnc-gpu-tile-reduction"> {
     `gpu.launch` of one workgroup (up to 256 threads) per output element
     (grid-stride past 65535 outputs). Each thread folds elements tid,
     tid + 256, ... with the op's body from `comb`'s identity; the partials
-    meet in workgroup memory in a tree (a `gpu.barrier` per level); thread 0
-    folds the total into the output's old value, the fill's init. Rows of a
+    meet in workgroup memory in a tree (a `gpu.barrier` per level), or with
+    `subgroups` (f32 and i32 combiners, 32 threads or more) each subgroup
+    folds its lanes' partials with `gpu.subgroup_reduce`, its first lane
+    stores the result and, after one barrier, every thread folds the
+    subgroups' results in order; thread 0 folds the total into the output's
+    old value, the fill's init. Rows of a
     static length below 32 stay on the naive path (one thread per output).
     A full reduction (rank-0 output) is one workgroup instead of one thread.
     argmax (two outputs) and reductions over outer dims are left alone.
@@ -297,6 +306,11 @@ def NNCGpuRecordLaunchParts : Pass<"nnc-gpu-record-launch-parts", "::mlir::Modul
 }
 
 def NNCGpuRowKernels : Pass<"nnc-gpu-row-kernels"> {
+  let options = [
+    Option<"subgroups", "subgroups", "bool", /*default=*/"true",
+           "Combine the threads' partials with subgroup operations (warp "
+           "shuffles, OpGroupNonUniform*) in workgroups of 32 threads or more">
+  ];
   let summary = "A row fusion group as one kernel with one workgroup per row";
   let description = [{
     Runs on memrefs, before the other kernel passes. The linalg ops marked

@@ -99,7 +99,9 @@ bool fewLongOutputs(linalg::LinalgOp op) {
 
 struct ReduceInWorkgroupMemory
     : public OpInterfaceRewritePattern<linalg::LinalgOp> {
-  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+  ReduceInWorkgroupMemory(MLIRContext *context, bool subgroups)
+      : OpInterfaceRewritePattern(context), subgroups(subgroups) {}
+  bool subgroups; // combine the threads' partials with subgroup operations
 
   LogicalResult matchAndRewrite(linalg::LinalgOp op,
                                 PatternRewriter &rewriter) const override {
@@ -186,7 +188,10 @@ struct ReduceInWorkgroupMemory
                 args.push_back(acc);
                 return cloneBody(b, op, args)[0];
               });
-          Value total = treeReduce(b, l, slice, partials, tid, threads, combine);
+          Value total = treeReduce(
+              b, l, slice, partials, tid, threads, combine,
+              subgroups ? subgroupKind(combiner->kind, accType) : std::nullopt,
+              identity);
           // The output held the init (a fill's identity, or a prior value):
           // fold the total into it as the sequential loop would.
           Value first =
@@ -211,9 +216,10 @@ struct ReduceInWorkgroupMemory
 
 struct GpuTileReduction
     : public nnc::impl::NNCGpuTileReductionBase<GpuTileReduction> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ReduceInWorkgroupMemory>(&getContext());
+    patterns.add<ReduceInWorkgroupMemory>(&getContext(), subgroups);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
   }
 };

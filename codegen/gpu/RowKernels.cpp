@@ -69,7 +69,8 @@ struct Member {
 /// One row group: its ops, in order, and how each reads its operands.
 class RowKernel {
 public:
-  explicit RowKernel(ArrayRef<Operation *> ops) : ops(ops) {}
+  RowKernel(ArrayRef<Operation *> ops, bool subgroups)
+      : ops(ops), subgroups(subgroups) {}
 
   /// Checks that the kernel can take the group and resolves every operand.
   LogicalResult analyze();
@@ -89,6 +90,7 @@ private:
                                ArrayRef<Value> loopIdx);
 
   ArrayRef<Operation *> ops;
+  bool subgroups; // combine the threads' partials with subgroup operations
   SmallVector<Member> members;
   int64_t outerRank = 0, innerRank = 0;
   SmallVector<int64_t> innerStatic; // static inner sizes (or dynamic)
@@ -426,8 +428,11 @@ void RowKernel::build() {
                   args.push_back(acc);
                   return cloneBody(b, op, args)[0];
                 });
-            Value total = treeReduce(b, l, partial, scratch, tid, threads,
-                                     combine);
+            Value total = treeReduce(
+                b, l, partial, scratch, tid, threads, combine,
+                subgroups ? subgroupKind(m.combiner->kind, accType)
+                          : std::nullopt,
+                identity);
             Value out = op.getDpsInits()[0];
             SmallVector<Value> outIdx =
                 applyMap(b, l, op.getIndexingMapsArray().back(), outer);
@@ -477,6 +482,7 @@ void RowKernel::build() {
 
 struct GpuRowKernels
     : public nnc::impl::NNCGpuRowKernelsBase<GpuRowKernels> {
+  using Base::Base;
   void runOnOperation() override {
     // The groups in the order of their first op.
     llvm::MapVector<int64_t, SmallVector<Operation *>> groups;
@@ -490,7 +496,7 @@ struct GpuRowKernels
     for (Operation *op : marked)
       op->removeAttr(nnc::kRowGroupAttr);
     for (auto &[id, ops] : groups) {
-      RowKernel kernel(ops);
+      RowKernel kernel(ops, subgroups);
       if (succeeded(kernel.analyze()))
         kernel.build();
     }

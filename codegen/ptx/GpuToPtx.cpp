@@ -1,16 +1,21 @@
 //===- GpuToPtx.cpp - the gpu -> PTX pipeline and the PTX dump ------------===//
 #include "codegen/ptx/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_NNCDUMPPTX
+#define GEN_PASS_DEF_NNCGPUSUBGROUPTOSHUFFLES
 #include "codegen/ptx/Passes.h.inc"
 } // namespace nnc
 
@@ -24,10 +29,74 @@ void nnc::buildGpuToPtxPipeline(OpPassManager &pm,
   nvvm.cubinFeatures = options.features;
   // PTX text in the #gpu.object, not a cubin: no CUDA driver at compile time.
   nvvm.cubinFormat = "isa";
+  pm.addNestedPass<gpu::GPUModuleOp>(nnc::createNNCGpuSubgroupToShuffles());
   gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
 }
 
 namespace {
+
+/// NVIDIA's warp.
+constexpr unsigned kWarpSize = 32;
+
+struct SubgroupToShuffles
+    : public nnc::impl::NNCGpuSubgroupToShufflesBase<SubgroupToShuffles> {
+  void runOnOperation() override {
+    // The subgroup ids first: linear thread id / 32 (x-major), the
+    // threads / 32 rounded up, and 32.
+    IRRewriter rewriter(&getContext());
+    getOperation()->walk([&](Operation *op) {
+      if (!isa<gpu::SubgroupIdOp, gpu::NumSubgroupsOp, gpu::SubgroupSizeOp>(
+              op))
+        return;
+      Location l = op->getLoc();
+      rewriter.setInsertionPoint(op);
+      if (isa<gpu::SubgroupSizeOp>(op)) {
+        rewriter.replaceOp(
+            op, arith::ConstantIndexOp::create(rewriter, l, kWarpSize));
+        return;
+      }
+      auto dim = [&](auto opTag, gpu::Dimension d) -> Value {
+        return decltype(opTag)::create(rewriter, l, d);
+      };
+      Value bx = dim(gpu::BlockDimOp(), gpu::Dimension::x);
+      Value by = dim(gpu::BlockDimOp(), gpu::Dimension::y);
+      Value bz = dim(gpu::BlockDimOp(), gpu::Dimension::z);
+      Value warp = arith::ConstantIndexOp::create(rewriter, l, kWarpSize);
+      Value result;
+      if (isa<gpu::SubgroupIdOp>(op)) {
+        Value tx = dim(gpu::ThreadIdOp(), gpu::Dimension::x);
+        Value ty = dim(gpu::ThreadIdOp(), gpu::Dimension::y);
+        Value tz = dim(gpu::ThreadIdOp(), gpu::Dimension::z);
+        Value linear = arith::AddIOp::create(
+            rewriter, l,
+            arith::MulIOp::create(
+                rewriter, l,
+                arith::AddIOp::create(rewriter, l,
+                                      arith::MulIOp::create(rewriter, l, tz, by),
+                                      ty),
+                bx),
+            tx);
+        result = arith::DivUIOp::create(rewriter, l, linear, warp);
+      } else {
+        Value threads = arith::MulIOp::create(
+            rewriter, l, arith::MulIOp::create(rewriter, l, bx, by), bz);
+        result = arith::CeilDivUIOp::create(rewriter, l, threads, warp);
+      }
+      rewriter.replaceOp(op, result);
+    });
+    RewritePatternSet patterns(&getContext());
+    populateGpuLowerSubgroupReduceToShufflePatterns(patterns, kWarpSize);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    WalkResult left = getOperation()->walk([](gpu::SubgroupReduceOp op) {
+      op.emitError("nnc-gpu-subgroup-to-shuffles: no shuffle lowering for ")
+          << op.getValue().getType();
+      return WalkResult::interrupt();
+    });
+    if (left.wasInterrupted())
+      signalPassFailure();
+  }
+};
 
 struct DumpPtx : public nnc::impl::NNCDumpPtxBase<DumpPtx> {
   using Base::Base;

@@ -93,7 +93,12 @@ void nnc::buildGpuToSpirvPipeline(OpPassManager &pm,
   pm.addPass(nnc::createNNCGpuWorkgroupToAlloc());
   GpuSPIRVAttachTargetOptions target;
   target.spirvVersion = "v1.3";
-  target.spirvCapabilities = {"Shader"};
+  // Subgroup reductions (nnc-gpu-tile-reduction, nnc-gpu-row-kernels):
+  // spirv-update-vce keeps these only in kernels that use them, and the
+  // runtime refuses such a kernel on a device whose compute stage lacks
+  // subgroup arithmetic, naming the capability.
+  target.spirvCapabilities = {"Shader", "GroupNonUniform",
+                              "GroupNonUniformArithmetic"};
   target.spirvExtensions = {"SPV_KHR_storage_buffer_storage_class"};
   if (options.int64)
     target.spirvCapabilities.push_back("Int64");

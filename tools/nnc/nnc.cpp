@@ -99,6 +99,13 @@ cl::opt<bool> noFuse(
              "nnc-gpu-merge-launches merge nothing): one kernel per op, to "
              "compare with fusion"),
     cl::init(false), cl::cat(category));
+cl::opt<bool> noSubgroupOps(
+    "no-subgroup-ops",
+    cl::desc("Combine a reduction's partial results in workgroup memory "
+             "only, without subgroup operations (warp shuffles on CUDA, "
+             "GroupNonUniformArithmetic on Vulkan): for a Vulkan device "
+             "that lacks subgroup arithmetic"),
+    cl::init(false), cl::cat(category));
 enum class MergeLaunches { Auto, On, Off };
 cl::opt<MergeLaunches> mergeLaunches(
     "merge-launches",
@@ -348,7 +355,8 @@ int main(int argc, char **argv) {
                  (mergeLaunches == MergeLaunches::Auto &&
                   target == Target::Cuda);
     nnc::buildLinalgToGpuPipeline(pm, /*merge=*/!noFuse,
-                                  /*mergeLaunches=*/!noFuse && merge);
+                                  /*mergeLaunches=*/!noFuse && merge,
+                                  /*subgroups=*/!noSubgroupOps);
     if (mlir::failed(pm.run(*module)))
       return 1;
   }

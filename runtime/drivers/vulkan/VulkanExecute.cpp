@@ -61,9 +61,14 @@ DriverStatus VulkanDriver::loadKernel(const KernelBlob &blob, VulkanKernel &k) {
   k.name = blob.module + " (entry " + blob.function + ")";
   const std::string prefix = "vulkan: kernel " + k.name + ": ";
   auto refuse = [&](const std::string &capability) {
+    // Subgroup operations are nnc's choice for reductions, not the model's.
+    std::string hint =
+        capability.rfind("GroupNonUniform", 0) == 0
+            ? " (compile the model with nnc --no-subgroup-ops)"
+            : "";
     return DriverStatus::error(prefix + "needs the SPIR-V capability " +
                                capability + ", which " + properties.deviceName +
-                               " does not support");
+                               " does not support" + hint);
   };
   for (const std::string &capability : blob.capabilities)
     if (!supportsCapability(capability))

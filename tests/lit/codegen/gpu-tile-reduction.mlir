@@ -7,7 +7,43 @@
 // nnc-gpu-merge-elementwise (here with merge=false, as nnc --no-fuse runs
 // it: per-point reductions only): a thread per output point that folds in
 // order in registers. Sizes stay on the host.
-// RUN: nnc-opt %s --nnc-gpu-tile-reduction --nnc-gpu-merge-elementwise=merge=false | FileCheck %s
+// With subgroups=false (nnc --no-subgroup-ops) the partials meet in a tree:
+// RUN: nnc-opt %s --nnc-gpu-tile-reduction=subgroups=false --nnc-gpu-merge-elementwise=merge=false | FileCheck %s
+// By default an f32/i32 sum, product, or integer max/min combines each
+// subgroup's partials with gpu.subgroup_reduce (warp shuffles on CUDA,
+// OpGroupNonUniform* on Vulkan); each subgroup's first lane stores its
+// result, and after one barrier every subgroup folds those results alike:
+// lane i takes results i, i + subgroup size, ..., then gpu.subgroup_reduce
+// again (float max/min keep the tree: the SPIR-V ops leave NaN undefined):
+// RUN: nnc-opt %s --nnc-gpu-tile-reduction --nnc-gpu-merge-elementwise=merge=false | FileCheck %s --check-prefix=SUB
+
+// SUB-LABEL: func.func @row_sum
+// SUB: gpu.launch
+// SUB-SAME: workgroup(%[[P:[a-z0-9_]+]] : memref<256xf32, #gpu.address_space<workgroup>>)
+// SUB: %[[PART:[a-z0-9_]+]] = scf.if
+// SUB: %[[RED:[a-z0-9_]+]] = gpu.subgroup_reduce add %[[PART]] : (f32) -> f32
+// SUB: %[[LANE:[a-z0-9_]+]] = gpu.lane_id
+// SUB: %[[SG:[a-z0-9_]+]] = gpu.subgroup_id : index
+// SUB: %[[NSG:[a-z0-9_]+]] = gpu.num_subgroups : index
+// SUB: %[[LEAD:[a-z0-9_]+]] = arith.cmpi eq, %[[LANE]], %{{.*}} : index
+// SUB: scf.if %[[LEAD]] {
+// SUB-NEXT: memref.store %[[RED]], %[[P]][%[[SG]]]
+// SUB: gpu.barrier
+// SUB-NOT: gpu.barrier
+// SUB: %[[SIZE:[a-z0-9_]+]] = gpu.subgroup_size : index
+// SUB: scf.for %[[I:[a-z0-9_]+]] = %[[LANE]] to %[[NSG]] step %[[SIZE]] iter_args(%[[ACC:[a-z0-9_]+]] = %{{.*}})
+// SUB: %[[OTHER:[a-z0-9_]+]] = memref.load %[[P]][%[[I]]]
+// SUB: arith.addf %[[OTHER]], %[[ACC]] : f32
+// SUB: %[[TOTAL:[a-z0-9_]+]] = gpu.subgroup_reduce add %{{.*}} : (f32) -> f32
+// SUB: gpu.barrier
+// SUB-NOT: gpu.barrier
+// SUB: arith.addf %[[TOTAL]], %{{.*}} : f32
+// SUB-LABEL: func.func @row_max_dynamic_length
+// SUB-NOT: gpu.subgroup_reduce
+// SUB: arith.maximumf
+// SUB-COUNT-9: gpu.barrier
+// SUB-LABEL: func.func @row_min_i32
+// SUB: gpu.subgroup_reduce minsi %{{.*}} : (i32) -> i32
 
 // CHECK-LABEL: func.func @row_sum
 // CHECK-SAME: (%[[X:[a-z0-9_]+]]: memref<?x300xf32>, %[[S:[a-z0-9_]+]]: memref<?xf32>)

@@ -8,8 +8,21 @@
 // RUN: ptxas -arch=sm_80 %t/matmul_kernel.ptx -o %t/matmul_kernel.cubin
 // RUN: ptxas -arch=sm_80 %t/row_sum_kernel.ptx -o %t/row_sum_kernel.cubin
 // RUN: FileCheck %s --check-prefix=PTX < %t/add_relu_kernel.ptx
+// RUN: FileCheck %s --check-prefix=SHFL < %t/row_sum_kernel.ptx
 // RUN: rm -rf %t.90 && nnc-opt %s --nnc-lower-to-linalg --nnc-linalg-to-gpu --nnc-gpu-to-ptx=chip=sm_90 --nnc-dump-ptx=dir=%t.90 | FileCheck %s --check-prefix=SM90
 // RUN: ptxas -arch=sm_90 %t.90/row_sum_kernel.ptx -o %t.90/row_sum_kernel.cubin
+
+// The row sum (64 threads: two warps) adds each warp's partials with a
+// butterfly of five shfl.sync.bfly (nnc-gpu-subgroup-to-shuffles); lane 0
+// of each warp stores its sum, and after one barrier each warp adds the two
+// sums with five more.
+// SHFL: .entry row_sum_kernel(
+// SHFL: mov.u32 {{.*}}%laneid;
+// SHFL-COUNT-5: shfl.sync.bfly.b32
+// SHFL: bar.sync 0;
+// SHFL-COUNT-5: shfl.sync.bfly.b32
+// SHFL: bar.sync 0;
+// SHFL-NOT: bar.sync
 
 // CHECK: llvm.func @add_relu
 // CHECK: gpu.launch_func @add_relu_kernel::@add_relu_kernel

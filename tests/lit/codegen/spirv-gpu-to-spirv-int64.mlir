@@ -16,9 +16,10 @@
 
 // spirv-update-vce keeps Int64 only where a kernel touches i64 data: the
 // argmax (one kernel: a thread per row from the fills' values) does, the
-// row sum (a workgroup per row of 300) does not.
+// row sum (a workgroup per row of 300, its subgroups adding with
+// OpGroupNonUniformFAdd) does not.
 // CHECK: spirv.module @__spv__argmax_kernel Logical GLSL450 requires #spirv.vce<v1.0, [Shader, Int64, Matrix],
-// CHECK: spirv.module @__spv__argmax_kernel_0 Logical GLSL450 requires #spirv.vce<v1.0, [Shader, Matrix],
+// CHECK: spirv.module @__spv__argmax_kernel_0 Logical GLSL450 requires #spirv.vce<v1.3, [Shader, GroupNonUniformArithmetic, Matrix, GroupNonUniform],
 
 func.func @argmax(%x: tensor<?x10xf32>, %y: tensor<?x300xf32>) -> (tensor<?xi64>, tensor<?xf32>) {
   %0 = nn.argmax %x {axis = 1 : i64, keepdims = false} : tensor<?x10xf32> -> tensor<?xi64>

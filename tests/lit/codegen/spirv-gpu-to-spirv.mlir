@@ -14,8 +14,10 @@
 // FILES-COUNT-5: _kernel{{.*}}.spv
 // FILES-NOT: .spv
 
-// CHECK: spirv.module @__spv__add_relu_kernel Logical GLSL450
-// CHECK-SAME: #spirv.target_env<#spirv.vce<v1.3, [Shader], [SPV_KHR_storage_buffer_storage_class]>
+// The target allows subgroup arithmetic; spirv-update-vce requires it only
+// of the kernels that use it (the row sum below).
+// CHECK: spirv.module @__spv__add_relu_kernel Logical GLSL450 requires #spirv.vce<v1.0, [Shader, Matrix], [SPV_KHR_storage_buffer_storage_class]>
+// CHECK-SAME: #spirv.target_env<#spirv.vce<v1.3, [Shader, GroupNonUniform, GroupNonUniformArithmetic], [SPV_KHR_storage_buffer_storage_class]>
 // CHECK: spirv.GlobalVariable @add_relu_kernel_arg_0 bind(0, 0) : !spirv.ptr<!spirv.struct<(!spirv.rtarray<f32, stride=4> [0])>, StorageBuffer>
 // CHECK: spirv.GlobalVariable @add_relu_kernel_arg_1 bind(0, 1) : !spirv.ptr<!spirv.struct<(!spirv.array<4 x f32, stride=4> [0])>, StorageBuffer>
 // CHECK: spirv.GlobalVariable @add_relu_kernel_arg_2 bind(0, 2) : !spirv.ptr<!spirv.struct<(!spirv.rtarray<f32, stride=4> [0])>, StorageBuffer>
@@ -27,13 +29,15 @@
 // CHECK: spirv.ExecutionMode @add_relu_kernel "LocalSize", 256, 1, 1
 // The matmul is a register-tiled contraction (nnc-gpu-tile-contraction):
 // 4 threads of 8 x 8 outputs starting from the fill's zero (no fill kernel),
-// no workgroup memory. The row sum keeps its partials in a Workgroup
-// variable, its phases separated by control barriers.
+// no workgroup memory. The row sum (64 threads) adds each subgroup's
+// partials with OpGroupNonUniformFAdd, the subgroups' sums meet in a
+// Workgroup variable behind a control barrier.
 // CHECK: spirv.module @__spv__matmul_kernel
 // CHECK-NOT: Workgroup>
 // CHECK: spirv.ExecutionMode @matmul_kernel "LocalSize", 4, 1, 1
-// CHECK: spirv.module @__spv__row_sum_kernel
+// CHECK: spirv.module @__spv__row_sum_kernel Logical GLSL450 requires #spirv.vce<v1.3, [Shader, GroupNonUniformArithmetic, Matrix, GroupNonUniform]
 // CHECK: spirv.GlobalVariable @__workgroup_mem__0 : !spirv.ptr<!spirv.struct<(!spirv.array<64 x f32>)>, Workgroup>
+// CHECK: spirv.GroupNonUniformFAdd <Subgroup> <Reduce> %{{.*}} : f32 -> f32
 // CHECK: spirv.ControlBarrier <Workgroup>, <Workgroup>, <AcquireRelease|WorkgroupMemory>
 // CHECK: spirv.ExecutionMode @row_sum_kernel "LocalSize", 64, 1, 1
 

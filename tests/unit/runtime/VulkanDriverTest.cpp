@@ -374,6 +374,25 @@ TEST_P(VulkanDriverTest, KernelNeedingAMissingCapabilityIsRefused) {
   }
 }
 
+// A subgroup capability the device lacks (lavapipe has no clustered
+// subgroup operations) names the nnc flag that compiles reductions without
+// subgroup operations.
+TEST_P(VulkanDriverTest, MissingSubgroupCapabilityNamesTheNncFlag) {
+  OPEN_OR_SKIP(GetParam(), driver);
+  LOAD_OR_SKIP("add_relu", "add_relu_kernel", "add_relu_kernel", blob);
+  const char *capability = "GroupNonUniformClustered";
+  if (static_cast<vk::VulkanDriver &>(*driver).supportsCapability(capability))
+    GTEST_SKIP() << "the device has " << capability;
+  KernelBlob needs = blob;
+  needs.capabilities.push_back(capability);
+  std::unique_ptr<Program> program;
+  DriverStatus s = driver->loadKernels({needs}, program);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message.find(capability), std::string::npos) << s.message;
+  EXPECT_NE(s.message.find("nnc --no-subgroup-ops"), std::string::npos)
+      << s.message;
+}
+
 TEST_P(VulkanDriverTest, BadLaunchesAreErrors) {
   OPEN_OR_SKIP(GetParam(), driver);
   LOAD_OR_SKIP("add_relu", "add_relu_kernel_0", "add_relu_kernel", relu);
