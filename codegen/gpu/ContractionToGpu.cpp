@@ -293,6 +293,9 @@ struct Epilogue {
   Operation *last = nullptr;
 };
 
+void markStored(Epilogue &e, linalg::LinalgOp op, Value out, Operation *fill,
+                ArrayRef<Operation *> more = {});
+
 /// The epilogue of contraction `op` (writing `out`, initialized by `fill`
 /// when not null); empty when it has none or the kernel cannot take it.
 Epilogue matchEpilogue(linalg::LinalgOp op, Value out, Operation *fill) {
@@ -359,11 +362,22 @@ Epilogue matchEpilogue(linalg::LinalgOp op, Value out, Operation *fill) {
     }
     e.fromMember.push_back(std::move(from));
   }
-  // The outputs used after the group are stored by their last writer.
+  markStored(e, op, out, fill);
+  return e;
+}
+
+/// Marks the outputs of contraction `op` (writing `out`, initialized by
+/// `fill` when not null) and of its epilogue `e` that ops outside the group
+/// (and `more`, ops the kernel also replaces) read: each is stored by its
+/// last writer.
+void markStored(Epilogue &e, linalg::LinalgOp op, Value out, Operation *fill,
+                ArrayRef<Operation *> more) {
   llvm::DenseSet<Operation *> group(e.ops.begin(), e.ops.end());
   group.insert(op);
   if (fill)
     group.insert(fill);
+  group.insert(more.begin(), more.end());
+  e.stored.clear();
   llvm::DenseMap<Value, std::pair<int64_t, int64_t>> lastWriter;
   for (auto [i, g] : llvm::enumerate(e.ops))
     for (auto [r, init] : llvm::enumerate(g.getDpsInits()))
@@ -379,15 +393,15 @@ Epilogue matchEpilogue(linalg::LinalgOp op, Value out, Operation *fill) {
   }
   Value outRoot = rootOf(out);
   e.storeOut = !lastWriter.count(outRoot) && usedOutside(outRoot, group);
-  return e;
 }
 
 /// Stores one output `sum` at the output's indices `idx` where it is used
 /// after the group, then runs the epilogue on it (inside the guard of a
 /// valid output): each op's body on the registers and loads, its values
-/// stored where used after the group.
-void emitEpilogue(OpBuilder &b, Location l, const Epilogue &e, Value out,
-                  Value sum, ArrayRef<Value> idx) {
+/// stored where used after the group. Returns the value the group wrote to
+/// `want` (`out` or an epilogue op's output), if given.
+Value emitEpilogue(OpBuilder &b, Location l, const Epilogue &e, Value out,
+                   Value sum, ArrayRef<Value> idx, Value want = nullptr) {
   if (e.storeOut)
     memref::StoreOp::create(b, l, sum, out, idx);
   llvm::DenseMap<Value, Value> registers{{out, sum}};
@@ -425,6 +439,100 @@ void emitEpilogue(OpBuilder &b, Location l, const Epilogue &e, Value out,
         memref::StoreOp::create(b, l, value, init, idx);
     }
   }
+  return want ? registers.lookup(want) : Value();
+}
+
+/// A 2x2, stride 2 max pool of what the kernel's group computes last (a
+/// convolution + bias + ReLU, then max_pool2d): the kernel runs each thread
+/// on whole windows (its columns are numbered window by window) and stores
+/// the pooled values too, so nothing reads the activation again to pool it
+/// (nor stores it, where only the pool read it).
+struct PoolEpilogue {
+  linalg::PoolingNchwMaxOp pool;
+  Value input;          // what it pools: `out` or an epilogue op's output
+  Value out;            // the pooled values
+  linalg::FillOp fill;  // of `out` before the pool, or null
+  Value init;           // the fill's value, or null (out's values are read)
+  int64_t rows, cols;   // of the pooled image (static)
+  SmallVector<Operation *> hostWork; // between the kernel and the pool
+};
+
+/// The pool epilogue of contraction `op` (writing `out`, epilogue `e`, the
+/// kernel at `at`), or nullopt: the output is NCHW over the loops (N0, M,
+/// N1, N2) with N1, N2 static and even; a linalg.pooling_nchw_max with 2x2
+/// windows, stride 2, no dilation, reads the group's last value after `at`
+/// with only host work (and the pool's fill) in between.
+std::optional<PoolEpilogue> matchPoolEpilogue(linalg::LinalgOp op,
+                                              const ContractionDims &dims,
+                                              const Epilogue &e, Value out,
+                                              Operation *at) {
+  if (!dims.batch.empty() || dims.m.size() != 1 || dims.n.size() != 3)
+    return std::nullopt;
+  AffineMap outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (outMap.getNumResults() != 4 ||
+      outMap.getDimPosition(0) != unsigned(dims.n[0]) ||
+      outMap.getDimPosition(1) != unsigned(dims.m[0]) ||
+      outMap.getDimPosition(2) != unsigned(dims.n[1]) ||
+      outMap.getDimPosition(3) != unsigned(dims.n[2]))
+    return std::nullopt;
+  Value input = out;
+  if (!e.ops.empty()) {
+    linalg::GenericOp last = e.ops.back();
+    if (last.getNumDpsInits() != 1)
+      return std::nullopt;
+    input = last.getDpsInits()[0];
+  }
+  auto type = dyn_cast<MemRefType>(input.getType());
+  if (!type || type.getRank() != 4 || ShapedType::isDynamic(type.getDimSize(2)) ||
+      ShapedType::isDynamic(type.getDimSize(3)) || type.getDimSize(2) % 2 ||
+      type.getDimSize(3) % 2)
+    return std::nullopt;
+  for (Operation *user : input.getUsers()) {
+    auto pool = dyn_cast<linalg::PoolingNchwMaxOp>(user);
+    if (!pool || pool->getBlock() != op->getBlock() ||
+        !at->isBeforeInBlock(pool) || pool.getInputs()[0] != input ||
+        !pool.hasPureBufferSemantics() ||
+        !llvm::all_of(pool.getStrides().getValues<int64_t>(),
+                      [](int64_t v) { return v == 2; }) ||
+        !llvm::all_of(pool.getDilations().getValues<int64_t>(),
+                      [](int64_t v) { return v == 1; }))
+      continue;
+    auto window = dyn_cast<MemRefType>(pool.getInputs()[1].getType());
+    auto pooled = dyn_cast<MemRefType>(pool.getOutputs()[0].getType());
+    if (!window || window.getShape() != ArrayRef<int64_t>{2, 2} || !pooled ||
+        pooled.getElementType() != type.getElementType() ||
+        pooled.getShape() != ArrayRef<int64_t>{type.getDimSize(0),
+                                               type.getDimSize(1),
+                                               type.getDimSize(2) / 2,
+                                               type.getDimSize(3) / 2})
+      continue;
+    // Its body folds the pixel itself into the running value.
+    FailureOr<Combiner> combiner = matchCombiner(pool);
+    if (failed(combiner) ||
+        combiner->op->getOperand(1 - combiner->accOperand) !=
+            pool.getBlock()->getArgument(0))
+      continue;
+    PoolEpilogue p;
+    p.pool = pool;
+    p.input = input;
+    p.out = pool.getOutputs()[0];
+    p.rows = pooled.getDimSize(2);
+    p.cols = pooled.getDimSize(3);
+    p.fill = fillBefore(pool, p.out);
+    if (p.fill)
+      p.init = p.fill.getInputs()[0];
+    bool ok = true;
+    for (Operation *x = at->getNextNode(); x != pool && ok; x = x->getNextNode()) {
+      if (x == p.fill.getOperation())
+        continue;
+      ok = isHostWork(x);
+      if (!isa<memref::DeallocOp>(x))
+        p.hostWork.push_back(x);
+    }
+    if (ok)
+      return p;
+  }
+  return std::nullopt;
 }
 
 /// The op's body on (a, b, acc) at `b`; the inputs it never reads
@@ -722,6 +830,7 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
                        Value initValue, const Epilogue &epilogue,
                        const Source &lhsSrc, const Source &rhsSrc,
                        const std::optional<SideSum> &side,
+                       const std::optional<PoolEpilogue> &pool,
                        Value partials = Value(), Value chunk = Value()) {
   Location loc = op.getLoc();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -790,16 +899,42 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
     delinearize(rewriter, loc, safe, dims.m, sizesOf(dims.m), loops);
     rowLoops.push_back(loops);
   }
+  // With a pool epilogue a thread's columns are consecutive and numbered
+  // window by window: column c is pixel c % 4 (row-major in the 2x2 window)
+  // of window c / 4 (image, pooled row, pooled column, row-major).
+  auto columnOf = [&](OpBuilder &b, Location l, Value tx, int64_t j) -> Value {
+    Value within = pool ? arith::AddIOp::create(
+                              b, l, arith::MulIOp::create(b, l, tx, cst(b, cols)),
+                              cst(b, j))
+                        : arith::AddIOp::create(b, l, tx, cst(b, j * threads));
+    return arith::AddIOp::create(b, l, n0, within);
+  };
   for (int64_t j = 0; j < cols; ++j) {
-    Value col = arith::AddIOp::create(
-        rewriter, loc, n0,
-        arith::AddIOp::create(rewriter, loc, thread.x,
-                              cst(rewriter, j * threads)));
+    Value col = columnOf(rewriter, loc, thread.x, j);
     colOk.push_back(ult(rewriter, col, nAll));
     colSide.push_back(side && side->overA ? isEdge(col, nSize) : Value());
     Value safe = arith::MinUIOp::create(rewriter, loc, col, lastCol);
     SmallVector<Value> loops(sizes.size());
-    delinearize(rewriter, loc, safe, dims.n, sizesOf(dims.n), loops);
+    if (pool) {
+      Value window = arith::DivUIOp::create(rewriter, loc, safe, cst(rewriter, 4));
+      Value pixel = arith::RemUIOp::create(rewriter, loc, safe, cst(rewriter, 4));
+      Value pc = arith::RemUIOp::create(rewriter, loc, window,
+                                        cst(rewriter, pool->cols));
+      Value rest = arith::DivUIOp::create(rewriter, loc, window,
+                                          cst(rewriter, pool->cols));
+      Value pr = arith::RemUIOp::create(rewriter, loc, rest,
+                                        cst(rewriter, pool->rows));
+      loops[dims.n[0]] = arith::DivUIOp::create(rewriter, loc, rest,
+                                                cst(rewriter, pool->rows));
+      loops[dims.n[1]] = arith::AddIOp::create(
+          rewriter, loc, arith::MulIOp::create(rewriter, loc, pr, cst(rewriter, 2)),
+          arith::DivUIOp::create(rewriter, loc, pixel, cst(rewriter, 2)));
+      loops[dims.n[2]] = arith::AddIOp::create(
+          rewriter, loc, arith::MulIOp::create(rewriter, loc, pc, cst(rewriter, 2)),
+          arith::RemUIOp::create(rewriter, loc, pixel, cst(rewriter, 2)));
+    } else {
+      delinearize(rewriter, loc, safe, dims.n, sizesOf(dims.n), loops);
+    }
     colLoops.push_back(loops);
   }
   auto merged = [&](ArrayRef<Value> a, ArrayRef<Value> b, ArrayRef<Value> c) {
@@ -886,6 +1021,38 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
                 foldOne(b, op, dims, as[i], bs[j], accs[i * cols + j]));
         return next;
       });
+  if (pool) {
+    // Per row and window (all four pixels valid or none: N is a multiple of
+    // 4 and so is each thread's first column): the group on each pixel,
+    // then the pool's body from its init over the pixels in window order.
+    Combiner combiner = *matchCombiner(pool->pool);
+    for (int64_t i = 0; i < rowsPerGroup; ++i)
+      for (int64_t q = 0; q < cols / 4; ++q) {
+        int64_t first = i * cols + 4 * q;
+        scf::IfOp::create(rewriter, loc, oks[first], [&](OpBuilder &b,
+                                                         Location l) {
+          SmallVector<Value> pixels;
+          for (int64_t r = 0; r < 4; ++r)
+            pixels.push_back(emitEpilogue(b, l, epilogue, out, sums[first + r],
+                                          outIdx[first + r], pool->input));
+          ArrayRef<Value> loops = colLoops[4 * q];
+          Value c2 = cst(b, 2);
+          SmallVector<Value> at{
+              loops[dims.n[0]], rowLoops[i][dims.m[0]],
+              arith::DivUIOp::create(b, l, loops[dims.n[1]], c2),
+              arith::DivUIOp::create(b, l, loops[dims.n[2]], c2)};
+          Value max = pool->init ? pool->init
+                                 : memref::LoadOp::create(b, l, pool->out, at)
+                                       .getResult();
+          for (Value pixel : pixels)
+            max = combiner.apply(b, max, pixel);
+          memref::StoreOp::create(b, l, max, pool->out, at);
+          scf::YieldOp::create(b, l);
+        });
+      }
+    gpu::TerminatorOp::create(rewriter, loc);
+    return;
+  }
   int64_t at = 0;
   for (auto [sum, idx, ok] : llvm::zip(sums, outIdx, oks)) {
     int64_t i = at / cols, j = at % cols;
@@ -894,9 +1061,7 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
       if (partials) {
         // partials[z, row, col]
         Value row = arith::AddIOp::create(b, l, m0, cst(b, i));
-        Value col = arith::AddIOp::create(
-            b, l, n0,
-            arith::AddIOp::create(b, l, thread.x, cst(b, j * threads)));
+        Value col = columnOf(b, l, thread.x, j);
         memref::StoreOp::create(b, l, sum, partials,
                                 ValueRange{block.z, row, col});
       } else if (side) {
@@ -1016,7 +1181,8 @@ void buildSplitSum(RewriterBase &rewriter, linalg::LinalgOp op,
 /// Replaces contraction `op` (and its epilogue) by one kernel; false when
 /// `op` is no contraction. `erased` collects the ops it erased.
 bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
-                     bool sideSums, llvm::DenseSet<Operation *> &erased) {
+                     bool sideSums, bool poolEpilogues,
+                     llvm::DenseSet<Operation *> &erased) {
   FailureOr<ContractionDims> match = matchContraction(op);
   if (failed(match))
     return false;
@@ -1090,6 +1256,19 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
   bool split = dims.batch.empty() && !ShapedType::isDynamic(m) &&
                !ShapedType::isDynamic(n) && m * n <= kSplitOutputs &&
                k >= kSplitMinK && addsProducts(op);
+  // A max pool of the group's last value runs in the kernel too (whole
+  // windows per thread: its columns come four by four).
+  std::optional<PoolEpilogue> pool;
+  if (poolEpilogues && !split && !side && cols % 4 == 0)
+    pool = matchPoolEpilogue(op, dims, epilogue, out, at);
+  if (pool) {
+    for (Operation *x : pool->hostWork)
+      x->moveBefore(at);
+    SmallVector<Operation *> more{pool->pool};
+    if (pool->fill)
+      more.push_back(pool->fill);
+    markStored(epilogue, op, out, fill, more);
+  }
   Value mSize = product(dims.m), nSize = product(dims.n),
         kSize = product(dims.k);
   Value initValue = fill ? fill.getInputs()[0] : Value();
@@ -1104,7 +1283,7 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
         arith::ConstantIndexOp::create(rewriter, loc, kSplits));
     buildColumnKernel(rewriter, op, dims, sizes, mSize, nSize, kSize, rows,
                       cols, threads, initValue, epilogue, lhsSrc, rhsSrc,
-                      side, partials, chunk);
+                      side, pool, partials, chunk);
     buildSplitSum(rewriter, op, dims, sizes, mSize, nSize, initValue,
                   epilogue, side, partials);
     launch = at->getPrevNode();
@@ -1112,7 +1291,7 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
   } else {
     buildColumnKernel(rewriter, op, dims, sizes, mSize, nSize, kSize, rows,
                       cols, threads, initValue, epilogue, lhsSrc, rhsSrc,
-                      side);
+                      side, pool);
     launch = at->getPrevNode();
   }
   if (epilogue.last)
@@ -1161,6 +1340,11 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
     if (side->fill)
       dead.push_back(side->fill);
   }
+  if (pool) {
+    dead.push_back(pool->pool);
+    if (pool->fill)
+      dead.push_back(pool->fill);
+  }
   for (Source *src : {&lhsSrc, &rhsSrc})
     if (src->producer) {
       dead.push_back(src->producer);
@@ -1205,7 +1389,7 @@ struct GpuTileContraction
     llvm::DenseSet<Operation *> erased;
     for (linalg::LinalgOp op : ops)
       if (!erased.contains(op.getOperation()))
-        tileContraction(rewriter, op, sideSums, erased);
+        tileContraction(rewriter, op, sideSums, poolEpilogues, erased);
     // The marks have done their work (a group the kernel did not take
     // keeps its separate kernels).
     getOperation()->walk([&](linalg::LinalgOp op) {

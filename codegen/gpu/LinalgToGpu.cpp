@@ -172,7 +172,8 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge,
   // reductions get kernels of their own; every other linalg op takes the
   // naive path below.
   pm.addPass(nnc::createNNCGpuTileContraction(
-      nnc::NNCGpuTileContractionOptions{/*sideSums=*/merge}));
+      nnc::NNCGpuTileContractionOptions{/*sideSums=*/merge,
+                                        /*poolEpilogues=*/merge}));
   pm.addPass(nnc::createNNCGpuTileMatmul());
   pm.addPass(nnc::createNNCGpuTileReduction(
       nnc::NNCGpuTileReductionOptions{/*subgroups=*/subgroups}));

@@ -107,7 +107,10 @@ def NNCGpuTileContraction : Pass<"nnc-gpu-tile-contraction"> {
   let options = [
     Option<"sideSums", "side-sums", "bool", /*default=*/"true",
            "Compute a sum of an input over the K loops (a bias gradient) in "
-           "the contraction's kernel">
+           "the contraction's kernel">,
+    Option<"poolEpilogues", "pool-epilogues", "bool", /*default=*/"true",
+           "Compute a 2x2 max pool of the group's last value in the "
+           "contraction's kernel">
   ];
   let summary = "Convolutions, their gradients and matmuls as register-tiled implicit GEMM";
   let description = [{
@@ -141,6 +144,15 @@ def NNCGpuTileContraction : Pass<"nnc-gpu-tile-contraction"> {
     first convolution's weight gradient reads) is not stored: the kernel
     evaluates the generic's body where it would load an element, while at
     most two workgroups would compute the same element.
+
+    Pool epilogues (`pool-epilogues`, on unless nnc --no-fuse): a
+    `linalg.pooling_nchw_max` with 2x2 windows and stride 2 of the group's
+    last value (conv2d + bias + ReLU, then max_pool2d), with only host work
+    between, runs in the kernel: each thread owns consecutive columns
+    numbered window by window (image, pooled row, pooled column, then the
+    four pixels), folds each window's four values with the pool's body and
+    stores the pooled value; the activation is stored only where something
+    else reads it (the backward).
 
     ```mlir
     linalg.conv_2d_nchw_fchw ins(%x, %w : memref<?x16x18x18xf32>, memref<32x16x5x5xf32>)
