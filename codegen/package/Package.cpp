@@ -124,6 +124,8 @@ LogicalResult nnc::lowerKernelsToPtx(ModuleOp gpuModule,
     return failure();
   findCudaToolkit();
   PassManager pm(gpuModule.getContext());
+  if (options.timePasses)
+    pm.enableTiming();
   GpuToPtxOptions ptxOptions;
   ptxOptions.chip = options.chip;
   ptxOptions.features = options.ptxFeatures;
@@ -167,6 +169,8 @@ LogicalResult nnc::lowerKernels(ModuleOp gpuModule,
       return failure();
     OwningOpRef<ModuleOp> kernels = cloneKernels(gpuModule);
     PassManager pm(gpuModule.getContext());
+    if (options.timePasses)
+      pm.enableTiming();
     GpuToSpirvOptions spirvOptions;
     spirvOptions.int64 = true;
     spirvOptions.float64 = true;

@@ -28,6 +28,8 @@ struct PackageOptions {
   bool ptx = true;
   std::string chip = "sm_80";
   std::string ptxFeatures = "+ptx80";
+  /// Print each pass's time (nnc --pass-timing) when its pipeline ends.
+  bool timePasses = false;
 };
 
 struct SpirvKernel {

@@ -99,6 +99,11 @@ cl::opt<bool> noFuse(
              "nnc-gpu-merge-launches merge nothing): one kernel per op, to "
              "compare with fusion"),
     cl::init(false), cl::cat(category));
+cl::opt<bool> timePasses(
+    "pass-timing",
+    cl::desc("Print the time of every compiler pass, one report per pipeline "
+             "(front end, kernels, PTX, SPIR-V), on stderr"),
+    cl::init(false), cl::cat(category));
 cl::opt<bool> noSubgroupOps(
     "no-subgroup-ops",
     cl::desc("Combine a reduction's partial results in workgroup memory "
@@ -280,6 +285,8 @@ int main(int argc, char **argv) {
   mlir::registerCSEPass();
   auto runPipeline = [&](const std::string &pipeline) {
     mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
+    if (timePasses)
+      pm.enableTiming();
     return mlir::succeeded(
                mlir::parsePassPipeline(pipeline, pm, llvm::errs())) &&
            mlir::succeeded(pm.run(*module));
@@ -306,6 +313,8 @@ int main(int argc, char **argv) {
     if (!hasB)
       dimList += std::string(dimList.empty() ? "" : ",") + "B=256";
     mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
+    if (timePasses)
+      pm.enableTiming();
     if (mlir::failed(mlir::parsePassPipeline(
             "nn-infer-shapes{dims=" + dimList + "}", pm, llvm::errs())) ||
         mlir::failed(pm.run(*fixed)) ||
@@ -351,6 +360,8 @@ int main(int argc, char **argv) {
   }
   {
     mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
+    if (timePasses)
+      pm.enableTiming();
     bool merge = mergeLaunches == MergeLaunches::On ||
                  (mergeLaunches == MergeLaunches::Auto &&
                   target == Target::Cuda);
@@ -370,6 +381,7 @@ int main(int argc, char **argv) {
   package.chip = gpuArch;
   // PTX ISA 8.0 knows sm_50 ... sm_90; newer parts need a newer ISA.
   package.ptxFeatures = sm >= 100 ? "+ptx87" : "+ptx80";
+  package.timePasses = timePasses;
   package.spirv = target != Target::Cuda;
   package.ptx = target != Target::Vulkan;
   if (emit == Emit::PTX) {
