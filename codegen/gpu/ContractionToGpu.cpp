@@ -193,6 +193,18 @@ struct SideSum {
   }
 };
 
+/// M and N with a side sum's row (summing B) or column (summing A) added.
+std::pair<Value, Value> withSideSum(OpBuilder &b, Location l,
+                                    const std::optional<SideSum> &side,
+                                    Value m, Value n) {
+  if (!side)
+    return {m, n};
+  Value one = arith::ConstantIndexOp::create(b, l, 1);
+  if (side->overA)
+    return {m, arith::AddIOp::create(b, l, n, one)};
+  return {arith::AddIOp::create(b, l, m, one), n};
+}
+
 /// The side sum of contraction `op` whose kernel runs at `at` and replaces
 /// the ops of `group`, or nullopt: a generic before `at` in op's block, not
 /// in an epilogue group, whose one input is op's A (or B) itself and whose
@@ -850,12 +862,8 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
   };
   Value c1 = cst(rewriter, 1);
   // A side sum is one more column (of A) or row (of B).
-  Value mAll = side && !side->overA
-                   ? arith::AddIOp::create(rewriter, loc, mSize, c1).getResult()
-                   : mSize;
-  Value nAll = side && side->overA
-                   ? arith::AddIOp::create(rewriter, loc, nSize, c1).getResult()
-                   : nSize;
+  Value mAll, nAll;
+  std::tie(mAll, nAll) = withSideSum(rewriter, loc, side, mSize, nSize);
   Value gx = arith::CeilDivUIOp::create(rewriter, loc, nAll,
                                         cst(rewriter, threads * cols));
   Value gy = arith::CeilDivUIOp::create(rewriter, loc, mAll,
@@ -1105,12 +1113,8 @@ void buildSplitSum(RewriterBase &rewriter, linalg::LinalgOp op,
   };
   Value c1 = cst(rewriter, 1);
   // The side sum's row or column (see buildColumnKernel).
-  Value mAll = side && !side->overA
-                   ? arith::AddIOp::create(rewriter, loc, mSize, c1).getResult()
-                   : mSize;
-  Value nAll = side && side->overA
-                   ? arith::AddIOp::create(rewriter, loc, nSize, c1).getResult()
-                   : nSize;
+  Value mAll, nAll;
+  std::tie(mAll, nAll) = withSideSum(rewriter, loc, side, mSize, nSize);
   Value count = arith::MulIOp::create(rewriter, loc, mAll, nAll);
   Value groups = arith::CeilDivUIOp::create(rewriter, loc, count,
                                             cst(rewriter, kSumThreads));
