@@ -55,18 +55,21 @@ struct SubgroupToShuffles
             op, arith::ConstantIndexOp::create(rewriter, l, kWarpSize));
         return;
       }
-      auto dim = [&](auto opTag, gpu::Dimension d) -> Value {
-        return decltype(opTag)::create(rewriter, l, d);
+      auto blockDim = [&](gpu::Dimension d) -> Value {
+        return gpu::BlockDimOp::create(rewriter, l, d);
       };
-      Value bx = dim(gpu::BlockDimOp(), gpu::Dimension::x);
-      Value by = dim(gpu::BlockDimOp(), gpu::Dimension::y);
-      Value bz = dim(gpu::BlockDimOp(), gpu::Dimension::z);
+      auto threadId = [&](gpu::Dimension d) -> Value {
+        return gpu::ThreadIdOp::create(rewriter, l, d);
+      };
+      Value bx = blockDim(gpu::Dimension::x);
+      Value by = blockDim(gpu::Dimension::y);
+      Value bz = blockDim(gpu::Dimension::z);
       Value warp = arith::ConstantIndexOp::create(rewriter, l, kWarpSize);
       Value result;
       if (isa<gpu::SubgroupIdOp>(op)) {
-        Value tx = dim(gpu::ThreadIdOp(), gpu::Dimension::x);
-        Value ty = dim(gpu::ThreadIdOp(), gpu::Dimension::y);
-        Value tz = dim(gpu::ThreadIdOp(), gpu::Dimension::z);
+        Value tx = threadId(gpu::Dimension::x);
+        Value ty = threadId(gpu::Dimension::y);
+        Value tz = threadId(gpu::Dimension::z);
         Value linear = arith::AddIOp::create(
             rewriter, l,
             arith::MulIOp::create(
