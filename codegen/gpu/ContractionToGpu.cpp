@@ -800,17 +800,7 @@ Value loadFrom(OpBuilder &b, Location l, Value buffer, const Source &src,
   if (!producer)
     return memref::LoadOp::create(b, l, buffer, idx);
   // The producer's body at its loops `idx` (its output map is the identity).
-  SmallVector<Value> args;
-  for (OpOperand *in : producer.getDpsInputOperands()) {
-    Value v = in->get();
-    args.push_back(isa<MemRefType>(v.getType())
-                       ? memref::LoadOp::create(
-                             b, l, v,
-                             indicesOf(b, l, producer.getMatchingIndexingMap(in),
-                                       idx))
-                             .getResult()
-                       : v);
-  }
+  SmallVector<Value> args = loadInputs(b, l, producer, idx);
   Type et = cast<MemRefType>(buffer.getType()).getElementType();
   args.push_back(arith::ConstantOp::create(b, l, b.getZeroAttr(et)));
   return cloneBody(b, producer, args, idx)[0];

@@ -78,6 +78,25 @@ indicesOf(mlir::OpBuilder &b, mlir::Location loc, mlir::AffineMap map,
   return indices;
 }
 
+/// The values of `op`'s DPS inputs at loop indices `loops`: each memref
+/// loaded through its indexing map, a scalar input as it is.
+inline llvm::SmallVector<mlir::Value>
+loadInputs(mlir::OpBuilder &b, mlir::Location loc, mlir::linalg::LinalgOp op,
+           llvm::ArrayRef<mlir::Value> loops) {
+  llvm::SmallVector<mlir::Value> values;
+  for (mlir::OpOperand *input : op.getDpsInputOperands()) {
+    mlir::Value v = input->get();
+    values.push_back(
+        mlir::isa<mlir::MemRefType>(v.getType())
+            ? mlir::memref::LoadOp::create(
+                  b, loc, v,
+                  indicesOf(b, loc, op.getMatchingIndexingMap(input), loops))
+                  .getResult()
+            : v);
+  }
+  return values;
+}
+
 /// The loop sizes of `op`, computed at `b` (on the host: memref.dim where a
 /// size is dynamic, constants elsewhere).
 inline llvm::SmallVector<mlir::Value> hostLoopSizes(mlir::OpBuilder &b,
@@ -766,18 +785,7 @@ inline void emitPerPoint(mlir::OpBuilder &b, mlir::Location l,
       [&](OpBuilder &b, Location l, Value r, ValueRange accs) {
         SmallVector<Value> at = dims;
         delinearize(b, l, r, split.reducedDims, split.reducedSizes, at);
-        SmallVector<Value> args;
-        for (OpOperand *input : op.getDpsInputOperands()) {
-          Value v = input->get();
-          args.push_back(isa<MemRefType>(v.getType())
-                             ? memref::LoadOp::create(
-                                   b, l, v,
-                                   indicesOf(b, l,
-                                             op.getMatchingIndexingMap(input),
-                                             at))
-                                   .getResult()
-                             : v);
-        }
+        SmallVector<Value> args = loadInputs(b, l, op, at);
         args.append(accs.begin(), accs.end());
         return cloneBody(b, op, args, at);
       });

@@ -180,11 +180,7 @@ struct ReduceInWorkgroupMemory
                 SmallVector<Value> at = dims;
                 delinearize(b, l, i, loops.split.reducedDims,
                             loops.split.reducedSizes, at);
-                SmallVector<Value> args;
-                for (OpOperand *input : op.getDpsInputOperands())
-                  args.push_back(memref::LoadOp::create(
-                      b, l, input->get(),
-                      indicesOf(b, l, op.getMatchingIndexingMap(input), at)));
+                SmallVector<Value> args = loadInputs(b, l, op, at);
                 args.push_back(acc);
                 return cloneBody(b, op, args)[0];
               });
