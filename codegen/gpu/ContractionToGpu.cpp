@@ -20,6 +20,18 @@
 // Each output folds its k in order with the op's own body, so it equals the
 // naive kernel's bit for bit.
 //
+// Workgroup tiles (option `workgroup-tiles`, CUDA's kernels): 16 x 16
+// threads share a block of up to 128 x 128 outputs, each thread owning up
+// to 8 x 8 of them (rows ty + 16 i, columns tx + 16 j). The K loop walks
+// tiles of 8 or 16 steps: all threads load the tile's A and B elements
+// (k fastest where the operand's innermost dim follows the innermost K
+// loop, so neighbours read neighbouring addresses) into registers, store
+// them to workgroup memory between two barriers, and fold them from there,
+// A once per row and B once per column of the thread; the next tile's
+// loads are issued before the current tile is folded. On CUDA the register
+// tiles above need 256 accumulators per thread, beyond the 255 registers a
+// thread has (ptxas spills them); the workgroup tiles need at most 64.
+//
 // Epilogue: the elementwise generics after the op that nnc-fuse-regions
 // marked with the op's `nnc.epilogue_group` (bias, activation, residual,
 // the ReLU mask of a backward matmul, Adam's update of a weight from its
@@ -69,6 +81,28 @@ namespace {
 constexpr int64_t kRegM = 32;
 constexpr int64_t kRegN = 8;
 constexpr int64_t kMaxThreads = 32;
+
+/// Workgroup tiles (pass option `workgroup-tiles`, the CUDA kernels): 16 x
+/// 16 threads, each owning up to kWgRegM x kWgRegN outputs; K-tiles of
+/// kWgTileK steps (16 where a thread's tile is smaller than 8 x 8), rows of
+/// workgroup memory padded by kWgPad elements so that the threads storing
+/// consecutive k of one row hit different banks.
+constexpr int64_t kWgThreads = 16;
+constexpr int64_t kWgRegM = 8;
+constexpr int64_t kWgRegN = 8;
+constexpr int64_t kWgTileK = 8;
+constexpr int64_t kWgPad = 4;
+
+/// The shape of a contraction's kernel: tx x ty threads, each owning tm rows
+/// (ty + i * ty-count) and tn columns (tx + j * tx-count, or tx * tn + j
+/// with a pool epilogue); bk > 0 stages K-tiles of bk steps of A and B in
+/// workgroup memory, bk = 0 reads them from memory (register tiles: one row
+/// of threads, A's element the same for all of them).
+struct Tiling {
+  int64_t tx, ty, tm, tn, bk;
+  int64_t blockM() const { return ty * tm; }
+  int64_t blockN() const { return tx * tn; }
+};
 
 /// Split-K: a contraction with at most kSplitOutputs outputs (static, no
 /// batch loops) and a long K (at least kSplitMinK, a dynamic batch counted
@@ -827,14 +861,14 @@ Value foldIdentity(OpBuilder &b, Location l, linalg::LinalgOp op) {
 /// own columns. No workgroup memory, no barriers.
 void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
                        const ContractionDims &dims, ArrayRef<Value> sizes,
-                       Value mSize, Value nSize, Value kSize,
-                       int64_t rowsPerGroup, int64_t cols, int64_t threads,
+                       Value mSize, Value nSize, Value kSize, const Tiling &t,
                        Value initValue, const Epilogue &epilogue,
                        const Source &lhsSrc, const Source &rhsSrc,
                        const std::optional<SideSum> &side,
                        const std::optional<PoolEpilogue> &pool,
                        Value partials = Value(), Value chunk = Value()) {
   Location loc = op.getLoc();
+  const int64_t rowsPerGroup = t.tm, cols = t.tn, threads = t.tx;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   OpOperand *init = op.getDpsInitOperand(0);
   Value lhs = op->getOperand(dims.lhs), rhs = op->getOperand(dims.rhs);
@@ -855,16 +889,27 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
   Value mAll, nAll;
   std::tie(mAll, nAll) = withSideSum(rewriter, loc, side, mSize, nSize);
   Value gx = arith::CeilDivUIOp::create(rewriter, loc, nAll,
-                                        cst(rewriter, threads * cols));
+                                        cst(rewriter, t.blockN()));
   Value gy = arith::CeilDivUIOp::create(rewriter, loc, mAll,
-                                        cst(rewriter, rowsPerGroup));
+                                        cst(rewriter, t.blockM()));
   // Split-K (`partials` set): grid z is the slice of K, [z chunk, (z + 1)
   // chunk), whose sums go to partials[z, row, col].
   Value gz = partials ? cst(rewriter, kSplits) : c1;
   for (int64_t d : dims.batch)
     gz = arith::MulIOp::create(rewriter, loc, gz, sizes[d]);
-  auto launch = gpu::LaunchOp::create(rewriter, loc, gx, gy, gz,
-                                      cst(rewriter, threads), c1, c1);
+  // Workgroup tiles: A's [bk x BM] and B's [bk x BN], rows padded.
+  SmallVector<Type> shared;
+  if (t.bk) {
+    auto elem = [](Value v) {
+      return cast<MemRefType>(v.getType()).getElementType();
+    };
+    shared.push_back(workgroupMemRef({t.bk, t.blockM() + kWgPad}, elem(lhs)));
+    shared.push_back(workgroupMemRef({t.bk, t.blockN() + kWgPad}, elem(rhs)));
+  }
+  auto launch = gpu::LaunchOp::create(
+      rewriter, loc, gx, gy, gz, cst(rewriter, t.tx), cst(rewriter, t.ty), c1,
+      /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+      /*asyncDependencies=*/{}, shared);
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPointToStart(&launch.getBody().front());
   gpu::KernelDim3 block = launch.getBlockIds();
@@ -872,10 +917,19 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
   SmallVector<Value> base(sizes.size());
   if (!dims.batch.empty())
     delinearize(rewriter, loc, block.z, dims.batch, sizesOf(dims.batch), base);
-  Value m0 = arith::MulIOp::create(rewriter, loc, block.y,
-                                   cst(rewriter, rowsPerGroup));
-  Value n0 = arith::MulIOp::create(rewriter, loc, block.x,
-                                   cst(rewriter, threads * cols));
+  Value m0 =
+      arith::MulIOp::create(rewriter, loc, block.y, cst(rewriter, t.blockM()));
+  Value n0 =
+      arith::MulIOp::create(rewriter, loc, block.x, cst(rewriter, t.blockN()));
+  // Row i of the thread within the block: ty + i * (threads along M).
+  auto localRow = [&](OpBuilder &b, Location l, int64_t i) -> Value {
+    if (t.ty == 1)
+      return cst(b, i);
+    return arith::AddIOp::create(b, l, thread.y, cst(b, i * t.ty));
+  };
+  auto rowOf = [&](OpBuilder &b, Location l, int64_t i) -> Value {
+    return arith::AddIOp::create(b, l, m0, localRow(b, l, i));
+  };
   Value lastRow = arith::SubIOp::create(rewriter, loc, mSize, c1);
   Value lastCol = arith::SubIOp::create(rewriter, loc, nSize, c1);
   // Out-of-range rows and columns compute on the last one (always a valid
@@ -884,56 +938,62 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
   // too, with 1 for the other operand.
   SmallVector<Value> rowOk, colOk, rowSide, colSide;
   SmallVector<SmallVector<Value>> rowLoops, colLoops;
+  // The M loops of row `row` (clamped to the last one).
+  auto loopsOfRow = [&](OpBuilder &b, Location l, Value row) {
+    Value safe = arith::MinUIOp::create(b, l, row, lastRow);
+    SmallVector<Value> loops(sizes.size());
+    delinearize(b, l, safe, dims.m, sizesOf(dims.m), loops);
+    return loops;
+  };
   auto isEdge = [&](Value at, Value size) -> Value {
     return arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq, at,
                                  size);
   };
   for (int64_t i = 0; i < rowsPerGroup; ++i) {
-    Value row = arith::AddIOp::create(rewriter, loc, m0, cst(rewriter, i));
+    Value row = rowOf(rewriter, loc, i);
     rowOk.push_back(ult(rewriter, row, mAll));
     rowSide.push_back(side && !side->overA ? isEdge(row, mSize) : Value());
-    Value safe = arith::MinUIOp::create(rewriter, loc, row, lastRow);
-    SmallVector<Value> loops(sizes.size());
-    delinearize(rewriter, loc, safe, dims.m, sizesOf(dims.m), loops);
-    rowLoops.push_back(loops);
+    rowLoops.push_back(loopsOfRow(rewriter, loc, row));
   }
   // With a pool epilogue a thread's columns are consecutive and numbered
   // window by window: column c is pixel c % 4 (row-major in the 2x2 window)
   // of window c / 4 (image, pooled row, pooled column, row-major).
+  auto localCol = [&](OpBuilder &b, Location l, Value tx, int64_t j) -> Value {
+    return pool ? arith::AddIOp::create(
+                      b, l, arith::MulIOp::create(b, l, tx, cst(b, cols)),
+                      cst(b, j))
+                : arith::AddIOp::create(b, l, tx, cst(b, j * threads));
+  };
   auto columnOf = [&](OpBuilder &b, Location l, Value tx, int64_t j) -> Value {
-    Value within = pool ? arith::AddIOp::create(
-                              b, l, arith::MulIOp::create(b, l, tx, cst(b, cols)),
-                              cst(b, j))
-                        : arith::AddIOp::create(b, l, tx, cst(b, j * threads));
-    return arith::AddIOp::create(b, l, n0, within);
+    return arith::AddIOp::create(b, l, n0, localCol(b, l, tx, j));
+  };
+  // The N loops of column `col` (clamped to the last one).
+  auto loopsOfColumn = [&](OpBuilder &b, Location l, Value col) {
+    Value safe = arith::MinUIOp::create(b, l, col, lastCol);
+    SmallVector<Value> loops(sizes.size());
+    if (pool) {
+      Value window = arith::DivUIOp::create(b, l, safe, cst(b, 4));
+      Value pixel = arith::RemUIOp::create(b, l, safe, cst(b, 4));
+      Value pc = arith::RemUIOp::create(b, l, window, cst(b, pool->cols));
+      Value rest = arith::DivUIOp::create(b, l, window, cst(b, pool->cols));
+      Value pr = arith::RemUIOp::create(b, l, rest, cst(b, pool->rows));
+      loops[dims.n[0]] = arith::DivUIOp::create(b, l, rest, cst(b, pool->rows));
+      loops[dims.n[1]] = arith::AddIOp::create(
+          b, l, arith::MulIOp::create(b, l, pr, cst(b, 2)),
+          arith::DivUIOp::create(b, l, pixel, cst(b, 2)));
+      loops[dims.n[2]] = arith::AddIOp::create(
+          b, l, arith::MulIOp::create(b, l, pc, cst(b, 2)),
+          arith::RemUIOp::create(b, l, pixel, cst(b, 2)));
+    } else {
+      delinearize(b, l, safe, dims.n, sizesOf(dims.n), loops);
+    }
+    return loops;
   };
   for (int64_t j = 0; j < cols; ++j) {
     Value col = columnOf(rewriter, loc, thread.x, j);
     colOk.push_back(ult(rewriter, col, nAll));
     colSide.push_back(side && side->overA ? isEdge(col, nSize) : Value());
-    Value safe = arith::MinUIOp::create(rewriter, loc, col, lastCol);
-    SmallVector<Value> loops(sizes.size());
-    if (pool) {
-      Value window = arith::DivUIOp::create(rewriter, loc, safe, cst(rewriter, 4));
-      Value pixel = arith::RemUIOp::create(rewriter, loc, safe, cst(rewriter, 4));
-      Value pc = arith::RemUIOp::create(rewriter, loc, window,
-                                        cst(rewriter, pool->cols));
-      Value rest = arith::DivUIOp::create(rewriter, loc, window,
-                                          cst(rewriter, pool->cols));
-      Value pr = arith::RemUIOp::create(rewriter, loc, rest,
-                                        cst(rewriter, pool->rows));
-      loops[dims.n[0]] = arith::DivUIOp::create(rewriter, loc, rest,
-                                                cst(rewriter, pool->rows));
-      loops[dims.n[1]] = arith::AddIOp::create(
-          rewriter, loc, arith::MulIOp::create(rewriter, loc, pr, cst(rewriter, 2)),
-          arith::DivUIOp::create(rewriter, loc, pixel, cst(rewriter, 2)));
-      loops[dims.n[2]] = arith::AddIOp::create(
-          rewriter, loc, arith::MulIOp::create(rewriter, loc, pc, cst(rewriter, 2)),
-          arith::RemUIOp::create(rewriter, loc, pixel, cst(rewriter, 2)));
-    } else {
-      delinearize(rewriter, loc, safe, dims.n, sizesOf(dims.n), loops);
-    }
-    colLoops.push_back(loops);
+    colLoops.push_back(loopsOfColumn(rewriter, loc, col));
   }
   auto merged = [&](ArrayRef<Value> a, ArrayRef<Value> b, ArrayRef<Value> c) {
     SmallVector<Value> loops(base);
@@ -977,6 +1037,169 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
       }
       accs.push_back(acc);
     }
+  auto oneLike = [](OpBuilder &b, Location l, Value like) -> Value {
+    return arith::ConstantOp::create(b, l, b.getFloatAttr(like.getType(), 1.0));
+  };
+  // Workgroup tiles: the K loop over [kBegin, kEnd) in tiles of bk steps.
+  // Each thread copies `slots` elements of each operand's tile: element e =
+  // tid + r * threads of the tile's bk x BM (BN) elements, k fastest where
+  // the operand's innermost dim follows the innermost K loop (consecutive
+  // threads then read consecutive addresses), the row (column) fastest
+  // otherwise. Rows, columns and k past the ends read the last valid one;
+  // a side sum's row (column) reads 1.
+  auto stagedLoop = [&](Value kBegin, Value kEnd) -> SmallVector<Value> {
+    OpBuilder &b = rewriter;
+    Value lhsTile = launch.getWorkgroupAttributions()[0];
+    Value rhsTile = launch.getWorkgroupAttributions()[1];
+    int64_t nThreads = t.tx * t.ty;
+    Value tid = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, thread.y, cst(b, t.tx)),
+        thread.x);
+    struct Slot {
+      Value kk, local, side, valid;
+      SmallVector<Value> loops;
+    };
+    struct Operand {
+      Value buffer, tile;
+      AffineMap map;
+      const Source *src;
+      SmallVector<Slot> slots;
+    };
+    auto operandOf = [&](bool isRow) {
+      Operand o{isRow ? lhs : rhs,
+                isRow ? lhsTile : rhsTile,
+                isRow ? lhsMap : rhsMap,
+                isRow ? &lhsSrc : &rhsSrc,
+                {}};
+      int64_t extent = isRow ? t.blockM() : t.blockN();
+      int64_t count = extent * t.bk;
+      AffineExpr inner = o.map.getResult(o.map.getNumResults() - 1);
+      bool kFastest = inner.isFunctionOfDim(dims.k.back());
+      for (int64_t r = 0; r * nThreads < count; ++r) {
+        Slot s;
+        Value e = arith::AddIOp::create(b, loc, tid, cst(b, r * nThreads));
+        if ((r + 1) * nThreads > count) {
+          s.valid = ult(b, e, cst(b, count));
+          e = arith::MinUIOp::create(b, loc, e, cst(b, count - 1));
+        }
+        Value fast = cst(b, kFastest ? t.bk : extent);
+        Value lo = arith::RemUIOp::create(b, loc, e, fast);
+        Value hi = arith::DivUIOp::create(b, loc, e, fast);
+        s.kk = kFastest ? lo : hi;
+        s.local = kFastest ? hi : lo;
+        Value at = arith::AddIOp::create(b, loc, isRow ? m0 : n0, s.local);
+        s.loops = isRow ? loopsOfRow(b, loc, at) : loopsOfColumn(b, loc, at);
+        if (side && side->overA != isRow)
+          s.side = isEdge(at, isRow ? mSize : nSize);
+        o.slots.push_back(s);
+      }
+      return o;
+    };
+    Operand ops[2] = {operandOf(true), operandOf(false)};
+    // The elements of both tiles that start at k0, in slot order.
+    auto loadTiles = [&](OpBuilder &b, Location l, Value k0, Value kLast) {
+      SmallVector<Value> regs;
+      for (const Operand &o : ops)
+        for (const Slot &s : o.slots) {
+          Value k = arith::MinUIOp::create(
+              b, l, arith::AddIOp::create(b, l, k0, s.kk), kLast);
+          SmallVector<Value> kLoops(sizes.size());
+          delinearize(b, l, k, dims.k, sizesOf(dims.k), kLoops);
+          Value v =
+              loadFrom(b, l, o.buffer, *o.src,
+                       indicesOf(b, l, o.map, merged(s.loops, kLoops, {})));
+          if (s.side)
+            v = arith::SelectOp::create(b, l, s.side, oneLike(b, l, v), v);
+          regs.push_back(v);
+        }
+      return regs;
+    };
+    auto storeTiles = [&](OpBuilder &b, Location l, ValueRange regs) {
+      int64_t at = 0;
+      for (const Operand &o : ops)
+        for (const Slot &s : o.slots) {
+          Value v = regs[at++];
+          auto store = [&](OpBuilder &b, Location l) {
+            memref::StoreOp::create(b, l, v, o.tile, ValueRange{s.kk, s.local});
+          };
+          if (!s.valid) {
+            store(b, l);
+            continue;
+          }
+          scf::IfOp::create(b, l, s.valid, [&](OpBuilder &b, Location l) {
+            store(b, l);
+            scf::YieldOp::create(b, l);
+          });
+        }
+    };
+    SmallVector<Value> tileRows, tileCols;
+    for (int64_t i = 0; i < rowsPerGroup; ++i)
+      tileRows.push_back(localRow(b, loc, i));
+    for (int64_t j = 0; j < cols; ++j)
+      tileCols.push_back(localCol(b, loc, thread.x, j));
+    // One step kk of the tile: every output folds A[kk, row] * B[kk, col].
+    auto step = [&](OpBuilder &b, Location l, Value kk, ValueRange accs) {
+      SmallVector<Value> as, bs, next;
+      for (Value row : tileRows)
+        as.push_back(
+            memref::LoadOp::create(b, l, lhsTile, ValueRange{kk, row}));
+      for (Value col : tileCols)
+        bs.push_back(
+            memref::LoadOp::create(b, l, rhsTile, ValueRange{kk, col}));
+      for (int64_t i = 0; i < rowsPerGroup; ++i)
+        for (int64_t j = 0; j < cols; ++j)
+          next.push_back(
+              foldOne(b, op, dims, as[i], bs[j], accs[i * cols + j]));
+      return next;
+    };
+    size_t numAccs = accs.size();
+    Value bk = cst(b, t.bk);
+    auto guard = scf::IfOp::create(
+        b, loc, ult(b, kBegin, kEnd),
+        [&](OpBuilder &b, Location l) {
+          Value kLast = arith::SubIOp::create(b, l, kEnd, cst(b, 1));
+          SmallVector<Value> inits(accs);
+          llvm::append_range(inits, loadTiles(b, l, kBegin, kLast));
+          auto loop = scf::ForOp::create(
+              b, l, kBegin, kEnd, bk, inits,
+              [&](OpBuilder &b, Location l, Value k0, ValueRange iters) {
+                ValueRange sums = iters.take_front(numAccs);
+                // The previous tile's reads are done; this one goes in.
+                gpu::BarrierOp::create(b, l);
+                storeTiles(b, l, iters.drop_front(numAccs));
+                gpu::BarrierOp::create(b, l);
+                // The next tile's loads are issued before this one is used.
+                SmallVector<Value> next =
+                    loadTiles(b, l, arith::AddIOp::create(b, l, k0, bk), kLast);
+                Value count = arith::MinUIOp::create(
+                    b, l, arith::SubIOp::create(b, l, kEnd, k0), bk);
+                Value full = arith::CmpIOp::create(
+                    b, l, arith::CmpIPredicate::eq, count, bk);
+                // A whole tile runs unrolled; the last one, if shorter, as
+                // a loop.
+                auto tile = scf::IfOp::create(
+                    b, l, full,
+                    [&](OpBuilder &b, Location l) {
+                      SmallVector<Value> cur(sums);
+                      for (int64_t kk = 0; kk < t.bk; ++kk)
+                        cur = step(b, l, cst(b, kk), cur);
+                      scf::YieldOp::create(b, l, cur);
+                    },
+                    [&](OpBuilder &b, Location l) {
+                      scf::YieldOp::create(b, l,
+                                           buildGuardedLoop(b, l, cst(b, 0),
+                                                            count, cst(b, 1),
+                                                            sums, step));
+                    });
+                SmallVector<Value> yielded(tile.getResults());
+                llvm::append_range(yielded, next);
+                scf::YieldOp::create(b, l, yielded);
+              });
+          scf::YieldOp::create(b, l, loop.getResults().take_front(numAccs));
+        },
+        [&](OpBuilder &b, Location l) { scf::YieldOp::create(b, l, accs); });
+    return SmallVector<Value>(guard.getResults());
+  };
   Value kBegin = cst(rewriter, 0), kEnd = kSize;
   if (partials) {
     kBegin = arith::MulIOp::create(rewriter, loc, block.z, chunk);
@@ -984,41 +1207,43 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
         rewriter, loc, kSize,
         arith::AddIOp::create(rewriter, loc, kBegin, chunk));
   }
-  SmallVector<Value> sums = buildGuardedLoop(
-      rewriter, loc, kBegin, kEnd, c1, accs,
-      [&](OpBuilder &b, Location l, Value k, ValueRange accs) {
-        SmallVector<Value> kLoops(sizes.size());
-        delinearize(b, l, k, dims.k, sizesOf(dims.k), kLoops);
-        auto load = [&](Value buffer, const Source &src, AffineMap map,
-                        ArrayRef<Value> loops) -> Value {
-          return loadFrom(b, l, buffer, src, indicesOf(b, l, map, loops));
-        };
-        auto one = [&](Value like) -> Value {
-          return arith::ConstantOp::create(
-              b, l, b.getFloatAttr(like.getType(), 1.0));
-        };
-        SmallVector<Value> as, bs;
-        for (int64_t i = 0; i < rowsPerGroup; ++i) {
-          as.push_back(
-              load(lhs, lhsSrc, lhsMap, merged(rowLoops[i], kLoops, {})));
-          if (rowSide[i])
-            as.back() = arith::SelectOp::create(b, l, rowSide[i],
-                                                one(as.back()), as.back());
-        }
-        for (int64_t j = 0; j < cols; ++j) {
-          bs.push_back(
-              load(rhs, rhsSrc, rhsMap, merged(colLoops[j], kLoops, {})));
-          if (colSide[j])
-            bs.back() = arith::SelectOp::create(b, l, colSide[j],
-                                                one(bs.back()), bs.back());
-        }
-        SmallVector<Value> next;
-        for (int64_t i = 0; i < rowsPerGroup; ++i)
-          for (int64_t j = 0; j < cols; ++j)
-            next.push_back(
-                foldOne(b, op, dims, as[i], bs[j], accs[i * cols + j]));
-        return next;
-      });
+  SmallVector<Value> sums;
+  if (t.bk) {
+    sums = stagedLoop(kBegin, kEnd);
+  } else {
+    sums = buildGuardedLoop(
+        rewriter, loc, kBegin, kEnd, c1, accs,
+        [&](OpBuilder &b, Location l, Value k, ValueRange accs) {
+          SmallVector<Value> kLoops(sizes.size());
+          delinearize(b, l, k, dims.k, sizesOf(dims.k), kLoops);
+          auto load = [&](Value buffer, const Source &src, AffineMap map,
+                          ArrayRef<Value> loops) -> Value {
+            return loadFrom(b, l, buffer, src, indicesOf(b, l, map, loops));
+          };
+          auto one = [&](Value like) { return oneLike(b, l, like); };
+          SmallVector<Value> as, bs;
+          for (int64_t i = 0; i < rowsPerGroup; ++i) {
+            as.push_back(
+                load(lhs, lhsSrc, lhsMap, merged(rowLoops[i], kLoops, {})));
+            if (rowSide[i])
+              as.back() = arith::SelectOp::create(b, l, rowSide[i],
+                                                  one(as.back()), as.back());
+          }
+          for (int64_t j = 0; j < cols; ++j) {
+            bs.push_back(
+                load(rhs, rhsSrc, rhsMap, merged(colLoops[j], kLoops, {})));
+            if (colSide[j])
+              bs.back() = arith::SelectOp::create(b, l, colSide[j],
+                                                  one(bs.back()), bs.back());
+          }
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < rowsPerGroup; ++i)
+            for (int64_t j = 0; j < cols; ++j)
+              next.push_back(
+                  foldOne(b, op, dims, as[i], bs[j], accs[i * cols + j]));
+          return next;
+        });
+  }
   if (pool) {
     // Per row and window (all four pixels valid or none: N is a multiple of
     // 4 and so is each thread's first column): the group on each pixel,
@@ -1058,7 +1283,7 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
     scf::IfOp::create(rewriter, loc, ok, [&](OpBuilder &b, Location l) {
       if (partials) {
         // partials[z, row, col]
-        Value row = arith::AddIOp::create(b, l, m0, cst(b, i));
+        Value row = rowOf(b, l, i);
         Value col = columnOf(b, l, thread.x, j);
         memref::StoreOp::create(b, l, sum, partials,
                                 ValueRange{block.z, row, col});
@@ -1174,8 +1399,8 @@ void buildSplitSum(RewriterBase &rewriter, linalg::LinalgOp op,
 
 /// Replaces contraction `op` (and its epilogue) by one kernel; false when
 /// `op` is no contraction. `erased` collects the ops it erased.
-bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
-                     bool sideSums, bool poolEpilogues,
+bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op, bool sideSums,
+                     bool poolEpilogues, bool workgroupTiles,
                      llvm::DenseSet<Operation *> &erased) {
   FailureOr<ContractionDims> match = matchContraction(op);
   if (failed(match))
@@ -1213,6 +1438,22 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
           ? kMaxThreads
           : std::min<int64_t>(kMaxThreads,
                               llvm::PowerOf2Ceil(llvm::divideCeil(nAll, cols)));
+  Tiling tiling{threads, 1, rows, cols, 0};
+  if (workgroupTiles) {
+    // 16 x 16 threads; a thread's rows (columns) shrink, in powers of two,
+    // to what M (N) needs; a small register tile takes deeper K-tiles.
+    auto regs = [](int64_t extent, int64_t most) {
+      if (ShapedType::isDynamic(extent))
+        return most;
+      return std::min<int64_t>(
+          most, llvm::PowerOf2Ceil(llvm::divideCeil(extent, kWgThreads)));
+    };
+    tiling.tx = tiling.ty = kWgThreads;
+    tiling.tm = regs(mAll, kWgRegM);
+    tiling.tn = regs(nAll, kWgRegN);
+    tiling.bk =
+        tiling.tm * tiling.tn < kWgRegM * kWgRegN ? 2 * kWgTileK : kWgTileK;
+  }
 
   // Host side: loop sizes (memref.dim stays here) and the flat extents.
   SmallVector<Value> sizes = hostLoopSizes(rewriter, loc, op);
@@ -1233,11 +1474,11 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
     replaced.push_back(sideOp);
   bool distinct = op->getOperand(dims.lhs) != op->getOperand(dims.rhs);
   if (distinct && !lhsSrc.pad && !ShapedType::isDynamic(n) &&
-      llvm::divideCeil(nAll, threads * cols) <= kMaxRecompute)
+      llvm::divideCeil(nAll, tiling.blockN()) <= kMaxRecompute)
     lhsSrc.producer =
         matchPrologue(op, op->getOperand(dims.lhs), at, replaced, sideOp);
   if (distinct && !rhsSrc.pad && !ShapedType::isDynamic(m) &&
-      llvm::divideCeil(mAll, rows) <= kMaxRecompute)
+      llvm::divideCeil(mAll, tiling.blockM()) <= kMaxRecompute)
     rhsSrc.producer =
         matchPrologue(op, op->getOperand(dims.rhs), at, replaced, sideOp);
   std::optional<Padded> &lhsPad = lhsSrc.pad, &rhsPad = rhsSrc.pad;
@@ -1253,7 +1494,7 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
   // A max pool of the group's last value runs in the kernel too (whole
   // windows per thread: its columns come four by four).
   std::optional<PoolEpilogue> pool;
-  if (poolEpilogues && !split && !side && cols % 4 == 0)
+  if (poolEpilogues && !split && !side && tiling.tn % 4 == 0)
     pool = matchPoolEpilogue(op, dims, epilogue, out, at);
   if (pool) {
     for (Operation *x : pool->hostWork)
@@ -1275,17 +1516,16 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op,
     Value chunk = arith::CeilDivUIOp::create(
         rewriter, loc, kSize,
         arith::ConstantIndexOp::create(rewriter, loc, kSplits));
-    buildColumnKernel(rewriter, op, dims, sizes, mSize, nSize, kSize, rows,
-                      cols, threads, initValue, epilogue, lhsSrc, rhsSrc,
-                      side, pool, partials, chunk);
+    buildColumnKernel(rewriter, op, dims, sizes, mSize, nSize, kSize, tiling,
+                      initValue, epilogue, lhsSrc, rhsSrc, side, pool, partials,
+                      chunk);
     buildSplitSum(rewriter, op, dims, sizes, mSize, nSize, initValue,
                   epilogue, side, partials);
     launch = at->getPrevNode();
     memref::DeallocOp::create(rewriter, loc, partials);
   } else {
-    buildColumnKernel(rewriter, op, dims, sizes, mSize, nSize, kSize, rows,
-                      cols, threads, initValue, epilogue, lhsSrc, rhsSrc,
-                      side, pool);
+    buildColumnKernel(rewriter, op, dims, sizes, mSize, nSize, kSize, tiling,
+                      initValue, epilogue, lhsSrc, rhsSrc, side, pool);
     launch = at->getPrevNode();
   }
   if (epilogue.last)
@@ -1383,7 +1623,8 @@ struct GpuTileContraction
     llvm::DenseSet<Operation *> erased;
     for (linalg::LinalgOp op : ops)
       if (!erased.contains(op.getOperation()))
-        tileContraction(rewriter, op, sideSums, poolEpilogues, erased);
+        tileContraction(rewriter, op, sideSums, poolEpilogues, workgroupTiles,
+                        erased);
     // The marks have done their work (a group the kernel did not take
     // keeps its separate kernels).
     getOperation()->walk([&](linalg::LinalgOp op) {

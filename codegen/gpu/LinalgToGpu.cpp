@@ -147,7 +147,8 @@ struct GpuLaunchHostCompute
 } // namespace
 
 void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge,
-                                   bool mergeLaunches, bool subgroups) {
+                                   bool mergeLaunches, bool subgroups,
+                                   bool workgroupTiles, bool mergeBarriers) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -173,7 +174,8 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge,
   // naive path below.
   pm.addPass(nnc::createNNCGpuTileContraction(
       nnc::NNCGpuTileContractionOptions{/*sideSums=*/merge,
-                                        /*poolEpilogues=*/merge}));
+                                        /*poolEpilogues=*/merge,
+                                        /*workgroupTiles=*/workgroupTiles}));
   pm.addPass(nnc::createNNCGpuTileMatmul());
   pm.addPass(nnc::createNNCGpuTileReduction(
       nnc::NNCGpuTileReductionOptions{/*subgroups=*/subgroups}));
@@ -191,7 +193,8 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge,
   pm.addPass(nnc::createNNCGpuLaunchHostCompute());
   // Independent kernels as one launch (horizontal fusion).
   if (mergeLaunches)
-    pm.addPass(nnc::createNNCGpuMergeLaunches());
+    pm.addPass(nnc::createNNCGpuMergeLaunches(
+        nnc::NNCGpuMergeLaunchesOptions{/*barriers=*/mergeBarriers}));
   pm.addPass(nnc::createNNCGpuFlattenMemrefs());
   pm.addPass(nnc::createNNCGpuSinkConstants());
   pm.addPass(createGpuKernelOutliningPass());

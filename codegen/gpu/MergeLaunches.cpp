@@ -20,7 +20,10 @@
 // several of its workgroups side by side in one (threads / its threads of
 // them: no thread idles), which needs it to have no barrier and no
 // workgroup memory, and enough workgroups to fill a block. A launch that
-// waits at a barrier is not merged. These rules and the second grid dim
+// waits at a barrier is not merged, except for CUDA (option `barriers`),
+// and then only where it fills the whole block: every thread of the block
+// then reaches its barriers, in a branch the whole workgroup takes. These
+// rules and the second grid dim
 // come from lavapipe, the device CI runs: a barrier anywhere in a shader
 // made all of it slower (a max-pool gradient merged with a reduction: 4x;
 // the 8 bias-gradient reductions of an 8-layer MLP in one shader: 28 ms
@@ -67,6 +70,10 @@ constexpr int64_t kMaxGroups = 65535;
 constexpr size_t kMaxBuffers = 20;
 constexpr size_t kMaxArguments = 26;
 constexpr int64_t kWorkgroupBytes = 16384;
+/// With option `barriers` (CUDA's kernels): two GEMMs staging tiles (8-11
+/// KiB each) fit; lavapipe, which runs them in CI, has 32 KiB, a CUDA block
+/// 48 KiB of static shared memory.
+constexpr int64_t kWorkgroupBytesWithBarriers = 32768;
 /// Open batches a launch may join: the most recent ones.
 constexpr size_t kWindow = 16;
 /// A dynamic dim, where the peak of live temporaries is estimated.
@@ -361,9 +368,9 @@ size_t argumentsOf(Value v) {
 
 class Batch {
 public:
-  Batch(gpu::LaunchOp first, Facts &facts)
-      : facts(facts), members{first}, anchor(first),
-        access(facts.access(first)) {
+  Batch(gpu::LaunchOp first, Facts &facts, int64_t workgroupBytes)
+      : facts(facts), workgroupBytes(workgroupBytes), members{first},
+        anchor(first), access(facts.access(first)) {
     add(facts.launch(first));
   }
 
@@ -390,6 +397,7 @@ private:
   }
 
   Facts &facts;
+  int64_t workgroupBytes; // the members' workgroup memory at most
   SmallVector<gpu::LaunchOp> members;
   gpu::LaunchOp anchor; // the member where the batch runs
   Access access;
@@ -409,7 +417,7 @@ bool Batch::fits(const LaunchFacts &f) {
     for (gpu::LaunchOp m : members)
       if (packOf(facts.launch(m), f.threads) == 0)
         return false;
-  if (f.shared > 0 && sharers > 0 && shared + f.shared > kWorkgroupBytes)
+  if (f.shared > 0 && sharers > 0 && shared + f.shared > workgroupBytes)
     return false;
   // Each member with a dynamic grid adds its workgroup count, its slot
   // count and its offset, and then the total.
@@ -597,6 +605,7 @@ void Batch::flush() {
 
 struct GpuMergeLaunches
     : public nnc::impl::NNCGpuMergeLaunchesBase<GpuMergeLaunches> {
+  using Base::Base;
   void runOnOperation() override {
     getOperation()->walk([&](func::FuncOp func) {
       if (func.isExternal() || !func.getBody().hasOneBlock())
@@ -615,10 +624,12 @@ struct GpuMergeLaunches
       Facts facts;
       SmallVector<gpu::LaunchOp> launches;
       for (Operation &op : func.getBody().front())
-        if (auto l = dyn_cast<gpu::LaunchOp>(op); l && isMergeable(l) &&
-                                                    facts.access(l).known &&
-                                                    !facts.launch(l).barrier)
+        if (auto l = dyn_cast<gpu::LaunchOp>(op);
+            l && isMergeable(l) && facts.access(l).known &&
+            (barriers || !facts.launch(l).barrier))
           launches.push_back(l);
+      int64_t workgroupBytes =
+          barriers ? kWorkgroupBytesWithBarriers : kWorkgroupBytes;
       LiveBytes liveBytes(func.getBody().front(), facts);
       std::vector<Batch> batches;
       for (gpu::LaunchOp l : launches) {
@@ -630,7 +641,7 @@ struct GpuMergeLaunches
         for (size_t i = first; i < batches.size() && !joined; ++i)
           joined = batches[i].tryJoin(l, liveBytes);
         if (!joined)
-          batches.emplace_back(l, facts);
+          batches.emplace_back(l, facts, workgroupBytes);
       }
       for (Batch &batch : batches)
         batch.flush();

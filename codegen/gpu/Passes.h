@@ -24,10 +24,16 @@ namespace nnc {
 /// `merge` false keeps one kernel per elementwise op (nnc --no-fuse, for
 /// comparison); `mergeLaunches` false skips nnc-gpu-merge-launches;
 /// `subgroups` false keeps reductions off subgroup operations (nnc
-/// --no-subgroup-ops, for a Vulkan device without subgroup arithmetic).
+/// --no-subgroup-ops, for a Vulkan device without subgroup arithmetic);
+/// `workgroupTiles` stages contractions' operands in workgroup memory (the
+/// CUDA kernels) instead of register tiles read from memory (lavapipe's);
+/// `mergeBarriers` lets nnc-gpu-merge-launches take kernels with barriers
+/// (CUDA's).
 void buildLinalgToGpuPipeline(mlir::OpPassManager &pm, bool merge = true,
                               bool mergeLaunches = true,
-                              bool subgroups = true);
+                              bool subgroups = true,
+                              bool workgroupTiles = false,
+                              bool mergeBarriers = false);
 
 /// Registers `nnc-gpu-sink-constants` and the `nnc-linalg-to-gpu` pipeline.
 void registerCodegenGpuPasses();

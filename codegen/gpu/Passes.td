@@ -110,7 +110,11 @@ def NNCGpuTileContraction : Pass<"nnc-gpu-tile-contraction"> {
            "the contraction's kernel">,
     Option<"poolEpilogues", "pool-epilogues", "bool", /*default=*/"true",
            "Compute a 2x2 max pool of the group's last value in the "
-           "contraction's kernel">
+           "contraction's kernel">,
+    Option<"workgroupTiles", "workgroup-tiles", "bool", /*default=*/"false",
+           "Stage tiles of A and B in workgroup memory (16 x 16 threads, "
+           "each owning up to 8 x 8 outputs; the CUDA kernels) instead of "
+           "one row of threads reading A as broadcasts (lavapipe)">
   ];
   let summary = "Convolutions, their gradients and matmuls as register-tiled implicit GEMM";
   let description = [{
@@ -144,6 +148,18 @@ def NNCGpuTileContraction : Pass<"nnc-gpu-tile-contraction"> {
     first convolution's weight gradient reads) is not stored: the kernel
     evaluates the generic's body where it would load an element, while at
     most two workgroups would compute the same element.
+
+    Workgroup tiles (`workgroup-tiles`, nnc's choice for `--target=cuda`):
+    16 x 16 threads own a BM x BN block of outputs, each thread up to 8 x 8
+    of them (rows ty + i * 16, columns tx + j * 16: conflict-free reads of
+    workgroup memory, coalesced stores). The K loop walks tiles of 8 or 16
+    steps: every thread loads its share of A's and B's tile into registers
+    (the next tile's loads are issued before the current tile is used:
+    software pipelining), stores them to workgroup memory (rows padded by 4
+    elements against bank conflicts), and after a barrier folds the tile in
+    k order from workgroup memory, so each output still equals the naive
+    kernel's bit for bit. Epilogues, side sums, prologues, padded inputs,
+    split-K and pool epilogues work as with register tiles.
 
     Pool epilogues (`pool-epilogues`, on unless nnc --no-fuse): a
     `linalg.pooling_nchw_max` with 2x2 windows and stride 2 of the group's
@@ -265,6 +281,13 @@ def NNCGpuMergeElementwise : Pass<"nnc-gpu-merge-elementwise", "::mlir::ModuleOp
 }
 
 def NNCGpuMergeLaunches : Pass<"nnc-gpu-merge-launches", "::mlir::ModuleOp"> {
+  let options = [
+    Option<"barriers", "barriers", "bool", /*default=*/"false",
+           "Merge launches with barriers too (CUDA's kernels: each such "
+           "member fills the whole block, so every thread reaches its "
+           "barriers), and allow 32 KiB of workgroup memory in all instead "
+           "of 16 KiB">
+  ];
   let summary = "Independent gpu.launch ops as one launch (horizontal fusion)";
   let description = [{
     Runs after every kernel has its `gpu.launch`, before outlining. Launches
@@ -277,7 +300,11 @@ def NNCGpuMergeLaunches : Pass<"nnc-gpu-merge-launches", "::mlir::ModuleOp"> {
     block has the most threads any member has; a narrower member without
     workgroup memory runs threads / its threads of its workgroups side by
     side (if it has that many). A launch with a `gpu.barrier` is left
-    alone. The scf.if around each member carries `nnc.part = K`. A launch
+    alone unless `barriers` is set (CUDA's kernels); then it merges only
+    where its threads are the block's, so that every thread of the block
+    runs it and reaches each barrier (the branch that picks it is the same
+    for the whole workgroup), and the members' workgroup memory may total
+    32 KiB. The scf.if around each member carries `nnc.part = K`. A launch
     joins the earliest of the last 16 batches it can, running at the
     batch's first
     launch (host work defining what it uses moves up) or the batch running

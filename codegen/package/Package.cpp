@@ -12,7 +12,6 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Pass/PassManager.h"
 
-#include <cstdlib>
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
 #include "llvm/IR/LLVMContext.h"
@@ -27,6 +26,9 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
+#include <cstdlib>
+#include <map>
+#include <utility>
 
 using namespace mlir;
 
@@ -204,19 +206,26 @@ LogicalResult nnc::lowerKernels(ModuleOp gpuModule,
   return success();
 }
 
-std::string nnc::formatPlans(const CompiledModel &model) {
+namespace {
+std::string formatPlanText(const nnc::PlanTables &tables,
+                           const std::string &plans) {
   std::string plan;
   llvm::raw_string_ostream os(plan);
   os << "nnc-plan 1\n";
-  for (auto [i, k] : llvm::enumerate(model.tables.kernels))
+  for (auto [i, k] : llvm::enumerate(tables.kernels))
     os << "kernel " << i << " " << k.module << " " << k.function << " "
        << k.block[0] << " "
        << k.block[1] << " " << k.block[2] << "\n";
-  for (auto [i, g] : llvm::enumerate(model.tables.globals))
+  for (auto [i, g] : llvm::enumerate(tables.globals))
     os << "global " << i << " " << g.name << " " << g.dtype << " "
        << g.bytes.size() << "\n";
-  os << model.plans;
+  os << plans;
   return plan;
+}
+} // namespace
+
+std::string nnc::formatPlans(const CompiledModel &model) {
+  return formatPlanText(model.tables, model.plans);
 }
 
 std::string nnc::packModel(const CompiledModel &model) {
@@ -224,9 +233,24 @@ std::string nnc::packModel(const CompiledModel &model) {
   sections.push_back({"meta", model.meta});
   sections.push_back({"graph", model.graph});
   sections.push_back({"plan", formatPlans(model)});
-  for (const PlanGlobal &g : model.tables.globals)
-    sections.push_back(
-        {"global:" + g.name, std::string(g.bytes.begin(), g.bytes.end())});
+  // Both kernel sets come from one linalg module, so a global of the same
+  // name holds the same bytes in both and is stored once; one that differs
+  // (a kernel pass's own constant) gets a name of its own.
+  nnc::PlanTables cuda = model.cudaTables;
+  for (PlanGlobal &g : cuda.globals)
+    for (const PlanGlobal &v : model.tables.globals)
+      if (v.name == g.name && v.bytes != g.bytes) {
+        g.name += ".cuda";
+        break;
+      }
+  if (model.hasCudaPlans)
+    sections.push_back({"plan:cuda", formatPlanText(cuda, model.cudaPlans)});
+  std::map<std::string, const PlanGlobal *> globals;
+  for (const nnc::PlanTables *tables : {&model.tables, &std::as_const(cuda)})
+    for (const PlanGlobal &g : tables->globals)
+      if (globals.emplace(g.name, &g).second)
+        sections.push_back(
+            {"global:" + g.name, std::string(g.bytes.begin(), g.bytes.end())});
   for (const SpirvKernel &k : model.spirv) {
     sections.push_back(
         {"spirv:" + k.module,

@@ -42,6 +42,11 @@ struct CompiledModel {
   std::string graph; // docs/graph-format.md
   std::string plans; // docs/model-format.md
   PlanTables tables;
+  /// The plans of CUDA's kernels where they differ from Vulkan's (a build
+  /// for both targets; section `plan:cuda`); `plans` are then Vulkan's.
+  bool hasCudaPlans = false;
+  std::string cudaPlans;
+  PlanTables cudaTables;
   std::vector<SpirvKernel> spirv;
   std::string ptx; // every kernel in one module, each named after its gpu.module
   std::string meta;

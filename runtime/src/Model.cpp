@@ -266,7 +266,14 @@ nnrt_status_t nnrt_model_load(nnrt_context_t *context, const char *path,
   ref::Status gs = ref::parseGraph(sectionText(*m, "graph"), m->graph, m->path + ":graph");
   if (!gs.ok())
     return nnrtError(NNRT_INCOMPATIBLE, gs.message());
-  std::string pe = rt::parsePlan(sectionText(*m, "plan"), m->plan);
+  // A model.so for both targets may hold CUDA's own kernels and plans
+  // (merged launches, workgroup-memory tiles); `plan` is Vulkan's and the
+  // plan of a single-target build.
+  const char *planSection = "plan";
+  if (context->driver && std::string(context->driver->target()) == "cuda" &&
+      m->sections.count("plan:cuda"))
+    planSection = "plan:cuda";
+  std::string pe = rt::parsePlan(sectionText(*m, planSection), m->plan);
   if (!pe.empty())
     return nnrtError(NNRT_INCOMPATIBLE, "'" + m->path + "': " + pe);
   if (nnrt_status_t s = describe(*m))

@@ -61,11 +61,19 @@ MODELS = [
     # --target=cuda only), executed here on Vulkan.
     ("mlp_merged", "examples/mnist/mlp.nn", "mlp", {"vulkan": 20}, ["--merge-launches=on"]),
     ("cnn_merged", "examples/mnist/cnn.nn", "cnn", {"vulkan": 20}, ["--merge-launches=on"]),
+    # The kernels a CUDA device runs (merged launches, kernels with
+    # barriers among them; contractions staged in workgroup memory), here
+    # lowered to SPIR-V.
+    ("mlp_cuda", "examples/mnist/mlp.nn", "mlp", {"vulkan": 20},
+     ["--target=vulkan", "--tune=cuda"]),
+    ("cnn_cuda", "examples/mnist/cnn.nn", "cnn", {"vulkan": 20},
+     ["--target=vulkan", "--tune=cuda"]),
 ]
 # Normwise param tolerances that replace TOLERANCE's: the CNN's conv biases
 # on Vulkan (cb1 ends 5e-4 off after 20 steps: a small norm, and a gradient
 # that sums 50176 terms in f32).
-PARAM_TOLERANCE = {("cnn", "vulkan"): 2e-3, ("cnn_merged", "vulkan"): 2e-3}
+PARAM_TOLERANCE = {("cnn", "vulkan"): 2e-3, ("cnn_merged", "vulkan"): 2e-3,
+                   ("cnn_cuda", "vulkan"): 2e-3}
 
 
 def torch_logits(kind, p, x):

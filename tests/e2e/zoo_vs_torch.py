@@ -20,7 +20,9 @@ For MODEL (resnet_bn or transformer):
   4. `nnc-run model.so --device vulkan --check` passes for each entry
      (forward, loss, and train_step over 2 steps, which compares every
      param and state with the reference interpreter), also for model.so
-     built with --merge-launches=on (the kernels of a CUDA build).
+     built with --merge-launches=on (merged launches of register-tiled
+     kernels) and with the kernels a CUDA device runs (--tune=cuda: merged
+     launches, barriers among them, workgroup tiles), lowered to SPIR-V.
 Without a Vulkan device, the Vulkan parts print SKIP. The printed figures
 are those recorded in examples/zoo/README.md.
 Usage: zoo_vs_torch.py BUILD_DIR MODEL
@@ -250,14 +252,18 @@ def check(build, model, tmp, report):
             report.append(f"{model} forward after {MATCH_STEPS} steps on the reference: logits "
                           f"within {forward_err:.1e} of torch's (eval mode)")
 
-    # The same with the kernels a CUDA build runs (nnc-gpu-merge-launches is
-    # on for --target=cuda only), executed here on Vulkan.
-    merged = os.path.join(tmp, f"{model}-merged.so")
-    t0 = time.time()
-    run([f"{build}/bin/nnc", nn, "-o", merged, "--merge-launches=on"],
-        f"nnc {nn} --merge-launches=on")
-    report.append(f"{model}: compiled with --merge-launches=on in {time.time() - t0:.1f} s")
-    for label, lib in (("", so), (" (merged launches)", merged)):
+    # The same with merged launches (on for CUDA's kernels only), and with
+    # the kernels a CUDA device runs, executed here on Vulkan.
+    variants = [("", so)]
+    for label, flags in ((" (merged launches)", ["--merge-launches=on"]),
+                         (" (CUDA kernels)", ["--tune=cuda"])):
+        lib = os.path.join(tmp, f"{model}-{len(variants)}.so")
+        t0 = time.time()
+        run([f"{build}/bin/nnc", nn, "-o", lib, "--target=vulkan", *flags],
+            f"nnc {nn} {' '.join(flags)}")
+        report.append(f"{model}: compiled with {' '.join(flags)} in {time.time() - t0:.1f} s")
+        variants.append((label, lib))
+    for label, lib in variants:
         for entry, extra in (("forward", []), ("loss", []), ("train_step", ["--steps", "2"])):
             t0 = time.time()
             try:

@@ -119,11 +119,45 @@ cl::opt<MergeLaunches> mergeLaunches(
     cl::init(MergeLaunches::Auto),
     cl::values(
         clEnumValN(MergeLaunches::Auto, "auto",
-                   "with --target=cuda only (default): a launch costs "
+                   "for CUDA's kernels only (default; a model.so for both "
+                   "targets holds both kernel sets): a launch costs "
                    "microseconds on a GPU; on lavapipe the merged CNN and "
                    "MLP steps ran 5-10% slower"),
         clEnumValN(MergeLaunches::On, "on", "for every target"),
         clEnumValN(MergeLaunches::Off, "off", "never")),
+    cl::cat(category));
+enum class Tune { Auto, Cuda, Vulkan };
+cl::opt<Tune> tune(
+    "tune",
+    cl::desc("Whose kernel choices each kernel set takes (merged launches, "
+             "contraction tiles), unless --merge-launches or "
+             "--contraction-tiles say otherwise:"),
+    cl::init(Tune::Auto),
+    cl::values(clEnumValN(Tune::Auto, "auto",
+                          "each target its own (default)"),
+               clEnumValN(Tune::Cuda, "cuda",
+                          "CUDA's for every target: run CUDA's kernels on "
+                          "Vulkan, e.g. to check them on lavapipe"),
+               clEnumValN(Tune::Vulkan, "vulkan",
+                          "Vulkan's for every target")),
+    cl::cat(category));
+enum class ContractionTiles { Auto, Registers, Workgroup };
+cl::opt<ContractionTiles> contractionTiles(
+    "contraction-tiles",
+    cl::desc("Kernels for matmuls and convolutions "
+             "(nnc-gpu-tile-contraction):"),
+    cl::init(ContractionTiles::Auto),
+    cl::values(
+        clEnumValN(ContractionTiles::Auto, "auto",
+                   "workgroup for CUDA's kernels, registers for Vulkan's "
+                   "(default)"),
+        clEnumValN(ContractionTiles::Registers, "registers",
+                   "one row of threads, each with a 32 x 8 register tile, "
+                   "reading A and B from memory: the fastest on lavapipe"),
+        clEnumValN(ContractionTiles::Workgroup, "workgroup",
+                   "16 x 16 threads, each with up to 8 x 8 outputs, A and "
+                   "B staged through workgroup memory (shared memory on "
+                   "CUDA), the next K-tile loaded while one is used")),
     cl::cat(category));
 enum class StatsFormat { None, Json, Kernels };
 // Spelt --stats on the command line; LLVM owns the option name "stats"
@@ -358,19 +392,52 @@ int main(int argc, char **argv) {
     output->keep();
     return 0;
   }
-  {
+  // The kernels of each target: a CUDA build merges independent launches
+  // and stages contractions in workgroup memory; a Vulkan build (lavapipe)
+  // does neither unless told. A model.so for both holds both kernel sets,
+  // each with its own launch plans (`plan` for Vulkan, `plan:cuda`).
+  struct KernelChoices {
+    bool mergeLaunches, mergeBarriers, workgroupTiles;
+    bool operator!=(const KernelChoices &o) const {
+      return mergeLaunches != o.mergeLaunches ||
+             mergeBarriers != o.mergeBarriers ||
+             workgroupTiles != o.workgroupTiles;
+    }
+  };
+  auto choicesFor = [&](bool cudaSet) {
+    bool cuda = tune == Tune::Auto ? cudaSet : tune == Tune::Cuda;
+    KernelChoices c;
+    c.mergeLaunches =
+        !noFuse && (mergeLaunches == MergeLaunches::On ||
+                    (mergeLaunches == MergeLaunches::Auto && cuda));
+    // On lavapipe a merged kernel with a barrier ran several times slower.
+    c.mergeBarriers = c.mergeLaunches && cuda;
+    c.workgroupTiles = contractionTiles == ContractionTiles::Workgroup ||
+                       (contractionTiles == ContractionTiles::Auto && cuda);
+    return c;
+  };
+  auto lowerToGpu = [&](mlir::ModuleOp m, const KernelChoices &c) {
     mlir::PassManager pm(&context, mlir::ModuleOp::getOperationName());
     if (timePasses)
       pm.enableTiming();
-    bool merge = mergeLaunches == MergeLaunches::On ||
-                 (mergeLaunches == MergeLaunches::Auto &&
-                  target == Target::Cuda);
-    nnc::buildLinalgToGpuPipeline(pm, /*merge=*/!noFuse,
-                                  /*mergeLaunches=*/!noFuse && merge,
-                                  /*subgroups=*/!noSubgroupOps);
-    if (mlir::failed(pm.run(*module)))
+    nnc::buildLinalgToGpuPipeline(pm, /*merge=*/!noFuse, c.mergeLaunches,
+                                  /*subgroups=*/!noSubgroupOps,
+                                  c.workgroupTiles, c.mergeBarriers);
+    return mlir::succeeded(pm.run(m));
+  };
+  // --emit=gpu, --emit=plan and --stats show the first plan: Vulkan's for
+  // a build with both targets, CUDA's with --target=cuda.
+  bool cudaKernelsApart = target == Target::Both &&
+                          (emit == Emit::SO || emit == Emit::PTX) &&
+                          choicesFor(true) != choicesFor(false);
+  mlir::OwningOpRef<mlir::ModuleOp> cudaModule;
+  if (cudaKernelsApart) {
+    cudaModule = module->clone();
+    if (!lowerToGpu(*cudaModule, choicesFor(true)))
       return 1;
   }
+  if (!lowerToGpu(*module, choicesFor(target == Target::Cuda)))
+    return 1;
   if (emit == Emit::GPU) {
     module->print(output->os());
     output->keep();
@@ -386,7 +453,8 @@ int main(int argc, char **argv) {
   package.ptx = target != Target::Vulkan;
   if (emit == Emit::PTX) {
     std::string ptx;
-    if (mlir::failed(nnc::lowerKernelsToPtx(*module, package, ptx)))
+    if (mlir::failed(nnc::lowerKernelsToPtx(cudaModule ? *cudaModule : *module,
+                                            package, ptx)))
       return 1;
     output->os() << ptx;
     output->keep();
@@ -418,8 +486,24 @@ int main(int argc, char **argv) {
     package.ptx = false;
     package.spirv = true;
   }
+  if (cudaModule) {
+    // Vulkan's kernels from `module`, CUDA's (and their plans) from
+    // `cudaModule`.
+    llvm::raw_string_ostream plans(compiled.cudaPlans);
+    if (mlir::failed(
+            nnc::buildLaunchPlans(*cudaModule, compiled.cudaTables, plans)))
+      return 1;
+    compiled.hasCudaPlans = true;
+    nnc::PackageOptions ptxOnly = package;
+    ptxOnly.spirv = false;
+    package.ptx = false;
+    if (mlir::failed(nnc::lowerKernels(*cudaModule, ptxOnly, compiled)))
+      return 1;
+  }
   if (mlir::failed(nnc::lowerKernels(*module, package, compiled)))
     return 1;
+  if (cudaModule)
+    package.ptx = true; // for the meta section
   if (emit == Emit::SPIRV) {
     if (std::error_code ec = llvm::sys::fs::create_directories(outputFile))
       return fail("cannot create '" + outputFile + "': " + ec.message());
