@@ -67,11 +67,13 @@ cl::opt<Emit> emit(
         clEnumValN(Emit::Linalg, "linalg",
                    "linalg on tensors (after nn-decompose)"),
         clEnumValN(Emit::GPU, "gpu",
-                   "host code over memrefs and outlined gpu kernels"),
+                   "host code over memrefs and outlined gpu kernels "
+                   "(Vulkan's kernel set unless --target=cuda)"),
         clEnumValN(Emit::Plan, "plan",
                    "the launch plans the runtime evaluates "
-                   "(docs/model-format.md)"),
-        clEnumValN(Emit::PTX, "ptx", "every kernel in one PTX module"),
+                   "(docs/model-format.md; Vulkan's unless --target=cuda)"),
+        clEnumValN(Emit::PTX, "ptx",
+                   "CUDA's kernel set in one PTX module"),
         clEnumValN(Emit::SPIRV, "spirv",
                    "one DIR/<kernel>.spv per kernel (-o DIR)"),
         clEnumValN(Emit::SO, "so",
@@ -165,7 +167,8 @@ enum class StatsFormat { None, Json, Kernels };
 cl::opt<StatsFormat> statsFormat(
     "nnc-stats",
     cl::desc("Print kernels, bytes moved, minimum bytes, arena and flops per "
-             "entry (at B=256 unless --dim sets it) instead of compiling"),
+             "entry (at B=256 unless --dim sets it) instead of compiling; "
+             "of Vulkan's kernel set unless --target=cuda"),
     cl::init(StatsFormat::None),
     cl::values(clEnumValN(StatsFormat::Json, "json", "one JSON object"),
                clEnumValN(StatsFormat::Kernels, "kernels",
