@@ -48,6 +48,10 @@ const char *kUsage =
     "                          relative for f64, 1e-4 for f32, 1e-2 for\n"
     "                          f16/bf16, exact for integers); random inputs\n"
     "                          when none are given\n"
+    "  --tolerance R           with --check: the relative tolerance of every\n"
+    "                          floating output instead (e.g. 1e-3 for params\n"
+    "                          after Adam steps, where gradients that are zero\n"
+    "                          up to rounding move a weight by +-lr)\n"
     "  --bench N               time N runs of each entry (or of --entry) after\n"
     "                          3 warm-up runs; print median and min\n"
     "  --input NAME=FILE.npy   an input tensor (repeatable)\n"
@@ -96,7 +100,11 @@ struct Options {
   int64_t steps = 1;
   bool stepsSet = false;
   std::string loadParams, saveParams;
+  double tolerance = 0; // --tolerance; 0: by dtype
 };
+
+/// --tolerance, for compareOutput (0: by dtype).
+double toleranceOverride = 0;
 
 int parseArgs(int argc, char **argv, Options &o, bool &help) {
   help = false;
@@ -139,6 +147,12 @@ int parseArgs(int argc, char **argv, Options &o, bool &help) {
       o.dims[name] = n;
     } else if (a == "--random-inputs") {
       o.randomInputs = true;
+    } else if (args.is("--tolerance")) {
+      char *end = nullptr;
+      if (!args.value(v) || v.empty() ||
+          !((o.tolerance = std::strtod(v.c_str(), &end)) > 0) || *end)
+        return fail("--tolerance needs a number above 0, got '" + v + "'");
+      toleranceOverride = o.tolerance;
     } else if (args.is("--seed")) {
       int64_t s;
       if (!args.value(v) || !parseI64(v, s))
@@ -430,7 +444,8 @@ bool compareOutput(const std::string &name, const Tensor &got, const Tensor &wan
   // Relative to the largest reference value: elementwise ratios blow up on
   // values that are zero up to rounding.
   double rel = maxRef > 0 ? maxAbs / maxRef : maxAbs;
-  double tol = got.dtype() == DType::F64   ? 1e-10
+  double tol = toleranceOverride > 0       ? toleranceOverride
+               : got.dtype() == DType::F64 ? 1e-10
                : got.dtype() == DType::F32 ? 1e-4
                                            : 1e-2;
   bool ok = !nan && rel <= tol;
