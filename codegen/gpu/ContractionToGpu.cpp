@@ -52,7 +52,10 @@
 // (nothing else reads it: the cotangent that max-pool's backward and the
 // ReLU mask give the first convolution's weight gradient) is never stored:
 // the kernel computes each element it would load from the op's inputs, as
-// long as no more than kMaxRecompute workgroups load the same element.
+// long as no more than kMaxRecompute workgroups load the same element. With
+// workgroup tiles the prologue may be shared: other ops read the producer's
+// output too, each contraction among them computes it (also through a
+// padded buffer's copy), and the producer goes with its last reader.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/common/Passes.h"
@@ -120,6 +123,10 @@ constexpr int64_t kSumThreads = 256;
 /// A prologue (see the file comment) is computed by at most this many
 /// workgroups per element: the row groups for B, the column groups for A.
 constexpr int64_t kMaxRecompute = 2;
+/// With workgroup tiles, whose threads load each element of a tile once:
+/// conv2's cotangent is computed by the 4 column groups of its weight
+/// gradient (N = 16 * 5 * 5 + 1 in blocks of 128).
+constexpr int64_t kMaxRecomputeWorkgroup = 4;
 
 /// Which loops of the op play which role, each list outer to inner.
 struct ContractionDims {
@@ -721,11 +728,21 @@ std::optional<Padded> matchPadded(Value operand, linalg::LinalgOp op,
   return p;
 }
 
+/// Element `idx` of `buffer` as `producer` (an all-parallel generic writing
+/// it whole through an identity map) computes it, from its inputs.
+Value computeAt(OpBuilder &b, Location l, linalg::GenericOp producer,
+                Value buffer, ArrayRef<Value> idx) {
+  SmallVector<Value> args = loadInputs(b, l, producer, idx);
+  Type et = cast<MemRefType>(buffer.getType()).getElementType();
+  args.push_back(arith::ConstantOp::create(b, l, b.getZeroAttr(et)));
+  return cloneBody(b, producer, args, idx)[0];
+}
+
 /// Loads element `idx` of padded buffer `p` in a kernel: src's element where
 /// the window holds it, p's fill value elsewhere (the address read there is
 /// src's first element on each checked dim, always valid).
 Value loadPadded(OpBuilder &b, Location l, const Padded &p,
-                 ArrayRef<Value> idx) {
+                 ArrayRef<Value> idx, linalg::GenericOp producer = nullptr) {
   auto cst = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, l, v);
   };
@@ -752,7 +769,8 @@ Value loadPadded(OpBuilder &b, Location l, const Padded &p,
     at.push_back(arith::SelectOp::create(b, l, ok, q, cst(0)));
     inside = inside ? arith::AndIOp::create(b, l, inside, ok).getResult() : ok;
   }
-  Value v = memref::LoadOp::create(b, l, p.src, at);
+  Value v = producer ? computeAt(b, l, producer, p.src, at)
+                     : memref::LoadOp::create(b, l, p.src, at).getResult();
   if (!inside)
     return v;
   Value fill = b.clone(*p.value)->getResult(0);
@@ -763,7 +781,12 @@ Value loadPadded(OpBuilder &b, Location l, const Padded &p,
 /// copied into a padded one (`pad`), or computed by `producer` (a prologue).
 struct Source {
   std::optional<Padded> pad;
+  /// Computes the input's elements (a prologue); with `pad`, the elements
+  /// of the padded buffer's source.
   linalg::GenericOp producer;
+  /// Others read the producer's output too (a shared prologue, workgroup
+  /// tiles only): the producer stays while they do.
+  bool shared = false;
 };
 
 /// The prologue of contraction `op` for `input`, or null: `input` is an
@@ -775,13 +798,15 @@ struct Source {
 /// runs while other threads still load).
 linalg::GenericOp matchPrologue(linalg::LinalgOp op, Value input,
                                 Operation *at, ArrayRef<Operation *> skip,
-                                Operation *reader) {
+                                Operation *reader, bool *shared = nullptr) {
   auto alloc = input.getDefiningOp<memref::AllocOp>();
   if (!alloc || alloc->getBlock() != op->getBlock())
     return nullptr;
   linalg::GenericOp producer;
   SmallVector<OpOperand *> uses;
   usesThroughViews(input, uses);
+  if (shared)
+    *shared = false;
   for (OpOperand *use : uses) {
     Operation *user = use->getOwner();
     if (isa<memref::DeallocOp>(user))
@@ -789,6 +814,12 @@ linalg::GenericOp matchPrologue(linalg::LinalgOp op, Value input,
     if (user == op.getOperation() || (reader && user == reader)) {
       if (!cast<linalg::LinalgOp>(user).isDpsInput(use))
         return nullptr;
+      continue;
+    }
+    // With `shared`, other ops may read it (the producer stays for them).
+    if (auto other = dyn_cast<linalg::LinalgOp>(user);
+        shared && other && other.isDpsInput(use)) {
+      *shared = true;
       continue;
     }
     auto generic = dyn_cast<linalg::GenericOp>(user);
@@ -829,15 +860,10 @@ linalg::GenericOp matchPrologue(linalg::LinalgOp op, Value input,
 Value loadFrom(OpBuilder &b, Location l, Value buffer, const Source &src,
                ArrayRef<Value> idx) {
   if (src.pad)
-    return loadPadded(b, l, *src.pad, idx);
-  linalg::GenericOp producer = src.producer;
-  if (!producer)
+    return loadPadded(b, l, *src.pad, idx, src.producer);
+  if (!src.producer)
     return memref::LoadOp::create(b, l, buffer, idx);
-  // The producer's body at its loops `idx` (its output map is the identity).
-  SmallVector<Value> args = loadInputs(b, l, producer, idx);
-  Type et = cast<MemRefType>(buffer.getType()).getElementType();
-  args.push_back(arith::ConstantOp::create(b, l, b.getZeroAttr(et)));
-  return cloneBody(b, producer, args, idx)[0];
+  return computeAt(b, l, src.producer, buffer, idx);
 }
 
 /// Whether the op folds its products into the output by addition (`acc +
@@ -1473,14 +1499,61 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op, bool sideSums,
   if (side)
     replaced.push_back(sideOp);
   bool distinct = op->getOperand(dims.lhs) != op->getOperand(dims.rhs);
-  if (distinct && !lhsSrc.pad && !ShapedType::isDynamic(n) &&
-      llvm::divideCeil(nAll, tiling.blockN()) <= kMaxRecompute)
-    lhsSrc.producer =
-        matchPrologue(op, op->getOperand(dims.lhs), at, replaced, sideOp);
-  if (distinct && !rhsSrc.pad && !ShapedType::isDynamic(m) &&
-      llvm::divideCeil(mAll, tiling.blockM()) <= kMaxRecompute)
-    rhsSrc.producer =
-        matchPrologue(op, op->getOperand(dims.rhs), at, replaced, sideOp);
+  // With workgroup tiles (each element computed once per workgroup that
+  // loads it) a prologue may also be shared -- other ops read the
+  // producer's output, and it stays for them -- or computed through a
+  // padded buffer's copy (conv2's cotangent, which its input gradient reads
+  // padded and its weight gradient plainly).
+  int64_t maxRecompute = workgroupTiles ? kMaxRecomputeWorkgroup : kMaxRecompute;
+  // A shared prologue pays where each of the R readers reading the
+  // producer's inputs (I bytes) moves less than storing its output (O) and
+  // reading it R times: R I < I + O + R O (a dynamic dim counted as
+  // kAssumedBatch). BatchNorm's backward, reading x, the statistics and dy,
+  // does not; max-pool's backward with the ReLU mask does.
+  auto worthSharing = [&](linalg::GenericOp producer) {
+    auto bytes = [](Value v) {
+      auto t = cast<MemRefType>(v.getType());
+      int64_t n = std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
+      for (int64_t d : t.getShape())
+        n *= ShapedType::isDynamic(d) ? kAssumedBatch : d;
+      return n;
+    };
+    llvm::SetVector<Value> inputs;
+    for (Value v : producer.getDpsInputs())
+      if (isa<MemRefType>(v.getType()))
+        inputs.insert(rootOf(v));
+    int64_t in = 0;
+    for (Value v : inputs)
+      in += bytes(v);
+    Value written = producer.getDpsInits()[0];
+    SmallVector<OpOperand *> uses;
+    usesThroughViews(written, uses);
+    int64_t readers = llvm::count_if(uses, [&](OpOperand *use) {
+      return use->getOwner() != producer.getOperation() &&
+             !isa<memref::DeallocOp>(use->getOwner());
+    });
+    int64_t out = bytes(written);
+    return readers * in < in + out + readers * out;
+  };
+  auto prologueOf = [&](Source &src, Value operand, bool few) {
+    if (!distinct || !few || (src.pad && !workgroupTiles))
+      return;
+    bool shared = false;
+    src.producer = matchPrologue(op, src.pad ? src.pad->src : operand, at,
+                                 replaced, sideOp,
+                                 workgroupTiles ? &shared : nullptr);
+    src.shared = src.producer && shared;
+    if (src.shared && !worthSharing(src.producer))
+      src.producer = nullptr;
+  };
+  prologueOf(lhsSrc, op->getOperand(dims.lhs),
+             !ShapedType::isDynamic(n) &&
+                 llvm::divideCeil(nAll, tiling.blockN()) <= maxRecompute);
+  prologueOf(rhsSrc, op->getOperand(dims.rhs),
+             !ShapedType::isDynamic(m) &&
+                 llvm::divideCeil(mAll, tiling.blockM()) <= maxRecompute);
+  if (rhsSrc.producer == lhsSrc.producer)
+    rhsSrc.producer = nullptr;
   std::optional<Padded> &lhsPad = lhsSrc.pad, &rhsPad = rhsSrc.pad;
   // Split-K where the outputs are few and K long (see kSplitOutputs).
   // A dynamic K loop (the batch) counts as kAssumedBatch.
@@ -1580,7 +1653,7 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op, bool sideSums,
       dead.push_back(pool->fill);
   }
   for (Source *src : {&lhsSrc, &rhsSrc})
-    if (src->producer) {
+    if (src->producer && !src->shared) {
       dead.push_back(src->producer);
       roots.insert(rootOf(src->producer.getDpsInits()[0]));
     }
@@ -1609,6 +1682,25 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op, bool sideSums,
     }
     erased.insert(alloc);
     eraseIfUnused(alloc->getResult(0));
+  }
+  // A shared prologue's producer goes with the last op that read its
+  // output (then the kernel that computes it is the last one).
+  for (Source *src : {&lhsSrc, &rhsSrc}) {
+    if (!src->producer || !src->shared)
+      continue;
+    Value written = src->producer.getDpsInits()[0];
+    SmallVector<OpOperand *> uses;
+    usesThroughViews(written, uses);
+    bool read = llvm::any_of(uses, [&](OpOperand *use) {
+      Operation *user = use->getOwner();
+      return user != src->producer.getOperation() &&
+             !isa<memref::DeallocOp>(user);
+    });
+    if (read)
+      continue;
+    erased.insert(src->producer);
+    rewriter.eraseOp(src->producer);
+    eraseIfUnused(rootOf(written));
   }
   return true;
 }

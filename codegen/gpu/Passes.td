@@ -147,7 +147,12 @@ def NNCGpuTileContraction : Pass<"nnc-gpu-tile-contraction"> {
     alone (max-pool's backward and the ReLU mask, the cotangent only the
     first convolution's weight gradient reads) is not stored: the kernel
     evaluates the generic's body where it would load an element, while at
-    most two workgroups would compute the same element.
+    most two workgroups would compute the same element. With workgroup
+    tiles: four, and a prologue may be shared -- other ops read the
+    producer's output too (the producer goes with its last reader), also
+    through a padded buffer's copy -- where R readers recomputing it from
+    I bytes of inputs move less than storing its O bytes and reading them
+    R times (R I < I + O + R O).
 
     Workgroup tiles (`workgroup-tiles`, nnc's choice for `--target=cuda`):
     16 x 16 threads own a BM x BN block of outputs, each thread up to 8 x 8
