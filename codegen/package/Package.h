@@ -20,8 +20,10 @@
 namespace nnc {
 
 /// The container format version this compiler writes (runtime/src/Model.cpp
-/// reads the same number).
-constexpr uint32_t kModelFormatVersion = 1;
+/// reads it and every earlier one). 2: a file for both targets may hold
+/// CUDA's own plan (`plan:cuda`), which a version-1 runtime would ignore and
+/// then launch Vulkan's plan with CUDA's kernels.
+constexpr uint32_t kModelFormatVersion = 2;
 
 struct PackageOptions {
   bool spirv = true;

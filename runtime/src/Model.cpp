@@ -77,10 +77,11 @@ nnrt_status_t parseContainer(nnrt_model_s &m, const uint8_t *blob) {
     return nnrtError(NNRT_INCOMPATIBLE,
                      "'" + path + "' is not an nnc model (bad magic)");
   uint32_t version = u32(blob + 8);
-  if (version != NNRT_MODEL_FORMAT_VERSION)
+  // Version 2 added `plan:cuda`; a version-1 file reads as it did.
+  if (version < 1 || version > NNRT_MODEL_FORMAT_VERSION)
     return nnrtError(NNRT_INCOMPATIBLE,
                      "'" + path + "' has model format version " +
-                         std::to_string(version) + " but this runtime reads version " +
+                         std::to_string(version) + " but this runtime reads versions 1 to " +
                          std::to_string(NNRT_MODEL_FORMAT_VERSION) +
                          ": recompile it with the nnc that matches this runtime");
   uint32_t count = u32(blob + 12);

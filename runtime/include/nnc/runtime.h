@@ -26,8 +26,8 @@ extern "C" {
 
 #define NNRT_API __attribute__((visibility("default")))
 
-/* The model.so container version this runtime reads. */
-#define NNRT_MODEL_FORMAT_VERSION 1
+/* The newest model.so container version this runtime reads (it reads 1 too). */
+#define NNRT_MODEL_FORMAT_VERSION 2
 
 /*===-- status ------------------------------------------------------------===*/
 

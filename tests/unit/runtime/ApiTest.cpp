@@ -312,8 +312,22 @@ TEST(RuntimeApi, BadModelFiles) {
   bytes[at + 8] = 9;
   writeFile(kTmp + "/future.so", bytes);
   EXPECT_STATUS(nnrt_model_load(c, (kTmp + "/future.so").c_str(), &m), NNRT_INCOMPATIBLE,
-                "format version 9 but this runtime reads version 1");
+                "format version 9 but this runtime reads versions 1 to 2");
   EXPECT_EQ(m, nullptr);
+  bytes[at + 8] = 0;
+  writeFile(kTmp + "/version0.so", bytes);
+  EXPECT_STATUS(nnrt_model_load(c, (kTmp + "/version0.so").c_str(), &m), NNRT_INCOMPATIBLE,
+                "format version 0");
+  EXPECT_EQ(m, nullptr);
+  // Version 1 (before plan:cuda) still loads.
+  bytes[at + 8] = 1;
+  writeFile(kTmp + "/version1.so", bytes);
+  nnrt_status_t v1 = nnrt_model_load(c, (kTmp + "/version1.so").c_str(), &m);
+  EXPECT_EQ(v1, nullptr) << (v1 ? nnrt_status_message(v1) : "");
+  if (v1)
+    nnrt_status_free(v1);
+  nnrt_model_release(m);
+  m = nullptr;
   nnrt_context_release(c);
 }
 
