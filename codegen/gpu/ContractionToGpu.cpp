@@ -728,6 +728,17 @@ std::optional<Padded> matchPadded(Value operand, linalg::LinalgOp op,
   return p;
 }
 
+/// How many ops other than `producer` read what it writes (through views;
+/// deallocations aside).
+int64_t readersOf(linalg::GenericOp producer) {
+  SmallVector<OpOperand *> uses;
+  usesThroughViews(producer.getDpsInits()[0], uses);
+  return llvm::count_if(uses, [&](OpOperand *use) {
+    return use->getOwner() != producer.getOperation() &&
+           !isa<memref::DeallocOp>(use->getOwner());
+  });
+}
+
 /// Element `idx` of `buffer` as `producer` (an all-parallel generic writing
 /// it whole through an identity map) computes it, from its inputs.
 Value computeAt(OpBuilder &b, Location l, linalg::GenericOp producer,
@@ -1063,8 +1074,17 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
       }
       accs.push_back(acc);
     }
-  auto oneLike = [](OpBuilder &b, Location l, Value like) -> Value {
-    return arith::ConstantOp::create(b, l, b.getFloatAttr(like.getType(), 1.0));
+  // An element of an operand at loop indices `loops`, the way its source
+  // says; 1 where `side` holds (a side sum's row or column).
+  auto elementAt = [&](OpBuilder &b, Location l, Value buffer,
+                       const Source &src, AffineMap map, ArrayRef<Value> loops,
+                       Value side) -> Value {
+    Value v = loadFrom(b, l, buffer, src, indicesOf(b, l, map, loops));
+    if (!side)
+      return v;
+    Value one =
+        arith::ConstantOp::create(b, l, b.getFloatAttr(v.getType(), 1.0));
+    return arith::SelectOp::create(b, l, side, one, v);
   };
   // Workgroup tiles: the K loop over [kBegin, kEnd) in tiles of bk steps.
   // Each thread copies `slots` elements of each operand's tile: element e =
@@ -1131,12 +1151,8 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
               b, l, arith::AddIOp::create(b, l, k0, s.kk), kLast);
           SmallVector<Value> kLoops(sizes.size());
           delinearize(b, l, k, dims.k, sizesOf(dims.k), kLoops);
-          Value v =
-              loadFrom(b, l, o.buffer, *o.src,
-                       indicesOf(b, l, o.map, merged(s.loops, kLoops, {})));
-          if (s.side)
-            v = arith::SelectOp::create(b, l, s.side, oneLike(b, l, v), v);
-          regs.push_back(v);
+          regs.push_back(elementAt(b, l, o.buffer, *o.src, o.map,
+                                   merged(s.loops, kLoops, {}), s.side));
         }
       return regs;
     };
@@ -1242,26 +1258,15 @@ void buildColumnKernel(RewriterBase &rewriter, linalg::LinalgOp op,
         [&](OpBuilder &b, Location l, Value k, ValueRange accs) {
           SmallVector<Value> kLoops(sizes.size());
           delinearize(b, l, k, dims.k, sizesOf(dims.k), kLoops);
-          auto load = [&](Value buffer, const Source &src, AffineMap map,
-                          ArrayRef<Value> loops) -> Value {
-            return loadFrom(b, l, buffer, src, indicesOf(b, l, map, loops));
-          };
-          auto one = [&](Value like) { return oneLike(b, l, like); };
           SmallVector<Value> as, bs;
-          for (int64_t i = 0; i < rowsPerGroup; ++i) {
-            as.push_back(
-                load(lhs, lhsSrc, lhsMap, merged(rowLoops[i], kLoops, {})));
-            if (rowSide[i])
-              as.back() = arith::SelectOp::create(b, l, rowSide[i],
-                                                  one(as.back()), as.back());
-          }
-          for (int64_t j = 0; j < cols; ++j) {
-            bs.push_back(
-                load(rhs, rhsSrc, rhsMap, merged(colLoops[j], kLoops, {})));
-            if (colSide[j])
-              bs.back() = arith::SelectOp::create(b, l, colSide[j],
-                                                  one(bs.back()), bs.back());
-          }
+          for (int64_t i = 0; i < rowsPerGroup; ++i)
+            as.push_back(elementAt(b, l, lhs, lhsSrc, lhsMap,
+                                   merged(rowLoops[i], kLoops, {}),
+                                   rowSide[i]));
+          for (int64_t j = 0; j < cols; ++j)
+            bs.push_back(elementAt(b, l, rhs, rhsSrc, rhsMap,
+                                   merged(colLoops[j], kLoops, {}),
+                                   colSide[j]));
           SmallVector<Value> next;
           for (int64_t i = 0; i < rowsPerGroup; ++i)
             for (int64_t j = 0; j < cols; ++j)
@@ -1512,11 +1517,7 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op, bool sideSums,
   // does not; max-pool's backward with the ReLU mask does.
   auto worthSharing = [&](linalg::GenericOp producer) {
     auto bytes = [](Value v) {
-      auto t = cast<MemRefType>(v.getType());
-      int64_t n = std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
-      for (int64_t d : t.getShape())
-        n *= ShapedType::isDynamic(d) ? kAssumedBatch : d;
-      return n;
+      return memrefBytes(cast<MemRefType>(v.getType()), kAssumedBatch);
     };
     llvm::SetVector<Value> inputs;
     for (Value v : producer.getDpsInputs())
@@ -1525,14 +1526,8 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op, bool sideSums,
     int64_t in = 0;
     for (Value v : inputs)
       in += bytes(v);
-    Value written = producer.getDpsInits()[0];
-    SmallVector<OpOperand *> uses;
-    usesThroughViews(written, uses);
-    int64_t readers = llvm::count_if(uses, [&](OpOperand *use) {
-      return use->getOwner() != producer.getOperation() &&
-             !isa<memref::DeallocOp>(use->getOwner());
-    });
-    int64_t out = bytes(written);
+    int64_t readers = readersOf(producer);
+    int64_t out = bytes(producer.getDpsInits()[0]);
     return readers * in < in + out + readers * out;
   };
   auto prologueOf = [&](Source &src, Value operand, bool few) {
@@ -1686,18 +1681,9 @@ bool tileContraction(RewriterBase &rewriter, linalg::LinalgOp op, bool sideSums,
   // A shared prologue's producer goes with the last op that read its
   // output (then the kernel that computes it is the last one).
   for (Source *src : {&lhsSrc, &rhsSrc}) {
-    if (!src->producer || !src->shared)
+    if (!src->producer || !src->shared || readersOf(src->producer) > 0)
       continue;
     Value written = src->producer.getDpsInits()[0];
-    SmallVector<OpOperand *> uses;
-    usesThroughViews(written, uses);
-    bool read = llvm::any_of(uses, [&](OpOperand *use) {
-      Operation *user = use->getOwner();
-      return user != src->producer.getOperation() &&
-             !isa<memref::DeallocOp>(user);
-    });
-    if (read)
-      continue;
     erased.insert(src->producer);
     rewriter.eraseOp(src->producer);
     eraseIfUnused(rootOf(written));
