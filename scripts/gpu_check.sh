@@ -130,7 +130,7 @@ np.save('$dir/data/y.npy', np.load('$mnist/y.npy')[:64])" 2>/dev/null; then
     fi
   done
   echo "gpu_check: $ok of $n models compiled into $dir/models ($skipped left out:" \
-       "EXPECT-ERROR or another target); $(du -sh "$dir" | cut -f1) in all"
+       "the compiler's EXPECT-ERROR tests); $(du -sh "$dir" | cut -f1) in all"
   local bytes
   bytes=$(du -sb "$dir" | cut -f1)
   if [ "$bytes" -gt $((60 * 1024 * 1024)) ]; then

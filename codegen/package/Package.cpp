@@ -27,7 +27,7 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include <cstdlib>
-#include <map>
+#include <set>
 #include <utility>
 
 using namespace mlir;
@@ -245,10 +245,10 @@ std::string nnc::packModel(const CompiledModel &model) {
       }
   if (model.hasCudaPlans)
     sections.push_back({"plan:cuda", formatPlanText(cuda, model.cudaPlans)});
-  std::map<std::string, const PlanGlobal *> globals;
+  std::set<std::string> stored;
   for (const nnc::PlanTables *tables : {&model.tables, &std::as_const(cuda)})
     for (const PlanGlobal &g : tables->globals)
-      if (globals.emplace(g.name, &g).second)
+      if (stored.insert(g.name).second)
         sections.push_back(
             {"global:" + g.name, std::string(g.bytes.begin(), g.bytes.end())});
   for (const SpirvKernel &k : model.spirv) {

@@ -103,9 +103,6 @@ struct Options {
   double tolerance = 0; // --tolerance; 0: by dtype
 };
 
-/// --tolerance, for compareOutput (0: by dtype).
-double toleranceOverride = 0;
-
 int parseArgs(int argc, char **argv, Options &o, bool &help) {
   help = false;
   ArgReader args(argc, argv);
@@ -152,7 +149,6 @@ int parseArgs(int argc, char **argv, Options &o, bool &help) {
       if (!args.value(v) || v.empty() ||
           !((o.tolerance = std::strtod(v.c_str(), &end)) > 0) || *end)
         return fail("--tolerance needs a number above 0, got '" + v + "'");
-      toleranceOverride = o.tolerance;
     } else if (args.is("--seed")) {
       int64_t s;
       if (!args.value(v) || !parseI64(v, s))
@@ -415,7 +411,8 @@ int runSteps(Session &rt, const Options &o, const std::string &who = "") {
 
 /// Compares a device output with the reference's; prints one line. False
 /// when beyond tolerance.
-bool compareOutput(const std::string &name, const Tensor &got, const Tensor &want) {
+bool compareOutput(const std::string &name, const Tensor &got, const Tensor &want,
+                   double tolerance) {
   if (got.dtype() != want.dtype() || got.shape() != want.shape()) {
     std::printf("check %s: FAIL: device gives %s, reference %s\n", name.c_str(),
                 got.typeString().c_str(), want.typeString().c_str());
@@ -444,7 +441,7 @@ bool compareOutput(const std::string &name, const Tensor &got, const Tensor &wan
   // Relative to the largest reference value: elementwise ratios blow up on
   // values that are zero up to rounding.
   double rel = maxRef > 0 ? maxAbs / maxRef : maxAbs;
-  double tol = toleranceOverride > 0       ? toleranceOverride
+  double tol = tolerance > 0               ? tolerance
                : got.dtype() == DType::F64 ? 1e-10
                : got.dtype() == DType::F32 ? 1e-4
                                            : 1e-2;
@@ -539,7 +536,8 @@ int runModel(Options &o, const std::string &path) {
     std::printf("check %s on %s against the reference interpreter\n", o.entry.c_str(),
                 device.c_str());
     for (size_t i = 0; i < outputs.size() && i < want.size(); ++i)
-      checked &= compareOutput(outputs[i].first, outputs[i].second, want[i].second);
+      checked &= compareOutput(outputs[i].first, outputs[i].second, want[i].second,
+                               o.tolerance);
     // train_step's real results are the updated params and optimizer state.
     if (o.entry == "train_step")
       for (const std::string &name : paramNames(dev.model)) {
@@ -547,7 +545,7 @@ int runModel(Options &o, const std::string &path) {
         if (check(getParam(dev.session, name, got)) ||
             check(getParam(ref.session, name, ref_)))
           return 1;
-        checked &= compareOutput(name, got, ref_);
+        checked &= compareOutput(name, got, ref_, o.tolerance);
       }
   }
 

@@ -428,18 +428,20 @@ int main(int argc, char **argv) {
                                   c.workgroupTiles, c.mergeBarriers);
     return mlir::succeeded(pm.run(m));
   };
-  // --emit=gpu, --emit=plan and --stats show the first plan: Vulkan's for
-  // a build with both targets, CUDA's with --target=cuda.
-  bool cudaKernelsApart = target == Target::Both &&
-                          (emit == Emit::SO || emit == Emit::PTX) &&
-                          choicesFor(true) != choicesFor(false);
+  // `module` gets CUDA's kernel set for --target=cuda and for --emit=ptx of
+  // a build for both targets (the PTX its model.so holds), else Vulkan's:
+  // --emit=gpu, --emit=plan and --stats show it. A model.so for both
+  // targets lowers CUDA's set apart too (`cudaModule`) where it differs.
+  bool cudaSet = target == Target::Cuda ||
+                 (target == Target::Both && emit == Emit::PTX);
   mlir::OwningOpRef<mlir::ModuleOp> cudaModule;
-  if (cudaKernelsApart) {
+  if (target == Target::Both && emit == Emit::SO &&
+      choicesFor(true) != choicesFor(false)) {
     cudaModule = module->clone();
     if (!lowerToGpu(*cudaModule, choicesFor(true)))
       return 1;
   }
-  if (!lowerToGpu(*module, choicesFor(target == Target::Cuda)))
+  if (!lowerToGpu(*module, choicesFor(cudaSet)))
     return 1;
   if (emit == Emit::GPU) {
     module->print(output->os());
@@ -456,8 +458,7 @@ int main(int argc, char **argv) {
   package.ptx = target != Target::Vulkan;
   if (emit == Emit::PTX) {
     std::string ptx;
-    if (mlir::failed(nnc::lowerKernelsToPtx(cudaModule ? *cudaModule : *module,
-                                            package, ptx)))
+    if (mlir::failed(nnc::lowerKernelsToPtx(*module, package, ptx)))
       return 1;
     output->os() << ptx;
     output->keep();
@@ -499,14 +500,13 @@ int main(int argc, char **argv) {
     compiled.hasCudaPlans = true;
     nnc::PackageOptions ptxOnly = package;
     ptxOnly.spirv = false;
-    package.ptx = false;
     if (mlir::failed(nnc::lowerKernels(*cudaModule, ptxOnly, compiled)))
       return 1;
   }
-  if (mlir::failed(nnc::lowerKernels(*module, package, compiled)))
+  nnc::PackageOptions own = package;
+  own.ptx = own.ptx && !cudaModule; // CUDA's kernels came from cudaModule
+  if (mlir::failed(nnc::lowerKernels(*module, own, compiled)))
     return 1;
-  if (cudaModule)
-    package.ptx = true; // for the meta section
   if (emit == Emit::SPIRV) {
     if (std::error_code ec = llvm::sys::fs::create_directories(outputFile))
       return fail("cannot create '" + outputFile + "': " + ec.message());
