@@ -14,6 +14,8 @@ include "ir/NNInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
 
 //===----------------------------------------------------------------------===//
 // Base classes
@@ -476,6 +478,136 @@ def NN_GlobalAvgPoolOp : NN_InferOp<"global_avg_pool", [NN_Differentiable]> {
   }];
   let arguments = (ins NN_Tensor:$x);
   let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Attention (made by nn-fuse-attention; one kernel each, scores never stored)
+//===----------------------------------------------------------------------===//
+
+def NN_AttentionOp : NN_InferOp<"attention", [NN_Differentiable]> {
+  let summary = "scaled dot-product attention";
+  let description = [{
+    `softmax(scale * q @ k^T + mask, axis=-1) @ v` for `q [..., Tq, D]`,
+    `k [..., Tk, D]`, `v [..., Tk, Dv]` (float, one dtype, the same batch
+    dims) and an optional `mask [Tq, Tk]` of their dtype, added to every
+    batch's scores. The result is `[..., Tq, Dv]`. The scores and the
+    probabilities are computed in f32 and never stored. `mask` gets no
+    gradient (nn-fuse-attention only matches masks that are inputs or
+    constants).
+
+    Example:
+
+    ```mlir
+    %o = nn.attention %q, %k, %v, %m {scale = 1.250000e-01 : f64}
+        : tensor<?x12x1024x64xbf16>, tensor<?x12x1024x64xbf16>,
+          tensor<?x12x1024x64xbf16>, tensor<1024x1024xbf16>
+        -> tensor<?x12x1024x64xbf16>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$q, NN_Tensor:$k, NN_Tensor:$v,
+                   Optional<NN_Tensor>:$mask, F64Attr:$scale);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v (`,` $mask^)? attr-dict `:` type($q) `,` type($k) `,`
+    type($v) (`,` type($mask)^)? `->` type($result)
+  }];
+}
+
+def NN_AttentionLseOp : NN_InferOp<"attention_lse"> {
+  let summary = "the log-sum-exp of each row of attention scores";
+  let description = [{
+    `log(sum(exp(scale * q @ k^T + mask), axis=-1))` as f32 `[..., Tq]`,
+    operands as for `nn.attention`: what the gradient of `nn.attention`
+    needs of the forward pass instead of the probabilities.
+
+    Example:
+
+    ```mlir
+    %l = nn.attention_lse %q, %k {scale = 2.500000e-01 : f64}
+        : tensor<?x4x32x16xf32>, tensor<?x4x32x16xf32> -> tensor<?x4x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$q, NN_Tensor:$k, Optional<NN_Tensor>:$mask,
+                   F64Attr:$scale);
+  let assemblyFormat = [{
+    $q `,` $k (`,` $mask^)? attr-dict `:` type($q) `,` type($k)
+    (`,` type($mask)^)? `->` type($result)
+  }];
+}
+
+def NN_AttentionGradOp : NN_InferOp<"attention_grad"> {
+  let summary = "one gradient of nn.attention";
+  let description = [{
+    The gradient of `nn.attention` (operands `q, k, v, mask`, same `scale`)
+    with respect to `wrt` (`"q"`, `"k"` or `"v"`), given `lse`
+    (`nn.attention_lse`, f32 `[..., Tq]`), `delta = sum(dout * out,
+    axis=-1)` (f32 `[..., Tq]`) and the cotangent `dout [..., Tq, Dv]`. With
+    `p = exp(scale * q @ k^T + mask - lse)` and `ds = p * (dout @ v^T -
+    delta)`: `dq = scale * ds @ k`, `dk = scale * ds^T @ q`,
+    `dv = p^T @ dout`. The result has the shape of `wrt`'s operand.
+
+    Example:
+
+    ```mlir
+    %dq = nn.attention_grad %q, %k, %v, %l, %d, %g {scale = 2.500000e-01 : f64, wrt = "q"}
+        : tensor<?x4x32x16xf32>, tensor<?x4x32x16xf32>, tensor<?x4x32x16xf32>,
+          tensor<?x4x32xf32>, tensor<?x4x32xf32>, tensor<?x4x32x16xf32>
+        -> tensor<?x4x32x16xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$q, NN_Tensor:$k, NN_Tensor:$v,
+                   NN_Tensor:$lse, NN_Tensor:$delta, NN_Tensor:$dout,
+                   Optional<NN_Tensor>:$mask, F64Attr:$scale, StrAttr:$wrt);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $lse `,` $delta `,` $dout (`,` $mask^)? attr-dict `:`
+    type($q) `,` type($k) `,` type($v) `,` type($lse) `,` type($delta) `,`
+    type($dout) (`,` type($mask)^)? `->` type($result)
+  }];
+}
+
+// Not an op of models: what nnc-lower-to-linalg makes of the attention ops,
+// in destination-passing style so that it bufferizes (tensors in, written
+// into `outputs`); on memrefs nnc-gpu-attention turns it into a launch.
+def NN_AttentionKernelOp : Op<NN_Dialect, "attention_kernel", [
+    AttrSizedOperandSegments, DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<BufferizableOpInterface, [
+        "bufferizesToMemoryRead", "bufferizesToMemoryWrite",
+        "getAliasingValues", "bufferize"]>]> {
+  let summary = "an attention kernel on tensors or memrefs (codegen only)";
+  let description = [{
+    `kind` says what it computes, from `inputs` into `outputs`:
+    - `forward`: q, k, v[, mask] -> out[, lse] (nn.attention and, where one
+      has the same operands, nn.attention_lse in one kernel);
+    - `lse`: q, k[, mask] -> lse;
+    - `grad_q`, `grad_k`, `grad_v`: q, k, v, lse, delta, dout[, mask] -> the
+      gradient (nn.attention_grad).
+    `masked` says whether the mask is there. On tensors each output has a
+    result; on memrefs there are none.
+
+    Example:
+
+    ```mlir
+    %o, %l = nn.attention_kernel ins(%q, %k, %v : tensor<2x4x32x16xf32>,
+        tensor<2x4x32x16xf32>, tensor<2x4x32x16xf32>)
+        outs(%e0, %e1 : tensor<2x4x32x16xf32>, tensor<2x4x32xf32>)
+        {kind = "forward", scale = 2.500000e-01 : f64}
+        -> tensor<2x4x32x16xf32>, tensor<2x4x32xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyShaped>:$inputs,
+                   Variadic<AnyShaped>:$outputs, StrAttr:$kind,
+                   F64Attr:$scale, UnitAttr:$masked);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    `ins` `(` $inputs `:` type($inputs) `)` `outs` `(` $outputs `:`
+    type($outputs) `)` attr-dict (`->` type($results)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() {
+      return getOutputsMutable();
+    }
+  }];
 }
 
 //===----------------------------------------------------------------------===//

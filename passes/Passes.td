@@ -145,4 +145,32 @@ def NNFuse : Pass<"nn-fuse", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::nnc::nn::NNDialect"];
 }
 
+def NNFuseAttention : Pass<"nn-fuse-attention", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite softmax(q @ kT * c + mask) @ v into nn.attention";
+  let description = [{
+    Finds scaled dot-product attention written out in nn ops --
+    `matmul(softmax(matmul(q, kT) * c + mask, axis=-1), v)`, the scale `c` a
+    constant (by `mul` or `div`), the mask optional -- and replaces it with
+    one `nn.attention`, whose kernel never stores the [..., Tq, Tk] scores;
+    nn-autodiff then differentiates the one op (`nn.attention_grad`, which
+    recomputes the scores). Runs before nn-autodiff. Only where the kernels
+    take it: intermediates used once, one float dtype (f32, f16, bf16), equal
+    batch dims, static head sizes of at most 128, a mask [Tq, Tk] that
+    depends on no param. See passes/fusion/Attention.cpp.
+
+    Example (`-nn-fuse-attention`):
+
+    ```mlir
+    %s = nn.matmul %q, %kT : ... -> tensor<?x4x32x32xf32>
+    %c = nn.mul %s, %quarter : tensor<?x4x32x32xf32>, tensor<f32> -> ...
+    %p = nn.softmax %c {axis = 3 : i64} : ...
+    %o = nn.matmul %p, %v : ...
+    // becomes:
+    %k = nn.transpose %kT {perm = array<i64: 0, 1, 3, 2>} : ...
+    %o = nn.attention %q, %k, %v {scale = 2.500000e-01 : f64} : ...
+    ```
+  }];
+  let dependentDialects = ["::nnc::nn::NNDialect"];
+}
+
 #endif // NNC_PASSES_PASSES_TD

@@ -196,6 +196,7 @@ static const KernelTable &kernels() {
     registerReduceKernels(t);
     registerNormKernels(t);
     registerLinalgKernels(t);
+    registerAttentionKernels(t);
     registerConvGradKernels(t);
     registerShapeKernels(t);
     registerLossKernels(t);

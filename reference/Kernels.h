@@ -22,6 +22,7 @@ void registerElementwiseKernels(KernelTable &table);
 void registerReduceKernels(KernelTable &table);
 void registerNormKernels(KernelTable &table);
 void registerLinalgKernels(KernelTable &table);
+void registerAttentionKernels(KernelTable &table);
 void registerConvGradKernels(KernelTable &table);
 void registerShapeKernels(KernelTable &table);
 void registerLossKernels(KernelTable &table);

@@ -71,6 +71,7 @@ struct LowerToLinalgPass
     codegen::populateConvGradOpToLinalgPatterns(patterns);
     codegen::populatePoolOpToLinalgPatterns(patterns);
     codegen::populateGatherOpToLinalgPatterns(patterns);
+    codegen::populateAttentionOpToKernelPatterns(patterns);
 
     // Only the patterns rewrite: nn folders would change what is lowered,
     // and that is nn-canonicalize's job.
@@ -84,7 +85,7 @@ struct LowerToLinalgPass
     bool failed = false;
     module.walk([&](Operation *op) {
       // Fusion regions stay until nnc-fuse-regions inlines them.
-      if (op->getDialect() != nnDialect || isa<nn::FusionOp, nn::YieldOp>(op))
+      if (op->getDialect() != nnDialect || isa<nn::FusionOp, nn::YieldOp, nn::AttentionKernelOp>(op))
         return;
       op->emitError() << "nnc-lower-to-linalg: no lowering for '"
                       << op->getName() << "' yet";

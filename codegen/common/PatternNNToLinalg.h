@@ -102,6 +102,7 @@ void populateConv2DOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateConvGradOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populatePoolOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateGatherOpToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateAttentionOpToKernelPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace nnc::codegen
 

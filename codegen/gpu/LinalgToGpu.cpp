@@ -167,6 +167,7 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge,
   // A row group's ops become one kernel before anything reorders them.
   pm.addPass(nnc::createNNCGpuRowKernels(
       nnc::NNCGpuRowKernelsOptions{/*subgroups=*/subgroups}));
+  pm.addPass(nnc::createNNCGpuAttention());
   pm.addPass(nnc::createNNCGpuParallelOuter());
   // Contractions (convolutions and their gradients as implicit GEMM,
   // matmuls), the matrix-vector products left (workgroup-memory tiles) and

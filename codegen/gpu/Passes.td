@@ -349,6 +349,38 @@ def NNCGpuRecordLaunchParts : Pass<"nnc-gpu-record-launch-parts", "::mlir::Modul
   }];
 }
 
+def NNCGpuAttention : Pass<"nnc-gpu-attention"> {
+  let summary = "nn.attention_kernel on memrefs as one launch each";
+  let description = [{
+    Runs on memrefs, before the other kernel passes. Each
+    `nn.attention_kernel` (what nnc-lower-to-linalg makes of nn.attention,
+    nn.attention_lse and nn.attention_grad) becomes one `gpu.launch` with one
+    thread per row of its result (64 threads a workgroup, a grid-stride loop
+    over the rows): the thread keeps its query (or key) row and its
+    accumulators in registers and walks the rows of the other operand, so
+    each score lives in a register only. `forward` is an online softmax
+    (running max and sum, the output rescaled when the max grows) and also
+    writes the log-sum-exp of each row where asked; the gradients recompute
+    the probabilities from it. See codegen/gpu/AttentionKernels.cpp.
+
+    ```mlir
+    nn.attention_kernel ins(%q, %k, %v : ...) outs(%o : ...) {kind = "forward", scale = 2.5e-01 : f64}
+    // becomes
+    gpu.launch blocks(%bx, ...) in (%gx = min(ceildiv(rows, 64), 65535), ...)
+               threads(%tx, ...) in (%c64, ...) {
+      scf.for %r = %bx * 64 + %tx to %rows step %gx * 64 {
+        // q row * scale in registers; scf.for %j over keys carrying m, l, acc
+        // o[r, e] = acc[e] / l
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def NNCGpuRowKernels : Pass<"nnc-gpu-row-kernels"> {
   let options = [
     Option<"subgroups", "subgroups", "bool", /*default=*/"true",

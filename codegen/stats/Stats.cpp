@@ -66,6 +66,25 @@ double flopsOf(Operation *op) {
     return convFlops(c->getOperand(0), c->getOperand(1));
   if (auto c = dyn_cast<Conv2DGradWeightOp>(op))
     return convFlops(c->getOperand(1), c->getResult(0));
+  // Attention: the products its kernel computes, 2 flops per multiply-add
+  // (the scores q . k, D each, recomputed by every op; p v or dout . v, Dv;
+  // the gradient's ds k or ds q, D).
+  if (isa<AttentionOp, AttentionLseOp, AttentionGradOp>(op)) {
+    auto q = cast<RankedTensorType>(op->getOperand(0).getType());
+    auto k = cast<RankedTensorType>(op->getOperand(1).getType());
+    int64_t rank = q.getRank();
+    double pairs = double(numel(op->getOperand(0))) / double(q.getShape().back()) *
+                   double(k.getDimSize(rank - 2));
+    double d = double(q.getShape().back()), dv = 0;
+    if (!isa<AttentionLseOp>(op))
+      dv = double(cast<RankedTensorType>(op->getOperand(2).getType())
+                      .getShape()
+                      .back());
+    double perPair = d + dv;
+    if (auto g = dyn_cast<AttentionGradOp>(op))
+      perPair = g.getWrt() == "v" ? d + dv : 2 * d + dv;
+    return 2.0 * pairs * perPair;
+  }
   // Reductions, norms, pools, losses: one per input element; elementwise:
   // one per output element.
   int64_t in = op->getNumOperands() ? numel(op->getOperand(0)) : 0;

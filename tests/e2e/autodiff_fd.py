@@ -67,6 +67,14 @@ def _torch_models():
                 (torch.log_softmax(x @ v, 1) * t).sum() +
                 (torch.softmax(x @ v, 0) * t).sum())
 
+    def attention(x, mask, t, wq, wk, wv):
+        def heads(z):
+            return z.reshape(-1, 6, 2, 4).transpose(1, 2)
+        q, k, v = heads(x @ wq), heads(x @ wk), heads(x @ wv)
+        a = torch.softmax(q @ k.transpose(2, 3) * 0.5 + mask, -1) @ v
+        b = torch.softmax(k @ q.transpose(2, 3) / 2.0, -1) @ v
+        return (a * t).sum() + (b * b).sum()
+
     def matmul_batched(x, w, v):
         h = x @ w @ v
         return (h * h).mean()
@@ -168,6 +176,7 @@ def _torch_models():
 
     return {"mlp.nn": mlp, "cross_entropy.nn": cross_entropy,
             "softmax.nn": softmax, "matmul_batched.nn": matmul_batched,
+            "attention.nn": attention,
             "reductions.nn": reductions, "where_broadcast.nn": where_broadcast,
             "mse.nn": mse, "maximum_minimum.nn": maximum_minimum,
             "abs.nn": abs_, "pow.nn": pow_, "gelu.nn": gelu, "silu.nn": silu,

@@ -333,6 +333,10 @@ int main(int argc, char **argv) {
   // A model with a `train` line gets @train_step (every stage after nn);
   // @loss_grad only where it is shown (--emit=nn-grad, --emit=graph --grad).
   bool lossGrad = emit == Emit::NNGrad || (emit == Emit::Graph && withGrad);
+  // Attention as one op before nn-autodiff differentiates it.
+  if (emit != Emit::NN && !noFuse &&
+      !runPipeline("func.func(nn-fuse-attention),nn-canonicalize"))
+    return 1;
   if (emit != Emit::NN &&
       !runPipeline(std::string("nn-autodiff{loss-grad=") +
                    (lossGrad ? "true" : "false") + "},nn-canonicalize"))

@@ -478,3 +478,83 @@ func.func @scatter_add_indices(%x: tensor<10x4xf32>, %i: tensor<3xf32>, %u: tens
   %0 = nn.scatter_add %x, %i, %u {axis = 0 : i64} : tensor<10x4xf32>, tensor<3xf32>, tensor<3x4xf32> -> tensor<10x4xf32>
   return
 }
+
+// -----
+
+func.func @attention_head_sizes(%q: tensor<2x8x4xf32>, %k: tensor<2x8x5xf32>) {
+  // expected-error @+1 {{'attention' needs q and k of one head size D; got f32[2,8,4] and f32[2,8,5]}}
+  %0 = nn.attention %q, %k, %k {scale = 1.0 : f64} : tensor<2x8x4xf32>, tensor<2x8x5xf32>, tensor<2x8x5xf32> -> tensor<2x8x5xf32>
+  return
+}
+
+// -----
+
+func.func @attention_batch(%q: tensor<2x8x4xf32>, %k: tensor<3x8x4xf32>) {
+  // expected-error @+1 {{'attention' needs k with the batch dims of q f32[2,8,4]; got f32[3,8,4]}}
+  %0 = nn.attention %q, %k, %k {scale = 1.0 : f64} : tensor<2x8x4xf32>, tensor<3x8x4xf32>, tensor<3x8x4xf32> -> tensor<2x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_mask(%q: tensor<2x8x4xf32>, %m: tensor<8x7xf32>) {
+  // expected-error @+1 {{'attention' needs a mask [Tq, Tk] = [8, 8]; got f32[8,7]}}
+  %0 = nn.attention %q, %q, %q, %m {scale = 1.0 : f64} : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<8x7xf32> -> tensor<2x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_int(%q: tensor<2x8x4xi32>) {
+  // expected-error @+1 {{'attention' needs q to be float (f64, f32, f16 or bf16); got i32[2,8,4]}}
+  %0 = nn.attention %q, %q, %q {scale = 1.0 : f64} : tensor<2x8x4xi32>, tensor<2x8x4xi32>, tensor<2x8x4xi32> -> tensor<2x8x4xi32>
+  return
+}
+
+// -----
+
+func.func @attention_rank(%q: tensor<4xf32>) {
+  // expected-error @+1 {{'attention_lse' needs q [..., Tq, D] and k [..., Tk, D] of one rank (at least 2); got f32[4] and f32[4]}}
+  %0 = nn.attention_lse %q, %q {scale = 1.0 : f64} : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return
+}
+
+// -----
+
+func.func @attention_grad_wrt(%q: tensor<2x8x4xf32>, %l: tensor<2x8xf32>) {
+  // expected-error @+1 {{'attention_grad' needs wrt "q", "k" or "v"; got "mask"}}
+  %0 = nn.attention_grad %q, %q, %q, %l, %l, %q {scale = 1.0 : f64, wrt = "mask"} : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x4xf32> -> tensor<2x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_grad_lse(%q: tensor<2x8x4xf32>, %l: tensor<2x8xf16>, %d: tensor<2x8xf32>) {
+  // expected-error @+1 {{'attention_grad' needs lse f32[2,8]; got f16[2,8]}}
+  %0 = nn.attention_grad %q, %q, %q, %l, %d, %q {scale = 1.0 : f64, wrt = "q"} : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8xf16>, tensor<2x8xf32>, tensor<2x8x4xf32> -> tensor<2x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_grad_dout(%q: tensor<2x8x4xf32>, %l: tensor<2x8xf32>, %g: tensor<2x8x3xf32>) {
+  // expected-error @+1 {{'attention_grad' needs dout f32[2,8,4]; got f32[2,8,3]}}
+  %0 = nn.attention_grad %q, %q, %q, %l, %l, %g {scale = 1.0 : f64, wrt = "k"} : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x3xf32> -> tensor<2x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_kernel_operands(%q: tensor<2x8x4xf32>) {
+  // expected-error @+1 {{'nn.attention_kernel' op kind 'lse' with 3 inputs and 1 outputs}}
+  %0 = nn.attention_kernel ins(%q, %q, %q : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>) outs(%q : tensor<2x8x4xf32>) {kind = "lse", scale = 1.0 : f64} -> tensor<2x8x4xf32>
+  return
+}
+
+// -----
+
+func.func @attention_kernel_mixed(%q: tensor<2x8x4xf32>, %o: memref<2x8x4xf32>) {
+  // expected-error @+1 {{'nn.attention_kernel' op mixes tensors and memrefs}}
+  nn.attention_kernel ins(%q, %q, %q : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>) outs(%o : memref<2x8x4xf32>) {kind = "forward", scale = 1.0 : f64}
+  return
+}

@@ -170,3 +170,20 @@ func.func @forward(%x: tensor<?x784xf32> {nn.name = "x", nn.role = "input", nn.d
   %0 = nn.matmul %x, %w : tensor<?x784xf32>, tensor<784x10xf32> -> tensor<8x10xf32>
   return %0 : tensor<8x10xf32>
 }
+
+// Attention (nn-fuse-attention makes them; nnc-lower-to-linalg makes
+// nn.attention_kernel of them).
+// CHECK-LABEL: func.func @attention
+func.func @attention(%q: tensor<?x4x32x16xbf16>, %k: tensor<?x4x32x16xbf16>,
+                     %v: tensor<?x4x32x8xbf16>, %m: tensor<32x32xbf16>,
+                     %g: tensor<?x4x32x8xbf16>, %d: tensor<?x4x32xf32>) {
+  // CHECK: nn.attention %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {scale = 2.500000e-01 : f64} : tensor<?x4x32x16xbf16>, tensor<?x4x32x16xbf16>, tensor<?x4x32x8xbf16>, tensor<32x32xbf16> -> tensor<?x4x32x8xbf16>
+  %o = nn.attention %q, %k, %v, %m {scale = 2.5e-01 : f64} : tensor<?x4x32x16xbf16>, tensor<?x4x32x16xbf16>, tensor<?x4x32x8xbf16>, tensor<32x32xbf16> -> tensor<?x4x32x8xbf16>
+  // CHECK: nn.attention_lse %{{.*}}, %{{.*}} {scale = 2.500000e-01 : f64} : tensor<?x4x32x16xbf16>, tensor<?x4x32x16xbf16> -> tensor<?x4x32xf32>
+  %l = nn.attention_lse %q, %k {scale = 2.5e-01 : f64} : tensor<?x4x32x16xbf16>, tensor<?x4x32x16xbf16> -> tensor<?x4x32xf32>
+  // CHECK: nn.attention_grad {{.*}} {scale = 2.500000e-01 : f64, wrt = "v"} : {{.*}} -> tensor<?x4x32x8xbf16>
+  %dv = nn.attention_grad %q, %k, %v, %l, %d, %g, %m {scale = 2.5e-01 : f64, wrt = "v"} : tensor<?x4x32x16xbf16>, tensor<?x4x32x16xbf16>, tensor<?x4x32x8xbf16>, tensor<?x4x32xf32>, tensor<?x4x32xf32>, tensor<?x4x32x8xbf16>, tensor<32x32xbf16> -> tensor<?x4x32x8xbf16>
+  // CHECK: nn.attention_kernel ins({{.*}}) outs({{.*}}) {kind = "forward", masked, scale = 2.500000e-01 : f64} -> tensor<?x4x32x8xbf16>, tensor<?x4x32xf32>
+  %ko:2 = nn.attention_kernel ins(%q, %k, %v, %m : tensor<?x4x32x16xbf16>, tensor<?x4x32x16xbf16>, tensor<?x4x32x8xbf16>, tensor<32x32xbf16>) outs(%g, %d : tensor<?x4x32x8xbf16>, tensor<?x4x32xf32>) {kind = "forward", masked, scale = 2.5e-01 : f64} -> tensor<?x4x32x8xbf16>, tensor<?x4x32xf32>
+  return
+}

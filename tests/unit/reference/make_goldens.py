@@ -231,6 +231,36 @@ case("argmax_first_of_ties", [("x", tie)], ["%0 = argmax %x axis=1 keepdims=fals
 ai = ints(np.int32, 3, 5)
 case("argmax_i32", [("x", ai)], ["%0 = argmax %x axis=1 keepdims=false : i64[3]"], [("y", "0", ai.argmax(1))])
 
+# ---- attention (nn-fuse-attention's ops), by torch autograd ----------------
+aq, ak, av = f32(2, 3, 5, 4), f32(2, 3, 6, 4), f32(2, 3, 6, 2)
+amask, adout = f32(5, 6), f32(2, 3, 5, 2)
+tq, tk, tv = (t64(a).requires_grad_() for a in (aq, ak, av))
+alogits = tq @ tk.transpose(-1, -2) * 0.5 + t64(amask)
+aout = torch.softmax(alogits, -1) @ tv
+alse = torch.logsumexp(alogits, -1)
+aout.backward(t64(adout))
+adelta = (t64(adout) * aout).sum(-1)
+AT = ["q", "k", "v"]
+case("attention_masked", [("q", aq), ("k", ak), ("v", av), ("m", amask)],
+     ["%0 = attention %q %k %v %m scale=0.5 : f32[2,3,5,2]"],
+     [("y", "0", aout.detach().numpy().astype(np.float32))])
+case("attention_lse_masked", [("q", aq), ("k", ak), ("m", amask)],
+     ["%0 = attention_lse %q %k %m scale=0.5 : f32[2,3,5]"],
+     [("y", "0", alse.detach().numpy().astype(np.float32))])
+for w, t in zip(AT, (tq, tk, tv)):
+    case("attention_grad_" + w,
+         [("q", aq), ("k", ak), ("v", av), ("l", alse.detach().numpy().astype(np.float32)),
+          ("d", adelta.detach().numpy().astype(np.float32)), ("g", adout), ("m", amask)],
+         ['%%0 = attention_grad %%q %%k %%v %%l %%d %%g %%m scale=0.5 wrt="%s" : %s'
+          % (w, ty(t.detach().numpy().astype(np.float32)))],
+         [("y", "0", t.grad.numpy().astype(np.float32))], rtol=1e-4, atol=1e-5)
+# No mask, rank 3.
+bq, bk, bv = f32(2, 4, 3), f32(2, 7, 3), f32(2, 7, 5)
+case("attention_unmasked", [("q", bq), ("k", bk), ("v", bv)],
+     ["%0 = attention %q %k %v scale=1.5 : f32[2,4,5]"],
+     [("y", "0", (torch.softmax(t64(bq) @ t64(bk).transpose(-1, -2) * 1.5, -1)
+                  @ t64(bv)).numpy().astype(np.float32))])
+
 # ---- softmax / norms -------------------------------------------------------
 sm = f32(3, 5, lo=-5, hi=5)
 case("softmax_axis1", [("x", sm)], ["%0 = softmax %x axis=1 : f32[3,5]"],

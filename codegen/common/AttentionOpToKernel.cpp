@@ -1,0 +1,119 @@
+//===- AttentionOpToKernel.cpp - attention ops to nn.attention_kernel -----===//
+//
+// nn.attention, nn.attention_lse and nn.attention_grad become
+// nn.attention_kernel ops on tensors, written into tensor.empty outputs:
+// they bufferize like linalg ops and nnc-gpu-attention builds their
+// kernels. An nn.attention_lse with the operands of an nn.attention (the
+// gradient's) joins the forward's kernel as its second output.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/common/PatternNNToLinalg.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace nnc::nn;
+
+namespace nnc::codegen {
+namespace {
+
+/// An empty tensor shaped like `type`, its dynamic dims those of `like`'s
+/// dims `dims` (one per dynamic dim of `type`, in order).
+Value emptyLike(OpBuilder &b, Location loc, RankedTensorType type,
+                Value like) {
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    sizes.push_back(type.isDynamicDim(i) ? dimSize(b, loc, like, i)
+                                         : b.getIndexAttr(type.getDimSize(i)));
+  return tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+}
+
+AttentionKernelOp buildKernel(PatternRewriter &rewriter, Location loc,
+                              StringRef kind, ValueRange inputs, Value mask,
+                              ArrayRef<RankedTensorType> outTypes,
+                              FloatAttr scale) {
+  SmallVector<Value> ins(inputs);
+  if (mask)
+    ins.push_back(mask);
+  SmallVector<Value> outs;
+  SmallVector<Type> types;
+  for (RankedTensorType t : outTypes) {
+    // Every dynamic dim of an output is a batch dim of q.
+    outs.push_back(emptyLike(rewriter, loc, t, inputs.front()));
+    types.push_back(t);
+  }
+  return AttentionKernelOp::create(
+      rewriter, loc, types, ins, outs, rewriter.getStringAttr(kind), scale,
+      mask ? rewriter.getUnitAttr() : UnitAttr());
+}
+
+struct AttentionOpToKernel : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    // The gradient's log-sum-exp of the same scores, if any.
+    AttentionLseOp lse;
+    for (Operation *user : op.getQ().getUsers())
+      if (auto l = dyn_cast<AttentionLseOp>(user);
+          l && l.getK() == op.getK() && l.getMask() == op.getMask() &&
+          l.getScale() == op.getScale() &&
+          l->getBlock() == op->getBlock()) {
+        lse = l;
+        break;
+      }
+    SmallVector<RankedTensorType> types{op.getType()};
+    if (lse)
+      types.push_back(lse.getType());
+    // The kernel goes where both operands are ready: before the later of
+    // the two ops' first use (the forward comes first in the block).
+    AttentionKernelOp kernel =
+        buildKernel(rewriter, op.getLoc(), "forward",
+                    {op.getQ(), op.getK(), op.getV()}, op.getMask(), types,
+                    op.getScaleAttr());
+    rewriter.replaceOp(op, kernel.getResult(0));
+    if (lse)
+      rewriter.replaceOp(lse, kernel.getResult(1));
+    return success();
+  }
+};
+
+struct AttentionLseOpToKernel : OpRewritePattern<AttentionLseOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionLseOp op,
+                                PatternRewriter &rewriter) const override {
+    // An nn.attention of the same scores takes it (see above).
+    for (Operation *user : op.getQ().getUsers())
+      if (auto a = dyn_cast<AttentionOp>(user);
+          a && a.getK() == op.getK() && a.getMask() == op.getMask() &&
+          a.getScale() == op.getScale() && a->getBlock() == op->getBlock())
+        return rewriter.notifyMatchFailure(op, "joins the forward kernel");
+    AttentionKernelOp kernel =
+        buildKernel(rewriter, op.getLoc(), "lse", {op.getQ(), op.getK()},
+                    op.getMask(), {op.getType()}, op.getScaleAttr());
+    rewriter.replaceOp(op, kernel.getResult(0));
+    return success();
+  }
+};
+
+struct AttentionGradOpToKernel : OpRewritePattern<AttentionGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionGradOp op,
+                                PatternRewriter &rewriter) const override {
+    AttentionKernelOp kernel = buildKernel(
+        rewriter, op.getLoc(), ("grad_" + op.getWrt()).str(),
+        {op.getQ(), op.getK(), op.getV(), op.getLse(), op.getDelta(),
+         op.getDout()},
+        op.getMask(), {op.getType()}, op.getScaleAttr());
+    rewriter.replaceOp(op, kernel.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateAttentionOpToKernelPatterns(RewritePatternSet &patterns) {
+  patterns.add<AttentionOpToKernel, AttentionLseOpToKernel,
+               AttentionGradOpToKernel>(patterns.getContext());
+}
+
+} // namespace nnc::codegen
