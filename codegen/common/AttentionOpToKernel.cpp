@@ -11,6 +11,8 @@
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <type_traits>
+
 using namespace mlir;
 using namespace nnc::nn;
 
@@ -47,25 +49,34 @@ AttentionKernelOp buildKernel(PatternRewriter &rewriter, Location loc,
       mask ? rewriter.getUnitAttr() : UnitAttr());
 }
 
+/// The op in `q`'s users of type `OtherOp` (nn.attention for an
+/// nn.attention_lse and back) with the same scores: the same q, k, mask and
+/// scale, in the same block, the nn.attention first (the kernel that
+/// computes both takes its place).
+template <typename OtherOp, typename OpTy> OtherOp sameScores(OpTy op) {
+  for (Operation *user : op.getQ().getUsers()) {
+    auto o = dyn_cast<OtherOp>(user);
+    if (!o || o.getK() != op.getK() || o.getMask() != op.getMask() ||
+        o.getScale() != op.getScale() || o->getBlock() != op->getBlock())
+      continue;
+    bool attentionFirst = std::is_same_v<OpTy, AttentionOp>
+                              ? op->isBeforeInBlock(o)
+                              : o->isBeforeInBlock(op);
+    if (attentionFirst)
+      return o;
+  }
+  return nullptr;
+}
+
 struct AttentionOpToKernel : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     // The gradient's log-sum-exp of the same scores, if any.
-    AttentionLseOp lse;
-    for (Operation *user : op.getQ().getUsers())
-      if (auto l = dyn_cast<AttentionLseOp>(user);
-          l && l.getK() == op.getK() && l.getMask() == op.getMask() &&
-          l.getScale() == op.getScale() &&
-          l->getBlock() == op->getBlock()) {
-        lse = l;
-        break;
-      }
+    AttentionLseOp lse = sameScores<AttentionLseOp>(op);
     SmallVector<RankedTensorType> types{op.getType()};
     if (lse)
       types.push_back(lse.getType());
-    // The kernel goes where both operands are ready: before the later of
-    // the two ops' first use (the forward comes first in the block).
     AttentionKernelOp kernel =
         buildKernel(rewriter, op.getLoc(), "forward",
                     {op.getQ(), op.getK(), op.getV()}, op.getMask(), types,
@@ -82,11 +93,8 @@ struct AttentionLseOpToKernel : OpRewritePattern<AttentionLseOp> {
   LogicalResult matchAndRewrite(AttentionLseOp op,
                                 PatternRewriter &rewriter) const override {
     // An nn.attention of the same scores takes it (see above).
-    for (Operation *user : op.getQ().getUsers())
-      if (auto a = dyn_cast<AttentionOp>(user);
-          a && a.getK() == op.getK() && a.getMask() == op.getMask() &&
-          a.getScale() == op.getScale() && a->getBlock() == op->getBlock())
-        return rewriter.notifyMatchFailure(op, "joins the forward kernel");
+    if (sameScores<AttentionOp>(op))
+      return rewriter.notifyMatchFailure(op, "joins the forward kernel");
     AttentionKernelOp kernel =
         buildKernel(rewriter, op.getLoc(), "lse", {op.getQ(), op.getK()},
                     op.getMask(), {op.getType()}, op.getScaleAttr());

@@ -23,6 +23,7 @@
 
 #include "mlir/Dialect/Math/IR/Math.h"
 
+#include <algorithm>
 #include <cfloat>
 
 namespace nnc {
@@ -40,11 +41,14 @@ constexpr int64_t kMaxGroups = 65535;
 
 class AttentionKernel {
 public:
-  explicit AttentionKernel(nnc::nn::AttentionKernelOp op) : op(op) {}
+  AttentionKernel(nnc::nn::AttentionKernelOp op, int64_t rowsPerThread)
+      : op(op), rowsPerThread(rowsPerThread) {}
   void build();
 
 private:
   nnc::nn::AttentionKernelOp op;
+  int64_t rowsPerThread;
+  int64_t threadCount = kThreads;
   Value q, k, v, lse, delta, dout, mask;
   int64_t d = 0, dv = 0;
   float scale = 1;
@@ -121,8 +125,11 @@ private:
     return s;
   }
 
-  void buildRow(OpBuilder &b, Location l, StringRef kind, Value row,
-                Value otherCount, ValueRange outs);
+  /// The thread's rows `rows` (clamped into range; `valid` says which are
+  /// real, the others are computed and not stored).
+  void buildRows(OpBuilder &b, Location l, StringRef kind,
+                 ArrayRef<Value> rows, ArrayRef<Value> valid,
+                 Value otherCount, ValueRange outs);
 };
 
 void AttentionKernel::build() {
@@ -161,152 +168,219 @@ void AttentionKernel::build() {
   Value tq = dimOf(q, rank - 2), tk = dimOf(k, rank - 2);
   bool keyRows = kind == "grad_k" || kind == "grad_v";
   Value rowsPerBatch = keyRows ? tk : tq, otherCount = keyRows ? tq : tk;
+  // One row per thread: 64 threads. More (Vulkan): no more than the batch's
+  // rows fill; with a static row count T, the fewest threads (8 to 64, a
+  // power of two) that take T rows at rowsPerThread each, then ceil(T /
+  // threads) rows each (a dynamic T: 64 threads, up to 4 rows each).
+  int64_t staticRows = (keyRows ? cast<MemRefType>(k.getType()) : qType)
+                           .getDimSize(rank - 2);
+  if (rowsPerThread > 1 && ShapedType::isDynamic(staticRows)) {
+    rowsPerThread = std::min<int64_t>(rowsPerThread, 4);
+  } else if (rowsPerThread > 1) {
+    threadCount = std::clamp<int64_t>(
+        llvm::PowerOf2Ceil(llvm::divideCeil(staticRows, rowsPerThread)), 8,
+        kThreads);
+    rowsPerThread = std::clamp<int64_t>(
+        llvm::divideCeil(staticRows, threadCount), 1, rowsPerThread);
+  }
   Value c1 = idx(b, loc, 1);
-  Value rows = arith::MulIOp::create(b, loc, productOf(b, loc, batchSizes, c1),
-                                     rowsPerBatch);
-  Value threads = idx(b, loc, kThreads);
-  Value blocks = arith::CeilDivUIOp::create(b, loc, rows, threads);
-  Value groups =
-      arith::MinUIOp::create(b, loc, blocks, idx(b, loc, kMaxGroups));
-  auto launch = gpu::LaunchOp::create(b, loc, groups, c1, c1, threads, c1, c1);
+  Value batches = productOf(b, loc, batchSizes, c1);
+  Value threads = idx(b, loc, threadCount);
+  Value maxGroups = idx(b, loc, kMaxGroups);
+  Value rowsPerBlock = idx(b, loc, threadCount * rowsPerThread);
+  Value blocks = arith::MinUIOp::create(
+      b, loc, arith::CeilDivUIOp::create(b, loc, rowsPerBatch, rowsPerBlock),
+      maxGroups);
+  Value batchGroups = arith::MinUIOp::create(b, loc, batches, maxGroups);
+  auto launch = gpu::LaunchOp::create(b, loc, blocks, batchGroups, c1, threads,
+                                      c1, c1);
 
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
-  Value first = arith::AddIOp::create(
-      b, loc,
-      arith::MulIOp::create(b, loc, launch.getBlockIds().x, threads),
-      launch.getThreadIds().x);
-  Value step =
-      arith::MulIOp::create(b, loc, launch.getGridSize().x, threads);
   SmallVector<Value> outs(op.getOutputs());
+  // The batch is the workgroup's (grid y), so every address of the other
+  // operand's rows is the same in all its threads (a broadcast, and a
+  // scalar load on lavapipe); grid x takes blocks of 64 x rowsPerThread
+  // rows, thread t rows t, t + 64, ... of its block.
   scf::ForOp::create(
-      b, loc, first, rows, step, ValueRange{},
-      [&](OpBuilder &b, Location l, Value r, ValueRange) {
-        Value n = arith::DivUIOp::create(b, l, r, rowsPerBatch);
-        Value row = arith::RemUIOp::create(b, l, r, rowsPerBatch);
+      b, loc, launch.getBlockIds().y, batches, launch.getGridSize().y,
+      ValueRange{}, [&](OpBuilder &b, Location l, Value n, ValueRange) {
         batch.assign(batchSizes.size(), Value());
         SmallVector<int64_t> dims =
             llvm::to_vector(llvm::seq<int64_t>(0, batchSizes.size()));
         if (!batchSizes.empty())
           delinearize(b, l, n, dims, batchSizes, batch);
-        buildRow(b, l, kind, row, otherCount, outs);
+        Value first = arith::AddIOp::create(
+            b, l,
+            arith::MulIOp::create(b, l, launch.getBlockIds().x, rowsPerBlock),
+            launch.getThreadIds().x);
+        Value step =
+            arith::MulIOp::create(b, l, launch.getGridSize().x, rowsPerBlock);
+        Value last = arith::SubIOp::create(b, l, rowsPerBatch, idx(b, l, 1));
+        scf::ForOp::create(
+            b, l, first, rowsPerBatch, step, ValueRange{},
+            [&](OpBuilder &b, Location l, Value row, ValueRange) {
+              SmallVector<Value> rows, valid;
+              for (int64_t r = 0; r < rowsPerThread; ++r) {
+                Value at = arith::AddIOp::create(b, l, row,
+                                                 idx(b, l, r * threadCount));
+                valid.push_back(arith::CmpIOp::create(
+                    b, l, arith::CmpIPredicate::ult, at, rowsPerBatch));
+                rows.push_back(arith::MinUIOp::create(b, l, at, last));
+              }
+              buildRows(b, l, kind, rows, valid, otherCount, outs);
+              scf::YieldOp::create(b, l);
+            });
         scf::YieldOp::create(b, l);
       });
   gpu::TerminatorOp::create(b, loc);
 }
 
-void AttentionKernel::buildRow(OpBuilder &b, Location l, StringRef kind,
-                               Value row, Value otherCount, ValueRange outs) {
+void AttentionKernel::buildRows(OpBuilder &b, Location l, StringRef kind,
+                                ArrayRef<Value> rows, ArrayRef<Value> valid,
+                                Value otherCount, ValueRange outs) {
   Value c0 = idx(b, l, 0), c1 = idx(b, l, 1);
   Value scaleV = constF(b, l, scale), zero = constF(b, l, 0);
+  int64_t n = rows.size();
+  // Stores of row r only where it exists.
+  auto storeRow = [&](int64_t r, llvm::function_ref<void(OpBuilder &)> body) {
+    scf::IfOp::create(b, l, valid[r], [&](OpBuilder &b, Location l) {
+      body(b);
+      scf::YieldOp::create(b, l);
+    });
+  };
+  auto add = [&](OpBuilder &b, Value x, Value y) -> Value {
+    return arith::AddFOp::create(b, l, x, y);
+  };
+  auto mul = [&](OpBuilder &b, Value x, Value y) -> Value {
+    return arith::MulFOp::create(b, l, x, y);
+  };
+  auto sub = [&](OpBuilder &b, Value x, Value y) -> Value {
+    return arith::SubFOp::create(b, l, x, y);
+  };
+  auto exp = [&](OpBuilder &b, Value x) -> Value {
+    return math::ExpOp::create(b, l, x);
+  };
+
   if (kind == "forward" || kind == "lse") {
-    Value i = row;
-    SmallVector<Value> qs = loadRow(b, l, q, i, d, scaleV);
-    // Carried: m, l, acc[0..dv).
-    SmallVector<Value> inits{constF(b, l, -FLT_MAX), zero};
-    if (kind == "forward")
-      inits.append(dv, zero);
+    // Per row, carried: m, l, acc[0..dv).
+    bool forward = kind == "forward";
+    int64_t chunk = 2 + (forward ? dv : 0);
+    SmallVector<SmallVector<Value>> qs;
+    SmallVector<Value> inits;
+    for (int64_t r = 0; r < n; ++r) {
+      qs.push_back(loadRow(b, l, q, rows[r], d, scaleV));
+      inits.push_back(constF(b, l, -FLT_MAX));
+      inits.append(chunk - 1, zero);
+    }
     SmallVector<Value> result = buildGuardedLoop(
         b, l, c0, otherCount, c1, inits,
         [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
-          Value s = score(b, l, qs, loadRow(b, l, k, j, d), i, j);
-          Value m = acc[0], mNew = arith::MaximumFOp::create(b, l, m, s);
-          Value corr =
-              math::ExpOp::create(b, l, arith::SubFOp::create(b, l, m, mNew));
-          Value p =
-              math::ExpOp::create(b, l, arith::SubFOp::create(b, l, s, mNew));
-          SmallVector<Value> next{
-              mNew, arith::AddFOp::create(
-                        b, l, arith::MulFOp::create(b, l, acc[1], corr), p)};
-          if (kind == "forward") {
-            SmallVector<Value> vj = loadRow(b, l, v, j, dv);
-            for (int64_t e = 0; e < dv; ++e)
-              next.push_back(arith::AddFOp::create(
-                  b, l, arith::MulFOp::create(b, l, acc[2 + e], corr),
-                  arith::MulFOp::create(b, l, p, vj[e])));
+          SmallVector<Value> kj = loadRow(b, l, k, j, d), vj;
+          if (forward)
+            vj = loadRow(b, l, v, j, dv);
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < n; ++r) {
+            ValueRange a = acc.slice(r * chunk, chunk);
+            Value s = score(b, l, qs[r], kj, rows[r], j);
+            Value mNew = arith::MaximumFOp::create(b, l, a[0], s);
+            Value corr = exp(b, sub(b, a[0], mNew));
+            Value p = exp(b, sub(b, s, mNew));
+            next.push_back(mNew);
+            next.push_back(add(b, mul(b, a[1], corr), p));
+            for (int64_t e = 0; e < chunk - 2; ++e)
+              next.push_back(add(b, mul(b, a[2 + e], corr), mul(b, p, vj[e])));
           }
           return next;
         });
-    Value m = result[0], sum = result[1];
-    if (kind == "forward")
-      for (int64_t e = 0; e < dv; ++e)
-        store(b, l, arith::DivFOp::create(b, l, result[2 + e], sum), outs[0],
-              i, idx(b, l, e));
-    if (kind == "lse" || outs.size() == 2)
-      store(b, l,
-            arith::AddFOp::create(b, l, m, math::LogOp::create(b, l, sum)),
-            outs.back(), i, nullptr);
+    for (int64_t r = 0; r < n; ++r)
+      storeRow(r, [&](OpBuilder &b) {
+        ArrayRef<Value> a = ArrayRef<Value>(result).slice(r * chunk, chunk);
+        for (int64_t e = 0; e < chunk - 2; ++e)
+          store(b, l, arith::DivFOp::create(b, l, a[2 + e], a[1]), outs[0],
+                rows[r], idx(b, l, e));
+        if (!forward || outs.size() == 2)
+          store(b, l, add(b, a[0], math::LogOp::create(b, l, a[1])),
+                outs.back(), rows[r], nullptr);
+      });
     return;
   }
 
   if (kind == "grad_q") {
-    Value i = row;
-    SmallVector<Value> qs = loadRow(b, l, q, i, d, scaleV);
-    SmallVector<Value> dO = loadRow(b, l, dout, i, dv);
-    Value li = load(b, l, lse, i, nullptr), di = load(b, l, delta, i, nullptr);
+    SmallVector<SmallVector<Value>> qs, dO;
+    SmallVector<Value> li, di;
+    for (int64_t r = 0; r < n; ++r) {
+      qs.push_back(loadRow(b, l, q, rows[r], d, scaleV));
+      dO.push_back(loadRow(b, l, dout, rows[r], dv));
+      li.push_back(load(b, l, lse, rows[r], nullptr));
+      di.push_back(load(b, l, delta, rows[r], nullptr));
+    }
     SmallVector<Value> result = buildGuardedLoop(
-        b, l, c0, otherCount, c1, SmallVector<Value>(d, zero),
+        b, l, c0, otherCount, c1, SmallVector<Value>(n * d, zero),
         [&](OpBuilder &b, Location l, Value j, ValueRange acc) {
           SmallVector<Value> kj = loadRow(b, l, k, j, d);
-          Value p = math::ExpOp::create(
-              b, l, arith::SubFOp::create(b, l, score(b, l, qs, kj, i, j), li));
-          Value dp = dot(b, l, dO, loadRow(b, l, v, j, dv));
-          Value ds = arith::MulFOp::create(
-              b, l, p, arith::SubFOp::create(b, l, dp, di));
+          SmallVector<Value> vj = loadRow(b, l, v, j, dv);
           SmallVector<Value> next;
-          for (int64_t e = 0; e < d; ++e)
-            next.push_back(arith::AddFOp::create(
-                b, l, acc[e], arith::MulFOp::create(b, l, ds, kj[e])));
+          for (int64_t r = 0; r < n; ++r) {
+            Value p = exp(b, sub(b, score(b, l, qs[r], kj, rows[r], j), li[r]));
+            Value ds = mul(b, p, sub(b, dot(b, l, dO[r], vj), di[r]));
+            for (int64_t e = 0; e < d; ++e)
+              next.push_back(add(b, acc[r * d + e], mul(b, ds, kj[e])));
+          }
           return next;
         });
-    for (int64_t e = 0; e < d; ++e)
-      store(b, l, arith::MulFOp::create(b, l, result[e], scaleV), outs[0], i,
-            idx(b, l, e));
+    for (int64_t r = 0; r < n; ++r)
+      storeRow(r, [&](OpBuilder &b) {
+        for (int64_t e = 0; e < d; ++e)
+          store(b, l, mul(b, result[r * d + e], scaleV), outs[0], rows[r],
+                idx(b, l, e));
+      });
     return;
   }
 
-  // grad_k and grad_v: key row j, over the query rows i.
-  Value j = row;
+  // grad_k and grad_v: key rows j, over the query rows i.
   bool wantK = kind == "grad_k";
-  SmallVector<Value> ks = loadRow(b, l, k, j, d, scaleV);
-  SmallVector<Value> vj;
-  if (wantK)
-    vj = loadRow(b, l, v, j, dv);
   int64_t width = wantK ? d : dv;
+  SmallVector<SmallVector<Value>> ks, vs;
+  for (int64_t r = 0; r < n; ++r) {
+    ks.push_back(loadRow(b, l, k, rows[r], d, scaleV));
+    if (wantK)
+      vs.push_back(loadRow(b, l, v, rows[r], dv));
+  }
   SmallVector<Value> result = buildGuardedLoop(
-      b, l, c0, otherCount, c1, SmallVector<Value>(width, zero),
+      b, l, c0, otherCount, c1, SmallVector<Value>(n * width, zero),
       [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
         SmallVector<Value> qi = loadRow(b, l, q, i, d);
-        Value p = math::ExpOp::create(
-            b, l,
-            arith::SubFOp::create(b, l, score(b, l, ks, qi, i, j),
-                                  load(b, l, lse, i, nullptr)));
         SmallVector<Value> dOi = loadRow(b, l, dout, i, dv);
+        Value lseI = load(b, l, lse, i, nullptr);
+        Value deltaI = wantK ? load(b, l, delta, i, nullptr) : Value();
         SmallVector<Value> next;
-        if (!wantK) {
-          for (int64_t e = 0; e < dv; ++e)
-            next.push_back(arith::AddFOp::create(
-                b, l, acc[e], arith::MulFOp::create(b, l, p, dOi[e])));
-          return next;
+        for (int64_t r = 0; r < n; ++r) {
+          Value p = exp(b, sub(b, score(b, l, ks[r], qi, i, rows[r]), lseI));
+          if (!wantK) {
+            for (int64_t e = 0; e < dv; ++e)
+              next.push_back(add(b, acc[r * dv + e], mul(b, p, dOi[e])));
+            continue;
+          }
+          Value ds = mul(b, p, sub(b, dot(b, l, dOi, vs[r]), deltaI));
+          for (int64_t e = 0; e < d; ++e)
+            next.push_back(add(b, acc[r * d + e], mul(b, ds, qi[e])));
         }
-        Value dp = dot(b, l, dOi, vj);
-        Value ds = arith::MulFOp::create(
-            b, l, p,
-            arith::SubFOp::create(b, l, dp, load(b, l, delta, i, nullptr)));
-        for (int64_t e = 0; e < d; ++e)
-          next.push_back(arith::AddFOp::create(
-              b, l, acc[e], arith::MulFOp::create(b, l, ds, qi[e])));
         return next;
       });
-  for (int64_t e = 0; e < width; ++e) {
-    Value x = wantK ? arith::MulFOp::create(b, l, result[e], scaleV).getResult()
-                    : result[e];
-    store(b, l, x, outs[0], j, idx(b, l, e));
-  }
+  for (int64_t r = 0; r < n; ++r)
+    storeRow(r, [&](OpBuilder &b) {
+      for (int64_t e = 0; e < width; ++e) {
+        Value x = result[r * width + e];
+        store(b, l, wantK ? mul(b, x, scaleV) : x, outs[0], rows[r],
+              idx(b, l, e));
+      }
+    });
 }
 
 struct NNCGpuAttentionPass
     : nnc::impl::NNCGpuAttentionBase<NNCGpuAttentionPass> {
+  using Base::Base;
   void runOnOperation() override {
     SmallVector<nnc::nn::AttentionKernelOp> kernels;
     getOperation()->walk([&](nnc::nn::AttentionKernelOp op) {
@@ -317,7 +391,7 @@ struct NNCGpuAttentionPass
         op.emitError("nnc-gpu-attention: the kernel is not bufferized");
         return signalPassFailure();
       }
-      AttentionKernel(op).build();
+      AttentionKernel(op, rowsPerThread).build();
       op->erase();
     }
   }

@@ -167,7 +167,11 @@ void nnc::buildLinalgToGpuPipeline(OpPassManager &pm, bool merge,
   // A row group's ops become one kernel before anything reorders them.
   pm.addPass(nnc::createNNCGpuRowKernels(
       nnc::NNCGpuRowKernelsOptions{/*subgroups=*/subgroups}));
-  pm.addPass(nnc::createNNCGpuAttention());
+  // Vulkan's (lavapipe's) attention threads take up to 16 rows each: each
+  // loaded key or query row then serves them all (on CUDA their registers
+  // would spill).
+  pm.addPass(nnc::createNNCGpuAttention(
+      nnc::NNCGpuAttentionOptions{/*rowsPerThread=*/workgroupTiles ? 1 : 16}));
   pm.addPass(nnc::createNNCGpuParallelOuter());
   // Contractions (convolutions and their gradients as implicit GEMM,
   // matmuls), the matrix-vector products left (workgroup-memory tiles) and

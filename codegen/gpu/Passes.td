@@ -350,6 +350,13 @@ def NNCGpuRecordLaunchParts : Pass<"nnc-gpu-record-launch-parts", "::mlir::Modul
 }
 
 def NNCGpuAttention : Pass<"nnc-gpu-attention"> {
+  let options = [
+    Option<"rowsPerThread", "rows-per-thread", "int64_t", /*default=*/"1",
+           "At most this many rows of the result per thread (each row of "
+           "the other operand it loads serves them all; each costs its own "
+           "registers): ceil(rows / 64), up to 4 where the row count is "
+           "dynamic">
+  ];
   let summary = "nn.attention_kernel on memrefs as one launch each";
   let description = [{
     Runs on memrefs, before the other kernel passes. Each

@@ -101,6 +101,13 @@ cl::opt<bool> noFuse(
              "nnc-gpu-merge-launches merge nothing): one kernel per op, to "
              "compare with fusion"),
     cl::init(false), cl::cat(category));
+cl::opt<bool> fuseAttention(
+    "fuse-attention",
+    cl::desc("Rewrite softmax(q @ kT * c + mask) @ v into one attention op "
+             "whose kernels never store the scores (nn-fuse-attention; "
+             "default true, off with --no-fuse); =false keeps the matmuls "
+             "and the softmax, to compare"),
+    cl::init(true), cl::cat(category));
 cl::opt<bool> timePasses(
     "pass-timing",
     cl::desc("Print the time of every compiler pass, one report per pipeline "
@@ -334,7 +341,7 @@ int main(int argc, char **argv) {
   // @loss_grad only where it is shown (--emit=nn-grad, --emit=graph --grad).
   bool lossGrad = emit == Emit::NNGrad || (emit == Emit::Graph && withGrad);
   // Attention as one op before nn-autodiff differentiates it.
-  if (emit != Emit::NN && !noFuse &&
+  if (emit != Emit::NN && !noFuse && fuseAttention &&
       !runPipeline("func.func(nn-fuse-attention),nn-canonicalize"))
     return 1;
   if (emit != Emit::NN &&

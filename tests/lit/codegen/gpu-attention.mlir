@@ -1,26 +1,34 @@
 // nnc-gpu-attention: each nn.attention_kernel on memrefs becomes one
-// gpu.launch, one thread per result row (64 a workgroup, a grid-stride loop
-// over batch x rows), the thread's row in registers and a loop over the
-// other operand's rows carrying the accumulators; no score is stored.
+// gpu.launch: grid y takes the batches (so every address of the other
+// operand's rows is the same in all threads of a workgroup), grid x blocks
+// of rows, each thread its rows in registers (q or k scaled, accumulators)
+// and a loop over the other operand's rows carrying the accumulators; no
+// score is stored. CUDA's: 64 threads, one row each (the default);
+// Vulkan's (rows-per-thread=16): the fewest threads (8 to 64) that cover T
+// with up to 16 rows each, every loaded row serving all of them.
 // RUN: nnc-opt %s --nnc-gpu-attention --canonicalize --cse | FileCheck %s
+// RUN: nnc-opt %s --nnc-gpu-attention="rows-per-thread=16" --canonicalize --cse | FileCheck %s --check-prefix=VULKAN
 
 // forward with lse, bf16, masked: the q row scaled in f32; the key loop
 // carries the running max (from -FLT_MAX), the sum and Dv accumulators; the
 // output is acc / sum rounded to bf16, the lse max + log(sum).
 // CHECK-LABEL: func.func @forward
 // CHECK: %[[N:.*]] = memref.dim %arg0, %c0
-// CHECK: %[[ROWS:.*]] = arith.muli %[[N]], %c128
-// CHECK: %[[B:.*]] = arith.ceildivui %[[ROWS]], %c64
-// CHECK: %[[G:.*]] = arith.minui %[[B]], %c65535
-// CHECK: gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%[[GX:.*]] = %[[G]], {{.*}} threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c64,
-// CHECK: scf.for %[[R:.*]] = %{{.*}} to %[[ROWS]] step
-// CHECK: %[[I:.*]] = arith.remui %[[R]], %c32
-// CHECK: memref.load %arg0[{{.*}}, %[[I]], %c0] : memref<?x4x32x16xbf16>
+// CHECK: %[[BATCHES:.*]] = arith.muli %[[N]], %c4
+// CHECK: %[[GY:.*]] = arith.minui %[[BATCHES]], %c65535
+// CHECK: gpu.launch blocks(%[[BX:[^,]*]], %[[BY:[^,]*]], %{{[^)]*}}) in (%[[GX:[^ ]*]] = %c1, %[[GYA:[^ ]*]] = %[[GY]], {{.*}} threads(%[[TX:[^,]*]], %{{.*}}) in (%{{[^ ]*}} = %c64,
+// CHECK: scf.for %[[B:.*]] = %[[BY]] to %[[BATCHES]] step %[[GYA]]
+// CHECK: %[[H:.*]] = arith.remui %[[B]], %c4
+// CHECK: scf.for %[[I:[^ ]*]] = %[[TX]] to %c32 step
+// CHECK: %[[VALID:.*]] = arith.cmpi ult, %[[I]], %c32
+// CHECK: %[[IC:.*]] = arith.minui %[[I]], %c31
+// CHECK: memref.load %arg0[%{{.*}}, %[[H]], %[[IC]], %c0] : memref<?x4x32x16xbf16>
 // CHECK: arith.extf
 // CHECK: arith.mulf %{{.*}}, %[[SCALE:cst.*]] : f32
 // CHECK: %[[LOOP:[^:]*]]:10 = scf.for %[[J:[^ ]*]] = %c0 to %c32 step %c1 iter_args(%[[M:[^ ]*]] = %[[MIN:[^,]*]], %[[S:[^ ]*]] = %[[ZERO:[^,]*]], {{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
-// CHECK: memref.load %arg1[{{.*}}, %[[J]], %c15] : memref<?x4x32x16xbf16>
-// CHECK: %[[MASK:.*]] = memref.load %arg3[%[[I]], %[[J]]] : memref<32x32xbf16>
+// CHECK: memref.load %arg1[{{.*}}, %[[H]], %[[J]], %c15] : memref<?x4x32x16xbf16>
+// CHECK: memref.load %arg2[{{.*}}, %[[H]], %[[J]], %c7] : memref<?x4x32x8xbf16>
+// CHECK: %[[MASK:.*]] = memref.load %arg3[%[[IC]], %[[J]]] : memref<32x32xbf16>
 // CHECK: %[[SC:.*]] = arith.addf %{{.*}}, %{{.*}} : f32
 // CHECK: %[[MNEW:.*]] = arith.maximumf %[[M]], %[[SC]] : f32
 // CHECK: %[[D1:.*]] = arith.subf %[[M]], %[[MNEW]]
@@ -28,16 +36,27 @@
 // CHECK: %[[D2:.*]] = arith.subf %[[SC]], %[[MNEW]]
 // CHECK: %[[P:.*]] = math.exp %[[D2]]
 // CHECK: arith.mulf %[[S]], %[[CORR]]
-// CHECK: memref.load %arg2[{{.*}}, %[[J]], %c7] : memref<?x4x32x8xbf16>
 // CHECK: scf.yield %[[MNEW]]
+// CHECK: scf.if %[[VALID]] {
 // CHECK: arith.divf %[[LOOP]]#2, %[[LOOP]]#1 : f32
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
-// CHECK: memref.store %{{.*}}, %arg4[{{.*}}, %[[I]], %c0] : memref<?x4x32x8xbf16>
+// CHECK: memref.store %{{.*}}, %arg4[{{.*}}, %[[H]], %[[IC]], %c0] : memref<?x4x32x8xbf16>
 // CHECK: %[[LOG:.*]] = math.log %[[LOOP]]#1
 // CHECK: %[[LSE:.*]] = arith.addf %[[LOOP]]#0, %[[LOG]]
-// CHECK: memref.store %[[LSE]], %arg5[{{.*}}, %[[I]]] : memref<?x4x32xf32>
+// CHECK: memref.store %[[LSE]], %arg5[{{.*}}, %[[H]], %[[IC]]] : memref<?x4x32xf32>
 // CHECK: gpu.terminator
 // CHECK-NOT: nn.attention_kernel
+// Vulkan's: T = 32 rows, 8 threads with 4 rows each (t, t + 8, t + 16,
+// t + 24); the key loop carries 4 x 10 values; each row stored if it exists.
+// VULKAN-LABEL: func.func @forward
+// VULKAN: gpu.launch blocks({{.*}}) in (%[[GX:[^ ]*]] = %c1, {{.*}} threads(%[[TX:[^,]*]], %{{.*}}) in (%{{[^ ]*}} = %c8,
+// VULKAN: %[[STEP:.*]] = arith.muli %[[GX]], %c32
+// VULKAN: scf.for %[[I:[^ ]*]] = %[[TX]] to %c32 step %[[STEP]]
+// VULKAN: arith.addi %[[I]], %c8
+// VULKAN: arith.addi %[[I]], %c16
+// VULKAN: arith.addi %[[I]], %c24
+// VULKAN: scf.for %{{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// VULKAN-COUNT-4: scf.if
 func.func @forward(%q: memref<?x4x32x16xbf16>, %k: memref<?x4x32x16xbf16>,
                    %v: memref<?x4x32x8xbf16>, %m: memref<32x32xbf16>,
                    %o: memref<?x4x32x8xbf16>, %l: memref<?x4x32xf32>) {
@@ -48,21 +67,22 @@ func.func @forward(%q: memref<?x4x32x16xbf16>, %k: memref<?x4x32x16xbf16>,
 // grad_v: one thread per key row j (2 batches x 8 rows), over the query rows
 // i: p = exp(s - lse[i]), dv[j] += p * dout[i].
 // CHECK-LABEL: func.func @grad_v
-// CHECK: gpu.launch blocks({{.*}}) in (%[[GX:.*]] = %c1, {{.*}} threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c64,
-// CHECK: scf.for %[[R:.*]] = %[[TX]] to %c16 step
-// CHECK: %[[N:.*]] = arith.divui %[[R]], %c8
-// CHECK: %[[J:.*]] = arith.remui %[[R]], %c8
+// CHECK: gpu.launch blocks(%{{[^,]*}}, %[[BY:[^,]*]], %{{[^)]*}}) in ({{.*}} threads(%[[TX:[^,]*]], %{{.*}}) in (%{{[^ ]*}} = %c64,
+// CHECK: scf.for %[[N:[^ ]*]] = %[[BY]] to %c2 step
+// CHECK: scf.for %[[R:[^ ]*]] = %[[TX]] to %c8 step
+// CHECK: %[[J:.*]] = arith.minui %[[R]], %c7
 // CHECK: %[[K0:.*]] = memref.load %arg0[%[[N]], %[[J]], %c0]
 // CHECK: %[[KS0:.*]] = arith.mulf %[[K0]], %[[SCALE:.*]] : f32
 // CHECK: %[[ACC:[^:]*]]:2 = scf.for %[[I:[^ ]*]] = %c0 to %c8 step %c1 iter_args(%[[A0:[^ ]*]] = %{{[^,]*}}, %[[A1:[^ ]*]] = %{{[^)]*}}) -> (f32, f32)
 // CHECK: %[[Q0:.*]] = memref.load %arg0[%[[N]], %[[I]], %c0]
+// CHECK: %[[G0:.*]] = memref.load %arg2[%[[N]], %[[I]], %c0]
 // CHECK: %[[L:.*]] = memref.load %arg1[%[[N]], %[[I]]]
 // CHECK: arith.mulf %[[KS0]], %[[Q0]]
 // CHECK: %[[SL:.*]] = arith.subf %{{.*}}, %[[L]]
 // CHECK: %[[P:.*]] = math.exp %[[SL]]
-// CHECK: %[[G0:.*]] = memref.load %arg2[%[[N]], %[[I]], %c0]
 // CHECK: %[[PG:.*]] = arith.mulf %[[P]], %[[G0]]
 // CHECK: %[[NEXT:.*]] = arith.addf %[[A0]], %[[PG]]
+// CHECK: scf.if
 // CHECK: memref.store %[[ACC]]#0, %arg3[%[[N]], %[[J]], %c0]
 // CHECK: memref.store %[[ACC]]#1, %arg3[%[[N]], %[[J]], %c1]
 func.func @grad_v(%q: memref<2x8x2xf32>, %l: memref<2x8xf32>, %g: memref<2x8x2xf32>, %dv: memref<2x8x2xf32>) {
@@ -73,10 +93,12 @@ func.func @grad_v(%q: memref<2x8x2xf32>, %l: memref<2x8xf32>, %g: memref<2x8x2xf
 // grad_k: ds = p * (dout[i] . v[j] - delta[i]); dk[j] = scale * sum ds q[i].
 // CHECK-LABEL: func.func @grad_k
 // CHECK: scf.for %{{.*}} iter_args
-// CHECK: math.exp
 // CHECK: %[[DELTA:.*]] = memref.load %arg2[%{{.*}}, %{{.*}}] : memref<2x8xf32>
-// CHECK: arith.subf %{{.*}}, %[[DELTA]]
+// CHECK: %[[P:.*]] = math.exp
+// CHECK: %[[DP:.*]] = arith.subf %{{.*}}, %[[DELTA]]
+// CHECK: arith.mulf %[[P]], %[[DP]]
 // CHECK: scf.yield
+// CHECK: scf.if
 // CHECK: arith.mulf %{{.*}}#0, %[[SCALE:.*]] : f32
 // CHECK: memref.store
 func.func @grad_k(%q: memref<2x8x2xf32>, %l: memref<2x8xf32>, %d: memref<2x8xf32>, %g: memref<2x8x2xf32>, %dk: memref<2x8x2xf32>) {
