@@ -36,6 +36,11 @@ FailureOr<AttentionShapes> checkOperands(const Checker &c, Value qv, Value kv,
   s.q = c.tensor(qv, "q", Dtypes::Float);
   if (!s.q)
     return failure();
+  // The kernels compute in f32 and keep a row of q (or k) and of the
+  // result in registers.
+  Type elt = s.q.getElementType();
+  if (!(elt.isF32() || elt.isF16() || elt.isBF16()))
+    return fail("needs q of f32, f16 or bf16; got " + fmt(s.q));
   RankedTensorType k = c.tensor(kv, "k", Dtypes::Float);
   if (!k || failed(c.sameDtype(s.q, k, "q and k")))
     return failure();
@@ -57,6 +62,12 @@ FailureOr<AttentionShapes> checkOperands(const Checker &c, Value qv, Value kv,
   if (!mergeDim(s.q.getShape().back(), k.getShape().back()))
     return fail("needs q and k of one head size D; got " + fmt(s.q) +
                    " and " + fmt(k));
+  auto headOk = [](int64_t d) {
+    return !isDyn(d) && d >= 1 && d <= kMaxAttentionHead;
+  };
+  if (!headOk(s.q.getShape().back()))
+    return fail("needs a static head size D of 1 to " +
+                Twine(kMaxAttentionHead) + "; got q " + fmt(s.q));
   s.tq = s.q.getDimSize(rank - 2);
   s.tk = k.getDimSize(rank - 2);
   if (vv) {
@@ -77,6 +88,9 @@ FailureOr<AttentionShapes> checkOperands(const Checker &c, Value qv, Value kv,
                      " and " + fmt(v));
     s.tk = *tk;
     s.dv = v.getShape().back();
+    if (!headOk(s.dv))
+      return fail("needs a static head size Dv of 1 to " +
+                  Twine(kMaxAttentionHead) + "; got v " + fmt(v));
   }
   if (maskv) {
     RankedTensorType m = c.tensor(maskv, "mask", Dtypes::Float);
@@ -219,6 +233,48 @@ LogicalResult AttentionKernelOp::verify() {
   if (getNumResults() != (tensors ? outs : 0))
     return emitOpError("needs one result per output on tensors, none on "
                        "memrefs");
+  // What the kernels index: q, k (and v) [..., T, D] of one rank and float
+  // dtype, static heads; the mask [Tq, Tk]; lse and delta f32 [..., Tq].
+  auto shaped = [](Value v) { return cast<ShapedType>(v.getType()); };
+  ValueRange in = getInputs();
+  ShapedType q = shaped(in[0]);
+  int64_t rank = q.getRank();
+  Type elt = q.getElementType();
+  if (rank < 2 || !(elt.isF32() || elt.isF16() || elt.isBF16()))
+    return emitOpError("needs q of f32, f16 or bf16 and rank >= 2; got ")
+           << q;
+  unsigned heads = kind == "lse" ? 2 : 3;
+  for (unsigned i = 0; i < heads; ++i) {
+    ShapedType t = shaped(in[i]);
+    int64_t d = t.getRank() == rank ? t.getShape().back() : 0;
+    if (t.getElementType() != elt || isDyn(d) || d < 1 ||
+        d > kMaxAttentionHead ||
+        (i == 1 && d != q.getShape().back()))
+      return emitOpError("needs q, k")
+             << (heads == 3 ? " and v" : "") << " of one dtype and rank, "
+             << "static head sizes of 1 to " << kMaxAttentionHead
+             << " (q's and k's equal); got " << t;
+  }
+  if (mask && (shaped(in.back()).getRank() != 2 ||
+               shaped(in.back()).getElementType() != elt))
+    return emitOpError("needs a mask [Tq, Tk] of q's dtype; got ")
+           << shaped(in.back());
+  auto isRows = [&](Value v) {
+    ShapedType t = shaped(v);
+    return t.getRank() == rank - 1 && t.getElementType().isF32();
+  };
+  if (kind.starts_with("grad_") &&
+      (!isRows(in[3]) || !isRows(in[4]) || shaped(in[5]).getRank() != rank ||
+       shaped(in[5]).getElementType() != elt))
+    return emitOpError("needs lse and delta f32 [..., Tq] and dout of q's "
+                       "dtype and rank");
+  ValueRange out = getOutputs();
+  bool rowsOut = kind == "lse";
+  if (rowsOut ? !isRows(out[0])
+              : shaped(out[0]).getRank() != rank ||
+                    shaped(out[0]).getElementType() != elt ||
+                    (out.size() == 2 && !isRows(out[1])))
+    return emitOpError("has outputs of the wrong rank or dtype");
   return success();
 }
 

@@ -24,6 +24,10 @@
 
 namespace nnc::nn {
 
+/// The largest head size (the last dim of q, k and v) of nn.attention and
+/// its gradient: each kernel thread keeps rows of that size in registers.
+inline constexpr int64_t kMaxAttentionHead = 128;
+
 /// Creates an nn op like `OpTy::create(b, loc, args...)`, but checks its
 /// operands and attributes first: on a problem (bad shapes, dtypes, axes,
 /// missing attributes) the error is reported at `loc`, in nnc's type

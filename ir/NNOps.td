@@ -488,9 +488,9 @@ def NN_AttentionOp : NN_InferOp<"attention", [NN_Differentiable]> {
   let summary = "scaled dot-product attention";
   let description = [{
     `softmax(scale * q @ k^T + mask, axis=-1) @ v` for `q [..., Tq, D]`,
-    `k [..., Tk, D]`, `v [..., Tk, Dv]` (float, one dtype, the same batch
-    dims) and an optional `mask [Tq, Tk]` of their dtype, added to every
-    batch's scores. The result is `[..., Tq, Dv]`. The scores and the
+    `k [..., Tk, D]`, `v [..., Tk, Dv]` (f32, f16 or bf16, one dtype, the
+    same batch dims, static head sizes D and Dv of 1 to 128) and an optional
+    `mask [Tq, Tk]` of their dtype, added to every batch's scores. The result is `[..., Tq, Dv]`. The scores and the
     probabilities are computed in f32 and never stored. `mask` gets no
     gradient (nn-fuse-attention only matches masks that are inputs or
     constants).

@@ -36,6 +36,8 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=tests/e2e/ops/model_dims.sh
+. "$root/tests/e2e/ops/model_dims.sh"
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 dir=gpu-check
@@ -77,10 +79,7 @@ prepare() {
     fi
     local name dims
     name=$(basename "${f%.*}")
-    dims=$(sed -nE 's@^(#|//) *DIMS: *@@p' "$f" | head -1)
-    [ -z "$dims" ] && dims="4 300"
-    # A model without a dynamic dim B runs once, without --dim.
-    grep -qE '^ *input .*[[, ]B[],]|nn\.dims = \[[^]]*"B"' "$f" || dims="-"
+    dims=$(model_dims "$f" -)
     n=$((n + 1))
     if "$build/bin/nnc" "$f" -o "$dir/models/$name.so" --target="$target" --gpu="$gpu" \
         > "$dir/models/$name.log" 2>&1; then

@@ -19,29 +19,40 @@ using namespace nnc::nn;
 namespace nnc::codegen {
 namespace {
 
-/// An empty tensor shaped like `type`, its dynamic dims those of `like`'s
-/// dims `dims` (one per dynamic dim of `type`, in order).
-Value emptyLike(OpBuilder &b, Location loc, RankedTensorType type,
-                Value like) {
+/// An empty tensor of `type`, dynamic dim i the size of dim i of `like`
+/// (of the last dim of `last` for the last one, where given).
+Value emptyLike(OpBuilder &b, Location loc, RankedTensorType type, Value like,
+                Value last = nullptr) {
   SmallVector<OpFoldResult> sizes;
-  for (int64_t i = 0; i < type.getRank(); ++i)
-    sizes.push_back(type.isDynamicDim(i) ? dimSize(b, loc, like, i)
-                                         : b.getIndexAttr(type.getDimSize(i)));
+  int64_t rank = type.getRank();
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!type.isDynamicDim(i))
+      sizes.push_back(b.getIndexAttr(type.getDimSize(i)));
+    else if (last && i == rank - 1)
+      sizes.push_back(dimSize(
+          b, loc, last, cast<RankedTensorType>(last.getType()).getRank() - 1));
+    else
+      sizes.push_back(dimSize(b, loc, like, i));
+  }
   return tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
 }
 
+/// `kind` of `inputs` (and `mask`) into empty outputs of `outTypes`, the
+/// dynamic dims of output i those of `likes[i]` (the first output's last
+/// dim `lastFrom`'s last dim, where given: the forward's is v's).
 AttentionKernelOp buildKernel(PatternRewriter &rewriter, Location loc,
                               StringRef kind, ValueRange inputs, Value mask,
                               ArrayRef<RankedTensorType> outTypes,
-                              FloatAttr scale) {
+                              ArrayRef<Value> likes, FloatAttr scale,
+                              Value lastFrom = nullptr) {
   SmallVector<Value> ins(inputs);
   if (mask)
     ins.push_back(mask);
   SmallVector<Value> outs;
   SmallVector<Type> types;
-  for (RankedTensorType t : outTypes) {
-    // Every dynamic dim of an output is a batch dim of q.
-    outs.push_back(emptyLike(rewriter, loc, t, inputs.front()));
+  for (auto [t, like] : llvm::zip_equal(outTypes, likes)) {
+    outs.push_back(emptyLike(rewriter, loc, t, like,
+                             outs.empty() ? lastFrom : Value()));
     types.push_back(t);
   }
   return AttentionKernelOp::create(
@@ -75,12 +86,14 @@ struct AttentionOpToKernel : OpRewritePattern<AttentionOp> {
     // The gradient's log-sum-exp of the same scores, if any.
     AttentionLseOp lse = sameScores<AttentionLseOp>(op);
     SmallVector<RankedTensorType> types{op.getType()};
-    if (lse)
+    SmallVector<Value> likes{op.getQ()};
+    if (lse) {
       types.push_back(lse.getType());
-    AttentionKernelOp kernel =
-        buildKernel(rewriter, op.getLoc(), "forward",
-                    {op.getQ(), op.getK(), op.getV()}, op.getMask(), types,
-                    op.getScaleAttr());
+      likes.push_back(op.getQ());
+    }
+    AttentionKernelOp kernel = buildKernel(
+        rewriter, op.getLoc(), "forward", {op.getQ(), op.getK(), op.getV()},
+        op.getMask(), types, likes, op.getScaleAttr(), op.getV());
     rewriter.replaceOp(op, kernel.getResult(0));
     if (lse)
       rewriter.replaceOp(lse, kernel.getResult(1));
@@ -97,7 +110,8 @@ struct AttentionLseOpToKernel : OpRewritePattern<AttentionLseOp> {
       return rewriter.notifyMatchFailure(op, "joins the forward kernel");
     AttentionKernelOp kernel =
         buildKernel(rewriter, op.getLoc(), "lse", {op.getQ(), op.getK()},
-                    op.getMask(), {op.getType()}, op.getScaleAttr());
+                    op.getMask(), {op.getType()}, {op.getQ()},
+                    op.getScaleAttr());
     rewriter.replaceOp(op, kernel.getResult(0));
     return success();
   }
@@ -107,11 +121,13 @@ struct AttentionGradOpToKernel : OpRewritePattern<AttentionGradOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AttentionGradOp op,
                                 PatternRewriter &rewriter) const override {
+    StringRef wrt = op.getWrt();
+    Value like = wrt == "q" ? op.getQ() : wrt == "k" ? op.getK() : op.getV();
     AttentionKernelOp kernel = buildKernel(
-        rewriter, op.getLoc(), ("grad_" + op.getWrt()).str(),
+        rewriter, op.getLoc(), ("grad_" + wrt).str(),
         {op.getQ(), op.getK(), op.getV(), op.getLse(), op.getDelta(),
          op.getDout()},
-        op.getMask(), {op.getType()}, op.getScaleAttr());
+        op.getMask(), {op.getType()}, {like}, op.getScaleAttr());
     rewriter.replaceOp(op, kernel.getResult(0));
     return success();
   }

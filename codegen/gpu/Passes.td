@@ -352,20 +352,22 @@ def NNCGpuRecordLaunchParts : Pass<"nnc-gpu-record-launch-parts", "::mlir::Modul
 def NNCGpuAttention : Pass<"nnc-gpu-attention"> {
   let options = [
     Option<"rowsPerThread", "rows-per-thread", "int64_t", /*default=*/"1",
-           "At most this many rows of the result per thread (each row of "
-           "the other operand it loads serves them all; each costs its own "
-           "registers): ceil(rows / 64), up to 4 where the row count is "
-           "dynamic">
+           "Rows of the result per thread, at most (each row of the other "
+           "operand it loads serves them all; each costs its own registers). "
+           "Above 1: with a static row count T, the fewest threads (8 to 64, "
+           "a power of two) that cover T, ceil(T / threads) rows each; a "
+           "dynamic T: 64 threads, up to 4 rows each">
   ];
   let summary = "nn.attention_kernel on memrefs as one launch each";
   let description = [{
     Runs on memrefs, before the other kernel passes. Each
     `nn.attention_kernel` (what nnc-lower-to-linalg makes of nn.attention,
-    nn.attention_lse and nn.attention_grad) becomes one `gpu.launch` with one
-    thread per row of its result (64 threads a workgroup, a grid-stride loop
-    over the rows): the thread keeps its query (or key) row and its
-    accumulators in registers and walks the rows of the other operand, so
-    each score lives in a register only. `forward` is an online softmax
+    nn.attention_lse and nn.attention_grad) becomes one `gpu.launch`: grid y
+    the batches, grid x blocks of rows (grid-stride loops over both), each
+    thread `rows-per-thread` rows of the result (64 threads a workgroup with
+    one row each; see the option): the thread keeps its query (or key) rows
+    and their accumulators in registers and walks the rows of the other
+    operand, so each score lives in a register only. `forward` is an online softmax
     (running max and sum, the output rescaled when the max grows) and also
     writes the log-sum-exp of each row where asked; the gradients recompute
     the probabilities from it. See codegen/gpu/AttentionKernels.cpp.

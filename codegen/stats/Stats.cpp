@@ -67,12 +67,22 @@ double flopsOf(Operation *op) {
   if (auto c = dyn_cast<Conv2DGradWeightOp>(op))
     return convFlops(c->getOperand(1), c->getResult(0));
   // Attention: the products its kernel computes, 2 flops per multiply-add
-  // (the scores q . k, D each, recomputed by every op; p v or dout . v, Dv;
-  // the gradient's ds k or ds q, D).
+  // (the scores q . k, D each, recomputed by every kernel; p v or dout . v,
+  // Dv; the gradient's ds k or ds q, D).
+  // An nn.attention_lse of an nn.attention's scores is computed by the
+  // forward's kernel: nothing more.
   if (isa<AttentionOp, AttentionLseOp, AttentionGradOp>(op)) {
     auto q = cast<RankedTensorType>(op->getOperand(0).getType());
     auto k = cast<RankedTensorType>(op->getOperand(1).getType());
     int64_t rank = q.getRank();
+    if (auto lse = dyn_cast<AttentionLseOp>(op))
+      for (Operation *user : lse.getQ().getUsers())
+        if (auto a = dyn_cast<AttentionOp>(user);
+            a && a.getK() == lse.getK() && a.getMask() == lse.getMask() &&
+            a.getScale() == lse.getScale())
+          return 0;
+    if (k.isDynamicDim(rank - 2) || numel(op->getOperand(0)) == 0)
+      return 0;
     double pairs = double(numel(op->getOperand(0))) / double(q.getShape().back()) *
                    double(k.getDimSize(rank - 2));
     double d = double(q.getShape().back()), dv = 0;

@@ -11,9 +11,9 @@
 // Matched only where the kernels can take it: the scores, the scaled, the
 // masked and the probabilities used once each; q, kT and v of rank >= 3,
 // one float dtype (f32, f16, bf16), the same batch dims (no broadcasting);
-// static head sizes D and Dv of at most kMaxHead (each thread keeps a row of
-// q and of the result in registers); a mask [Tq, Tk] that depends on no
-// param (it gets no gradient).
+// static head sizes D and Dv of 1 to kMaxAttentionHead (each thread keeps
+// a row of q and of the result in registers); a mask [Tq, Tk] that depends
+// on no param (it gets no gradient).
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 
@@ -33,8 +33,6 @@ using namespace mlir;
 using namespace nnc::nn;
 
 namespace {
-
-constexpr int64_t kMaxHead = 128;
 
 RankedTensorType typeOf(Value v) {
   return dyn_cast<RankedTensorType>(v.getType());
@@ -148,7 +146,7 @@ struct FuseAttention : RewritePattern {
       return rewriter.notifyMatchFailure(root, "not f32, f16 or bf16");
     int64_t d = qt.getShape().back(), dv = vt.getShape().back();
     if (ShapedType::isDynamic(d) || ShapedType::isDynamic(dv) ||
-        d > kMaxHead || dv > kMaxHead)
+        d < 1 || dv < 1 || d > kMaxAttentionHead || dv > kMaxAttentionHead)
       return rewriter.notifyMatchFailure(root, "head size too large");
 
     Location loc = root->getLoc();
@@ -160,8 +158,10 @@ struct FuseAttention : RewritePattern {
     auto attention = createChecked<AttentionOp>(
         rewriter, loc, q, k.getResult(), v, mask,
         rewriter.getF64FloatAttr(scale));
-    if (!attention)
+    if (!attention) {
+      rewriter.eraseOp(k);
       return failure();
+    }
     if (attention.getResult().getType() != root->getResult(0).getType()) {
       rewriter.eraseOp(attention);
       rewriter.eraseOp(k);

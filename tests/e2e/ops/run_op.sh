@@ -150,14 +150,10 @@ else
 fi
 
 # 4. Run on the devices and compare with the reference interpreter.
-if [ -n "${NNC_E2E_DIMS:-}" ]; then
-  dims=$NNC_E2E_DIMS
-else
-  dims=$(sed -nE 's@^(#|//) *DIMS: *@@p' "$model" | head -1)
-  [ -n "$dims" ] || dims="4 300"
-fi
-# A model without a dynamic dim B runs once, without --dim.
-grep -qE '^ *input .*[[, ]B[],]|nn\.dims = \[[^]]*"B"' "$model" || dims=static
+# shellcheck source=tests/e2e/ops/model_dims.sh
+. "$here/model_dims.sh"
+dims=$(model_dims "$model" static)
+[ "$dims" = static ] || [ -z "${NNC_E2E_DIMS:-}" ] || dims=$NNC_E2E_DIMS
 
 # run_device DEVICE: every batch size; exits 1 on a failure. A device that
 # cannot be opened is a skip for cuda, and for vulkan only where vulkaninfo

@@ -65,43 +65,53 @@ func.func @forward(%q: memref<?x4x32x16xbf16>, %k: memref<?x4x32x16xbf16>,
 }
 
 // grad_v: one thread per key row j (2 batches x 8 rows), over the query rows
-// i: p = exp(s - lse[i]), dv[j] += p * dout[i].
+// i: p = exp(scale k[j] . q[i] - lse[i]), dv[j] += p * dout[i].
 // CHECK-LABEL: func.func @grad_v
+// CHECK-SAME: (%[[Q:[^:]*]]: {{.*}}, %[[K:[^:]*]]: {{.*}}, %[[V:[^:]*]]: {{.*}}, %[[L:[^:]*]]: {{.*}}, %[[G:[^:]*]]: {{.*}}, %[[DV:[^:]*]]: memref<2x8x2xf32>)
 // CHECK: gpu.launch blocks(%{{[^,]*}}, %[[BY:[^,]*]], %{{[^)]*}}) in ({{.*}} threads(%[[TX:[^,]*]], %{{.*}}) in (%{{[^ ]*}} = %c64,
 // CHECK: scf.for %[[N:[^ ]*]] = %[[BY]] to %c2 step
 // CHECK: scf.for %[[R:[^ ]*]] = %[[TX]] to %c8 step
 // CHECK: %[[J:.*]] = arith.minui %[[R]], %c7
-// CHECK: %[[K0:.*]] = memref.load %arg0[%[[N]], %[[J]], %c0]
+// CHECK: %[[K0:.*]] = memref.load %[[K]][%[[N]], %[[J]], %c0]
 // CHECK: %[[KS0:.*]] = arith.mulf %[[K0]], %[[SCALE:.*]] : f32
 // CHECK: %[[ACC:[^:]*]]:2 = scf.for %[[I:[^ ]*]] = %c0 to %c8 step %c1 iter_args(%[[A0:[^ ]*]] = %{{[^,]*}}, %[[A1:[^ ]*]] = %{{[^)]*}}) -> (f32, f32)
-// CHECK: %[[Q0:.*]] = memref.load %arg0[%[[N]], %[[I]], %c0]
-// CHECK: %[[G0:.*]] = memref.load %arg2[%[[N]], %[[I]], %c0]
-// CHECK: %[[L:.*]] = memref.load %arg1[%[[N]], %[[I]]]
+// CHECK: %[[Q0:.*]] = memref.load %[[Q]][%[[N]], %[[I]], %c0]
+// CHECK: %[[G0:.*]] = memref.load %[[G]][%[[N]], %[[I]], %c0]
+// CHECK: %[[LI:.*]] = memref.load %[[L]][%[[N]], %[[I]]]
 // CHECK: arith.mulf %[[KS0]], %[[Q0]]
-// CHECK: %[[SL:.*]] = arith.subf %{{.*}}, %[[L]]
+// CHECK: %[[SL:.*]] = arith.subf %{{.*}}, %[[LI]]
 // CHECK: %[[P:.*]] = math.exp %[[SL]]
 // CHECK: %[[PG:.*]] = arith.mulf %[[P]], %[[G0]]
 // CHECK: %[[NEXT:.*]] = arith.addf %[[A0]], %[[PG]]
 // CHECK: scf.if
-// CHECK: memref.store %[[ACC]]#0, %arg3[%[[N]], %[[J]], %c0]
-// CHECK: memref.store %[[ACC]]#1, %arg3[%[[N]], %[[J]], %c1]
-func.func @grad_v(%q: memref<2x8x2xf32>, %l: memref<2x8xf32>, %g: memref<2x8x2xf32>, %dv: memref<2x8x2xf32>) {
-  nn.attention_kernel ins(%q, %q, %q, %l, %l, %g : memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8xf32>, memref<2x8xf32>, memref<2x8x2xf32>) outs(%dv : memref<2x8x2xf32>) {kind = "grad_v", scale = 5.0e-01 : f64}
+// CHECK: memref.store %[[ACC]]#0, %[[DV]][%[[N]], %[[J]], %c0]
+// CHECK: memref.store %[[ACC]]#1, %[[DV]][%[[N]], %[[J]], %c1]
+// CHECK-NOT: %[[V]]
+func.func @grad_v(%q: memref<2x8x2xf32>, %k: memref<2x8x2xf32>, %v: memref<2x8x2xf32>, %l: memref<2x8xf32>, %g: memref<2x8x2xf32>, %dv: memref<2x8x2xf32>) {
+  nn.attention_kernel ins(%q, %k, %v, %l, %l, %g : memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8xf32>, memref<2x8xf32>, memref<2x8x2xf32>) outs(%dv : memref<2x8x2xf32>) {kind = "grad_v", scale = 5.0e-01 : f64}
   return
 }
 
 // grad_k: ds = p * (dout[i] . v[j] - delta[i]); dk[j] = scale * sum ds q[i].
 // CHECK-LABEL: func.func @grad_k
-// CHECK: scf.for %{{.*}} iter_args
-// CHECK: %[[DELTA:.*]] = memref.load %arg2[%{{.*}}, %{{.*}}] : memref<2x8xf32>
+// CHECK-SAME: (%[[Q:[^:]*]]: {{.*}}, %[[K:[^:]*]]: {{.*}}, %[[V:[^:]*]]: {{.*}}, %[[L:[^:]*]]: {{.*}}, %[[D:[^:]*]]: {{.*}}, %[[G:[^:]*]]: {{.*}}, %[[DK:[^:]*]]: memref<2x8x2xf32>)
+// CHECK: %[[J:.*]] = arith.minui
+// CHECK: %[[K0:.*]] = memref.load %[[K]][%{{.*}}, %[[J]], %c0]
+// CHECK: %[[V0:.*]] = memref.load %[[V]][%{{.*}}, %[[J]], %c0]
+// CHECK: scf.for %[[I:[^ ]*]] = {{.*}} iter_args
+// CHECK: %[[Q0:.*]] = memref.load %[[Q]][%{{.*}}, %[[I]], %c0]
+// CHECK: %[[G0:.*]] = memref.load %[[G]][%{{.*}}, %[[I]], %c0]
+// CHECK: %[[DELTA:.*]] = memref.load %[[D]][%{{.*}}, %[[I]]] : memref<2x8xf32>
 // CHECK: %[[P:.*]] = math.exp
+// CHECK: arith.mulf %[[G0]], %[[V0]]
 // CHECK: %[[DP:.*]] = arith.subf %{{.*}}, %[[DELTA]]
-// CHECK: arith.mulf %[[P]], %[[DP]]
+// CHECK: %[[DS:.*]] = arith.mulf %[[P]], %[[DP]]
+// CHECK: arith.mulf %[[DS]], %[[Q0]]
 // CHECK: scf.yield
 // CHECK: scf.if
-// CHECK: arith.mulf %{{.*}}#0, %[[SCALE:.*]] : f32
-// CHECK: memref.store
-func.func @grad_k(%q: memref<2x8x2xf32>, %l: memref<2x8xf32>, %d: memref<2x8xf32>, %g: memref<2x8x2xf32>, %dk: memref<2x8x2xf32>) {
-  nn.attention_kernel ins(%q, %q, %q, %l, %d, %g : memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8xf32>, memref<2x8xf32>, memref<2x8x2xf32>) outs(%dk : memref<2x8x2xf32>) {kind = "grad_k", scale = 5.0e-01 : f64}
+// CHECK: %[[DK0:.*]] = arith.mulf %{{.*}}#0, %[[SCALE:.*]] : f32
+// CHECK: memref.store %[[DK0]], %[[DK]]
+func.func @grad_k(%q: memref<2x8x2xf32>, %k: memref<2x8x2xf32>, %v: memref<2x8x2xf32>, %l: memref<2x8xf32>, %d: memref<2x8xf32>, %g: memref<2x8x2xf32>, %dk: memref<2x8x2xf32>) {
+  nn.attention_kernel ins(%q, %k, %v, %l, %d, %g : memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8xf32>, memref<2x8xf32>, memref<2x8x2xf32>) outs(%dk : memref<2x8x2xf32>) {kind = "grad_k", scale = 5.0e-01 : f64}
   return
 }

@@ -44,3 +44,21 @@ func.func @lse_alone(%q: tensor<2x8x4xf32>) -> (tensor<2x8x4xf32>, tensor<2x8xf3
   %l = nn.attention_lse %q, %q {scale = 5.0e-01 : f64} : tensor<2x8x4xf32>, tensor<2x8x4xf32> -> tensor<2x8xf32>
   return %o, %l : tensor<2x8x4xf32>, tensor<2x8xf32>
 }
+
+// Cross-attention, 12 queries and ?-many keys: dk's empty output takes its
+// dynamic key count from k, the forward's from q.
+// CHECK-LABEL: func.func @cross
+// CHECK-SAME: (%[[Q:[^:]*]]: tensor<?x12x16xf32>, %[[K:[^:]*]]: tensor<?x?x16xf32>
+// CHECK: %[[NQ:.*]] = tensor.dim %[[Q]], %c0
+// CHECK: tensor.empty(%[[NQ]]) : tensor<?x12x8xf32>
+// CHECK: %[[NK:.*]] = tensor.dim %[[K]], %c0
+// CHECK: %[[TK:.*]] = tensor.dim %[[K]], %c1
+// CHECK: tensor.empty(%[[NK]], %[[TK]]) : tensor<?x?x16xf32>
+// CHECK: kind = "grad_k"
+func.func @cross(%q: tensor<?x12x16xf32>, %k: tensor<?x?x16xf32>, %v: tensor<?x?x8xf32>,
+                 %l: tensor<?x12xf32>, %d: tensor<?x12xf32>, %g: tensor<?x12x8xf32>)
+    -> (tensor<?x12x8xf32>, tensor<?x?x16xf32>) {
+  %o = nn.attention %q, %k, %v {scale = 1.0 : f64} : tensor<?x12x16xf32>, tensor<?x?x16xf32>, tensor<?x?x8xf32> -> tensor<?x12x8xf32>
+  %dk = nn.attention_grad %q, %k, %v, %l, %d, %g {scale = 1.0 : f64, wrt = "k"} : tensor<?x12x16xf32>, tensor<?x?x16xf32>, tensor<?x?x8xf32>, tensor<?x12xf32>, tensor<?x12xf32>, tensor<?x12x8xf32> -> tensor<?x?x16xf32>
+  return %o, %dk : tensor<?x12x8xf32>, tensor<?x?x16xf32>
+}

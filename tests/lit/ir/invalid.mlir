@@ -558,3 +558,43 @@ func.func @attention_kernel_mixed(%q: tensor<2x8x4xf32>, %o: memref<2x8x4xf32>) 
   nn.attention_kernel ins(%q, %q, %q : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x4xf32>) outs(%o : memref<2x8x4xf32>) {kind = "forward", scale = 1.0 : f64}
   return
 }
+
+// -----
+
+func.func @attention_dynamic_head(%q: tensor<2x8x?xf32>) {
+  // expected-error @+1 {{'attention' needs a static head size D of 1 to 128; got q f32[2,8,?]}}
+  %0 = nn.attention %q, %q, %q {scale = 1.0 : f64} : tensor<2x8x?xf32>, tensor<2x8x?xf32>, tensor<2x8x?xf32> -> tensor<2x8x?xf32>
+  return
+}
+
+// -----
+
+func.func @attention_wide_v(%q: tensor<2x8x4xf32>, %v: tensor<2x8x200xf32>) {
+  // expected-error @+1 {{'attention' needs a static head size Dv of 1 to 128; got v f32[2,8,200]}}
+  %0 = nn.attention %q, %q, %v {scale = 1.0 : f64} : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x200xf32> -> tensor<2x8x200xf32>
+  return
+}
+
+// -----
+
+func.func @attention_f64(%q: tensor<2x8x4xf64>) {
+  // expected-error @+1 {{'attention' needs q of f32, f16 or bf16; got f64[2,8,4]}}
+  %0 = nn.attention %q, %q, %q {scale = 1.0 : f64} : tensor<2x8x4xf64>, tensor<2x8x4xf64>, tensor<2x8x4xf64> -> tensor<2x8x4xf64>
+  return
+}
+
+// -----
+
+func.func @attention_kernel_head(%q: memref<2x8x?xf32>, %o: memref<2x8x4xf32>) {
+  // expected-error @+1 {{'nn.attention_kernel' op needs q, k and v of one dtype and rank, static head sizes of 1 to 128 (q's and k's equal); got 'memref<2x8x?xf32>'}}
+  nn.attention_kernel ins(%q, %q, %q : memref<2x8x?xf32>, memref<2x8x?xf32>, memref<2x8x?xf32>) outs(%o : memref<2x8x4xf32>) {kind = "forward", scale = 1.0 : f64}
+  return
+}
+
+// -----
+
+func.func @attention_kernel_lse(%q: memref<2x8x4xf32>, %l: memref<2x8xf16>) {
+  // expected-error @+1 {{'nn.attention_kernel' op has outputs of the wrong rank or dtype}}
+  nn.attention_kernel ins(%q, %q : memref<2x8x4xf32>, memref<2x8x4xf32>) outs(%l : memref<2x8xf16>) {kind = "lse", scale = 1.0 : f64}
+  return
+}

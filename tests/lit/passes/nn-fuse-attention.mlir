@@ -2,7 +2,8 @@
 // nn.attention (k = the transpose of kT); the scale by mul (either side) or
 // div, the mask (either side of the add) optional. Not matched: a value of
 // the chain used twice, a mask computed from a param, a head size above 128,
-// a softmax over another axis, broadcast batch dims, integer dtypes.
+// a softmax over another axis, broadcast batch dims, integer dtypes, a
+// constant divided by the scores, a mask of rank 3.
 // RUN: nnc-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(nn-fuse-attention),nn-canonicalize)' | FileCheck %s
 
 // CHECK-LABEL: func.func @masked
@@ -29,8 +30,8 @@ func.func @masked(%q: tensor<?x4x32x16xf32>, %kT: tensor<?x4x16x32xf32>,
 // transposes fold into none).
 // CHECK-LABEL: func.func @div_rank3
 // CHECK-SAME: (%[[Q:[^:]*]]: tensor<2x8x4xbf16>, %[[K:[^:]*]]: tensor<2x8x4xbf16>
-// CHECK: nn.attention %[[Q]], %[[K]], %{{.*}} {scale = 5.000000e-01 : f64} : tensor<2x8x4xbf16>, tensor<2x8x4xbf16>, tensor<2x8x4xbf16> -> tensor<2x8x4xbf16>
 // CHECK-NOT: nn.transpose
+// CHECK: nn.attention %[[Q]], %[[K]], %{{.*}} {scale = 5.000000e-01 : f64} : tensor<2x8x4xbf16>, tensor<2x8x4xbf16>, tensor<2x8x4xbf16> -> tensor<2x8x4xbf16>
 func.func @div_rank3(%q: tensor<2x8x4xbf16>, %k: tensor<2x8x4xbf16>,
                      %v: tensor<2x8x4xbf16>) -> tensor<2x8x4xbf16> {
   %c = nn.constant dense<2.0> : tensor<bf16>
@@ -121,6 +122,51 @@ func.func @broadcast_keys(%q: tensor<2x8x4xf32>, %kT: tensor<1x4x8xf32>,
                           %v: tensor<2x8x4xf32>) -> tensor<2x8x4xf32> {
   %s = nn.matmul %q, %kT : tensor<2x8x4xf32>, tensor<1x4x8xf32> -> tensor<2x8x8xf32>
   %p = nn.softmax %s {axis = 2 : i64} : tensor<2x8x8xf32> -> tensor<2x8x8xf32>
+  %o = nn.matmul %p, %v : tensor<2x8x8xf32>, tensor<2x8x4xf32> -> tensor<2x8x4xf32>
+  return %o : tensor<2x8x4xf32>
+}
+
+// -----
+
+// Integer scores: not matched (and no attention of integers exists).
+// CHECK-LABEL: func.func @integers
+// CHECK-NOT: nn.attention
+func.func @integers(%q: tensor<2x8x4xi32>, %kT: tensor<2x4x8xi32>,
+                    %v: tensor<2x8x4xi32>) -> tensor<2x8x4xi32> {
+  %s = nn.matmul %q, %kT : tensor<2x8x4xi32>, tensor<2x4x8xi32> -> tensor<2x8x8xi32>
+  %f = nn.cast %s : tensor<2x8x8xi32> -> tensor<2x8x8xf32>
+  %p = nn.softmax %f {axis = 2 : i64} : tensor<2x8x8xf32> -> tensor<2x8x8xf32>
+  %pi = nn.cast %p : tensor<2x8x8xf32> -> tensor<2x8x8xi32>
+  %o = nn.matmul %pi, %v : tensor<2x8x8xi32>, tensor<2x8x4xi32> -> tensor<2x8x4xi32>
+  return %o : tensor<2x8x4xi32>
+}
+
+// -----
+
+// c / s is no scale: not matched.
+// CHECK-LABEL: func.func @constant_over_scores
+// CHECK-NOT: nn.attention
+func.func @constant_over_scores(%q: tensor<2x8x4xf32>, %kT: tensor<2x4x8xf32>,
+                                %v: tensor<2x8x4xf32>) -> tensor<2x8x4xf32> {
+  %c = nn.constant dense<2.0> : tensor<f32>
+  %s = nn.matmul %q, %kT : tensor<2x8x4xf32>, tensor<2x4x8xf32> -> tensor<2x8x8xf32>
+  %x = nn.div %c, %s : tensor<f32>, tensor<2x8x8xf32> -> tensor<2x8x8xf32>
+  %p = nn.softmax %x {axis = 2 : i64} : tensor<2x8x8xf32> -> tensor<2x8x8xf32>
+  %o = nn.matmul %p, %v : tensor<2x8x8xf32>, tensor<2x8x4xf32> -> tensor<2x8x4xf32>
+  return %o : tensor<2x8x4xf32>
+}
+
+// -----
+
+// A mask [1, Tq, Tk] (the kernels take [Tq, Tk] only): not matched.
+// CHECK-LABEL: func.func @rank3_mask
+// CHECK-NOT: nn.attention
+func.func @rank3_mask(%q: tensor<2x8x4xf32>, %kT: tensor<2x4x8xf32>,
+                      %v: tensor<2x8x4xf32>,
+                      %m: tensor<1x8x8xf32> {nn.role = "input"}) -> tensor<2x8x4xf32> {
+  %s = nn.matmul %q, %kT : tensor<2x8x4xf32>, tensor<2x4x8xf32> -> tensor<2x8x8xf32>
+  %y = nn.add %s, %m : tensor<2x8x8xf32>, tensor<1x8x8xf32> -> tensor<2x8x8xf32>
+  %p = nn.softmax %y {axis = 2 : i64} : tensor<2x8x8xf32> -> tensor<2x8x8xf32>
   %o = nn.matmul %p, %v : tensor<2x8x8xf32>, tensor<2x8x4xf32> -> tensor<2x8x4xf32>
   return %o : tensor<2x8x4xf32>
 }
