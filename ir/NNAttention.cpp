@@ -221,7 +221,8 @@ LogicalResult AttentionKernelOp::verify() {
   bool ok = (kind == "forward" && ins == 3 + mask && (outs == 1 || outs == 2)) ||
             (kind == "lse" && ins == 2 + mask && outs == 1) ||
             ((kind == "grad_q" || kind == "grad_k" || kind == "grad_v") &&
-             ins == 6 + mask && outs == 1);
+             ins == 6 + mask && outs == 1) ||
+            (kind == "grad_kv" && ins == 6 + mask && outs == 2);
   if (!ok)
     return emitOpError("kind '")
            << kind << "' with " << ins << " inputs and " << outs
@@ -269,11 +270,14 @@ LogicalResult AttentionKernelOp::verify() {
     return emitOpError("needs lse and delta f32 [..., Tq] and dout of q's "
                        "dtype and rank");
   ValueRange out = getOutputs();
-  bool rowsOut = kind == "lse";
-  if (rowsOut ? !isRows(out[0])
-              : shaped(out[0]).getRank() != rank ||
-                    shaped(out[0]).getElementType() != elt ||
-                    (out.size() == 2 && !isRows(out[1])))
+  auto isHeads = [&](Value v) {
+    return shaped(v).getRank() == rank && shaped(v).getElementType() == elt;
+  };
+  bool outsOk = kind == "lse"       ? isRows(out[0])
+                : kind == "grad_kv" ? isHeads(out[0]) && isHeads(out[1])
+                                    : isHeads(out[0]) &&
+                                          (out.size() == 1 || isRows(out[1]));
+  if (!outsOk)
     return emitOpError("has outputs of the wrong rank or dtype");
   return success();
 }

@@ -580,7 +580,9 @@ def NN_AttentionKernelOp : Op<NN_Dialect, "attention_kernel", [
       has the same operands, nn.attention_lse in one kernel);
     - `lse`: q, k[, mask] -> lse;
     - `grad_q`, `grad_k`, `grad_v`: q, k, v, lse, delta, dout[, mask] -> the
-      gradient (nn.attention_grad).
+      gradient (nn.attention_grad);
+    - `grad_kv`: the same inputs -> dk, dv (the nn.attention_grad ops for k
+      and v of the same operands, one kernel).
     `masked` says whether the mask is there. On tensors each output has a
     result; on memrefs there are none.
 

@@ -117,18 +117,54 @@ struct AttentionLseOpToKernel : OpRewritePattern<AttentionLseOp> {
   }
 };
 
+/// The nn.attention_grad for `wrt` of the same operands as `op`, in its
+/// block, if any.
+AttentionGradOp sibling(AttentionGradOp op, StringRef wrt) {
+  for (Operation *user : op.getQ().getUsers())
+    if (auto g = dyn_cast<AttentionGradOp>(user);
+        g && g != op && g.getWrt() == wrt &&
+        g->getOperands() == op->getOperands() &&
+        g.getScale() == op.getScale() && g->getBlock() == op->getBlock())
+      return g;
+  return nullptr;
+}
+
+// dk and dv of the same operands are one kernel (`grad_kv`, dk first): the
+// scores and probabilities are recomputed once for both (nnc-gpu-attention
+// splits it again where a thread takes one row).
 struct AttentionGradOpToKernel : OpRewritePattern<AttentionGradOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AttentionGradOp op,
                                 PatternRewriter &rewriter) const override {
     StringRef wrt = op.getWrt();
-    Value like = wrt == "q" ? op.getQ() : wrt == "k" ? op.getK() : op.getV();
+    AttentionGradOp other;
+    if (wrt == "k" || wrt == "v")
+      other = sibling(op, wrt == "k" ? "v" : "k");
+    if (other && !op->isBeforeInBlock(other))
+      return rewriter.notifyMatchFailure(op, "the earlier one takes both");
+    SmallVector<RankedTensorType> types{op.getType()};
+    SmallVector<Value> likes{
+        wrt == "q" ? op.getQ() : wrt == "k" ? op.getK() : op.getV()};
+    std::string kind = ("grad_" + wrt).str();
+    AttentionGradOp dk = op, dv;
+    if (other) {
+      dk = wrt == "k" ? op : other;
+      dv = wrt == "k" ? other : op;
+      types = {dk.getType(), dv.getType()};
+      likes = {op.getK(), op.getV()};
+      kind = "grad_kv";
+    }
     AttentionKernelOp kernel = buildKernel(
-        rewriter, op.getLoc(), ("grad_" + wrt).str(),
+        rewriter, op.getLoc(), kind,
         {op.getQ(), op.getK(), op.getV(), op.getLse(), op.getDelta(),
          op.getDout()},
-        op.getMask(), {op.getType()}, {like}, op.getScaleAttr());
-    rewriter.replaceOp(op, kernel.getResult(0));
+        op.getMask(), types, likes, op.getScaleAttr());
+    if (!other) {
+      rewriter.replaceOp(op, kernel.getResult(0));
+      return success();
+    }
+    rewriter.replaceOp(dk, kernel.getResult(0));
+    rewriter.replaceOp(dv, kernel.getResult(1));
     return success();
   }
 };

@@ -43,7 +43,9 @@ class AttentionKernel {
 public:
   AttentionKernel(nnc::nn::AttentionKernelOp op, int64_t rowsPerThread)
       : op(op), rowsPerThread(rowsPerThread) {}
-  void build();
+  /// One launch computing `kind` into `outs` (the op's outputs, or one of
+  /// a `grad_kv` op's).
+  void build(StringRef kind, ValueRange outs);
 
 private:
   nnc::nn::AttentionKernelOp op;
@@ -132,8 +134,7 @@ private:
                  Value otherCount, ValueRange outs);
 };
 
-void AttentionKernel::build() {
-  StringRef kind = op.getKind();
+void AttentionKernel::build(StringRef kind, ValueRange outs) {
   ValueRange ins = op.getInputs();
   bool grad = kind.starts_with("grad_");
   q = ins[0];
@@ -166,7 +167,7 @@ void AttentionKernel::build() {
   for (int64_t i = 0; i + 2 < rank; ++i)
     batchSizes.push_back(dimOf(q, i));
   Value tq = dimOf(q, rank - 2), tk = dimOf(k, rank - 2);
-  bool keyRows = kind == "grad_k" || kind == "grad_v";
+  bool keyRows = kind == "grad_k" || kind == "grad_v" || kind == "grad_kv";
   Value rowsPerBatch = keyRows ? tk : tq, otherCount = keyRows ? tq : tk;
   // One row per thread: 64 threads. More (Vulkan): no more than the batch's
   // rows fill; with a static row count T, the fewest threads (8 to 64, a
@@ -197,7 +198,6 @@ void AttentionKernel::build() {
 
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
-  SmallVector<Value> outs(op.getOutputs());
   // The batch is the workgroup's (grid y), so every address of the other
   // operand's rows is the same in all its threads (a broadcast, and a
   // scalar load on lavapipe); grid x takes blocks of 64 x rowsPerThread
@@ -338,9 +338,10 @@ void AttentionKernel::buildRows(OpBuilder &b, Location l, StringRef kind,
     return;
   }
 
-  // grad_k and grad_v: key rows j, over the query rows i.
-  bool wantK = kind == "grad_k";
-  int64_t width = wantK ? d : dv;
+  // grad_k, grad_v and both (grad_kv: dk into outs[0], dv into outs[1]):
+  // key rows j, over the query rows i.
+  bool wantK = kind != "grad_v", wantV = kind != "grad_k";
+  int64_t width = (wantK ? d : 0) + (wantV ? dv : 0);
   SmallVector<SmallVector<Value>> ks, vs;
   for (int64_t r = 0; r < n; ++r) {
     ks.push_back(loadRow(b, l, k, rows[r], d, scaleV));
@@ -356,25 +357,28 @@ void AttentionKernel::buildRows(OpBuilder &b, Location l, StringRef kind,
         Value deltaI = wantK ? load(b, l, delta, i, nullptr) : Value();
         SmallVector<Value> next;
         for (int64_t r = 0; r < n; ++r) {
+          ValueRange a = acc.slice(r * width, width);
           Value p = exp(b, sub(b, score(b, l, ks[r], qi, i, rows[r]), lseI));
-          if (!wantK) {
-            for (int64_t e = 0; e < dv; ++e)
-              next.push_back(add(b, acc[r * dv + e], mul(b, p, dOi[e])));
-            continue;
+          if (wantK) {
+            Value ds = mul(b, p, sub(b, dot(b, l, dOi, vs[r]), deltaI));
+            for (int64_t e = 0; e < d; ++e)
+              next.push_back(add(b, a[e], mul(b, ds, qi[e])));
           }
-          Value ds = mul(b, p, sub(b, dot(b, l, dOi, vs[r]), deltaI));
-          for (int64_t e = 0; e < d; ++e)
-            next.push_back(add(b, acc[r * d + e], mul(b, ds, qi[e])));
+          if (wantV)
+            for (int64_t e = 0; e < dv; ++e)
+              next.push_back(
+                  add(b, a[(wantK ? d : 0) + e], mul(b, p, dOi[e])));
         }
         return next;
       });
   for (int64_t r = 0; r < n; ++r)
     storeRow(r, [&](OpBuilder &b) {
-      for (int64_t e = 0; e < width; ++e) {
-        Value x = result[r * width + e];
-        store(b, l, wantK ? mul(b, x, scaleV) : x, outs[0], rows[r],
+      ArrayRef<Value> a = ArrayRef<Value>(result).slice(r * width, width);
+      for (int64_t e = 0; wantK && e < d; ++e)
+        store(b, l, mul(b, a[e], scaleV), outs[0], rows[r], idx(b, l, e));
+      for (int64_t e = 0; wantV && e < dv; ++e)
+        store(b, l, a[(wantK ? d : 0) + e], outs.back(), rows[r],
               idx(b, l, e));
-      }
     });
 }
 
@@ -391,7 +395,15 @@ struct NNCGpuAttentionPass
         op.emitError("nnc-gpu-attention: the kernel is not bufferized");
         return signalPassFailure();
       }
-      AttentionKernel(op, rowsPerThread).build();
+      // dk and dv: one kernel with several rows a thread; with one (CUDA)
+      // two, each keeping fewer registers.
+      ValueRange outs = op.getOutputs();
+      if (op.getKind() == "grad_kv" && rowsPerThread == 1) {
+        AttentionKernel(op, rowsPerThread).build("grad_k", outs.take_front());
+        AttentionKernel(op, rowsPerThread).build("grad_v", outs.drop_front());
+      } else {
+        AttentionKernel(op, rowsPerThread).build(op.getKind(), outs);
+      }
       op->erase();
     }
   }

@@ -115,3 +115,25 @@ func.func @grad_k(%q: memref<2x8x2xf32>, %k: memref<2x8x2xf32>, %v: memref<2x8x2
   nn.attention_kernel ins(%q, %k, %v, %l, %d, %g : memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8xf32>, memref<2x8xf32>, memref<2x8x2xf32>) outs(%dk : memref<2x8x2xf32>) {kind = "grad_k", scale = 5.0e-01 : f64}
   return
 }
+
+// grad_kv: CUDA's (one row a thread) is two launches, dk's then dv's;
+// Vulkan's one, each thread's loop over the query rows carrying dk's and
+// dv's accumulators (D + Dv = 4 per row, 1 row: 8 keys, 8 threads).
+// CHECK-LABEL: func.func @grad_kv
+// CHECK: gpu.launch
+// CHECK: scf.for {{.*}} -> (f32, f32)
+// CHECK: memref.store %{{.*}}, %arg6
+// CHECK: gpu.launch
+// CHECK: scf.for {{.*}} -> (f32, f32)
+// CHECK: memref.store %{{.*}}, %arg7
+// CHECK-NOT: gpu.launch
+// VULKAN-LABEL: func.func @grad_kv
+// VULKAN: gpu.launch
+// VULKAN: scf.for {{.*}} -> (f32, f32, f32, f32)
+// VULKAN: memref.store %{{.*}}, %arg6
+// VULKAN: memref.store %{{.*}}, %arg7
+// VULKAN-NOT: gpu.launch
+func.func @grad_kv(%q: memref<2x8x2xf32>, %k: memref<2x8x2xf32>, %v: memref<2x8x2xf32>, %l: memref<2x8xf32>, %d: memref<2x8xf32>, %g: memref<2x8x2xf32>, %dk: memref<2x8x2xf32>, %dv: memref<2x8x2xf32>) {
+  nn.attention_kernel ins(%q, %k, %v, %l, %d, %g : memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8xf32>, memref<2x8xf32>, memref<2x8x2xf32>) outs(%dk, %dv : memref<2x8x2xf32>, memref<2x8x2xf32>) {kind = "grad_kv", scale = 5.0e-01 : f64}
+  return
+}

@@ -62,3 +62,16 @@ func.func @cross(%q: tensor<?x12x16xf32>, %k: tensor<?x?x16xf32>, %v: tensor<?x?
   %dk = nn.attention_grad %q, %k, %v, %l, %d, %g {scale = 1.0 : f64, wrt = "k"} : tensor<?x12x16xf32>, tensor<?x?x16xf32>, tensor<?x?x8xf32>, tensor<?x12xf32>, tensor<?x12xf32>, tensor<?x12x8xf32> -> tensor<?x?x16xf32>
   return %o, %dk : tensor<?x12x8xf32>, tensor<?x?x16xf32>
 }
+
+// The gradients for k and v of the same operands: one grad_kv kernel, dk
+// then dv, where the first of them was.
+// CHECK-LABEL: func.func @grad_kv
+// CHECK: %[[KV:.*]]:2 = nn.attention_kernel ins({{.*}}) outs(%{{.*}}, %{{.*}} : tensor<2x8x4xf32>, tensor<2x8x6xf32>) {kind = "grad_kv", scale = 5.000000e-01 : f64}
+// CHECK-NOT: nn.attention_kernel
+// CHECK: return %[[KV]]#1, %[[KV]]#0
+func.func @grad_kv(%q: tensor<2x8x4xf32>, %v: tensor<2x8x6xf32>, %l: tensor<2x8xf32>,
+                   %g: tensor<2x8x6xf32>) -> (tensor<2x8x6xf32>, tensor<2x8x4xf32>) {
+  %dv = nn.attention_grad %q, %q, %v, %l, %l, %g {scale = 5.0e-01 : f64, wrt = "v"} : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x6xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x6xf32> -> tensor<2x8x6xf32>
+  %dk = nn.attention_grad %q, %q, %v, %l, %l, %g {scale = 5.0e-01 : f64, wrt = "k"} : tensor<2x8x4xf32>, tensor<2x8x4xf32>, tensor<2x8x6xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8x6xf32> -> tensor<2x8x4xf32>
+  return %dv, %dk : tensor<2x8x6xf32>, tensor<2x8x4xf32>
+}
