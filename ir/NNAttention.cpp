@@ -336,3 +336,11 @@ AttentionKernelOp::bufferize(RewriterBase &rewriter,
   bufferization::replaceOpWithBufferizedValues(rewriter, *this, outs);
   return success();
 }
+
+bool nnc::nn::sharesScores(AttentionOp attention, AttentionLseOp lse) {
+  return attention.getQ() == lse.getQ() && attention.getK() == lse.getK() &&
+         attention.getMask() == lse.getMask() &&
+         attention.getScale() == lse.getScale() &&
+         attention->getBlock() == lse->getBlock() &&
+         attention->isBeforeInBlock(lse);
+}

@@ -28,6 +28,11 @@ namespace nnc::nn {
 /// its gradient: each kernel thread keeps rows of that size in registers.
 inline constexpr int64_t kMaxAttentionHead = 128;
 
+/// Whether `lse` is the log-sum-exp of `attention`'s scores (the same q, k,
+/// mask and scale, later in the same block): the forward's kernel computes
+/// both (nnc-lower-to-linalg), so `lse` costs nothing more (nnc --stats).
+bool sharesScores(AttentionOp attention, AttentionLseOp lse);
+
 /// Creates an nn op like `OpTy::create(b, loc, args...)`, but checks its
 /// operands and attributes first: on a problem (bad shapes, dtypes, axes,
 /// missing attributes) the error is reported at `loc`, in nnc's type

@@ -60,21 +60,17 @@ AttentionKernelOp buildKernel(PatternRewriter &rewriter, Location loc,
       mask ? rewriter.getUnitAttr() : UnitAttr());
 }
 
-/// The op in `q`'s users of type `OtherOp` (nn.attention for an
-/// nn.attention_lse and back) with the same scores: the same q, k, mask and
-/// scale, in the same block, the nn.attention first (the kernel that
-/// computes both takes its place).
+/// The op among `q`'s users of type `OtherOp` (nn.attention for an
+/// nn.attention_lse and back) that shares its scores (nn::sharesScores).
 template <typename OtherOp, typename OpTy> OtherOp sameScores(OpTy op) {
   for (Operation *user : op.getQ().getUsers()) {
     auto o = dyn_cast<OtherOp>(user);
-    if (!o || o.getK() != op.getK() || o.getMask() != op.getMask() ||
-        o.getScale() != op.getScale() || o->getBlock() != op->getBlock())
-      continue;
-    bool attentionFirst = std::is_same_v<OpTy, AttentionOp>
-                              ? op->isBeforeInBlock(o)
-                              : o->isBeforeInBlock(op);
-    if (attentionFirst)
+    if constexpr (std::is_same_v<OpTy, AttentionOp>) {
+      if (o && sharesScores(op, o))
+        return o;
+    } else if (o && sharesScores(o, op)) {
       return o;
+    }
   }
   return nullptr;
 }

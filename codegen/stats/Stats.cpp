@@ -77,9 +77,7 @@ double flopsOf(Operation *op) {
     int64_t rank = q.getRank();
     if (auto lse = dyn_cast<AttentionLseOp>(op))
       for (Operation *user : lse.getQ().getUsers())
-        if (auto a = dyn_cast<AttentionOp>(user);
-            a && a.getK() == lse.getK() && a.getMask() == lse.getMask() &&
-            a.getScale() == lse.getScale())
+        if (auto a = dyn_cast<AttentionOp>(user); a && sharesScores(a, lse))
           return 0;
     if (k.isDynamicDim(rank - 2) || numel(op->getOperand(0)) == 0)
       return 0;
