@@ -216,7 +216,12 @@ LogicalResult LogSoftmaxOp::buildVJP(OpBuilder &b, ArrayRef<Value> ct,
 }
 
 // d(A @ B) = g @ B^T, A^T @ g, batch dims summed back. Rank-1 operands
-// (promoted by matmul) are not handled yet.
+// (promoted by matmul) are not handled yet. A 2-D B under a batched A (a
+// dense layer applied to [B, T, K] activations) gets its gradient from one
+// 2-D product over all rows, A as [B*T, K] and g as [B*T, N] (reshapes of
+// contiguous tensors: views), rather than one [K, N] product per batch
+// that a sum then folds: the per-batch products would be written and read
+// back once each, B times the weight's size.
 LogicalResult MatmulOp::buildVJP(OpBuilder &b, ArrayRef<Value> ct,
                                  SmallVectorImpl<Value> &out) {
   VJPBuilder v{b, getLoc()};
@@ -235,7 +240,17 @@ LogicalResult MatmulOp::buildVJP(OpBuilder &b, ArrayRef<Value> ct,
     return perm;
   };
   Value da = v.sumTo(v.make<MatmulOp>(ct[0], v.transpose(bm, swapLast(rb))), a);
-  Value db = v.sumTo(v.make<MatmulOp>(v.transpose(a, swapLast(ra)), ct[0]), bm);
+  auto at = VJPBuilder::type(a), gt = VJPBuilder::type(ct[0]);
+  int64_t k = at.getDimSize(ra - 1), n = gt.getDimSize(gt.getRank() - 1);
+  Value db;
+  if (rb == 2 && ra > 2 && !ShapedType::isDynamic(k) &&
+      !ShapedType::isDynamic(n)) {
+    Value rows = v.reshapeLike(a, {ShapedType::kDynamic, k});
+    Value g = v.reshapeLike(ct[0], {ShapedType::kDynamic, n});
+    db = v.sumTo(v.make<MatmulOp>(v.transpose(rows, {1, 0}), g), bm);
+  } else {
+    db = v.sumTo(v.make<MatmulOp>(v.transpose(a, swapLast(ra)), ct[0]), bm);
+  }
   return finish(out, {{da, true}, {db, true}});
 }
 

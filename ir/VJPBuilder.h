@@ -101,7 +101,11 @@ struct VJPBuilder {
 
   /// Sums a cotangent `g` (the broadcast shape) back to the shape of
   /// `operand`: leading extra dims are summed away, dims where the operand
-  /// has a static 1 are summed with keepdims.
+  /// has a static 1 are summed with keepdims. A vector (a bias) summed over
+  /// two or more leading dims sums the rows of `g` as [-1, N] instead: the
+  /// same reshape as the 2-D weight gradient of the layer's matmul (see
+  /// MatmulOp::buildVJP), which CSE makes one value, so that the sum can be
+  /// a side sum of that product (nnc-gpu-tile-contraction).
   Value sumTo(Value g, Value operand) {
     if (!g)
       return Value();
@@ -111,6 +115,10 @@ struct VJPBuilder {
       return emitError(loc) << "gradient has rank " << gt.getRank()
                             << " below its operand's " << ot.getRank(),
              Value();
+    if (lead >= 2 && ot.getRank() == 1 && ot.hasStaticShape() &&
+        ot.getDimSize(0) != 1 && gt.getDimSize(lead) == ot.getDimSize(0))
+      return sum(reshapeLike(g, {ShapedType::kDynamic, ot.getDimSize(0)}),
+                 {0}, false);
     if (lead > 0)
       g = sum(g, llvm::to_vector(llvm::seq<int64_t>(0, lead)), false);
     if (!g)

@@ -11,7 +11,10 @@
 // into one kernel with one workgroup per row; those of a `contraction`
 // region carry `nnc.epilogue_group = N`, which nnc-gpu-tile-contraction
 // turns into the contraction's kernel with the elementwise ops after it as
-// its epilogue.
+// its epilogue. A contraction outside any region whose f32 accumulator is
+// read only by its rounding to f16/bf16 (a bare matmul of narrow floats)
+// gets a group of its own with the rounding as its epilogue: its kernel
+// writes the narrow result, and no f32 tensor reaches memory.
 //===----------------------------------------------------------------------===//
 #include "codegen/common/Passes.h"
 
@@ -53,6 +56,25 @@ bool isMergeableReduction(Operation *op) {
   auto generic = dyn_cast<linalg::GenericOp>(op);
   return generic && generic.getNumReductionLoops() != 0 &&
          !generic.hasIndexSemantics() && generic.hasPureTensorSemantics();
+}
+
+/// Whether `op` is the rounding of a contraction's accumulator that the
+/// lowering writes after it: a generic that converts its one input's float
+/// type element by element, and does nothing else.
+bool isFloatConversion(Operation *op) {
+  auto g = dyn_cast<linalg::GenericOp>(op);
+  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0 || !g.hasPureTensorSemantics() ||
+      !llvm::all_of(g.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  Block &body = g.getRegion().front();
+  if (body.getOperations().size() != 2)
+    return false;
+  Operation &convert = body.front();
+  return isa<arith::TruncFOp, arith::ExtFOp>(convert) &&
+         convert.getOperand(0) == body.getArgument(0) &&
+         body.getTerminator()->getOperand(0) == convert.getResult(0);
 }
 
 /// Whether `a` and `b` run the same loops: the same iterator types and
@@ -257,6 +279,30 @@ struct FuseRegions : nnc::impl::NNCFuseRegionsBase<FuseRegions> {
                                     yield->getIterator());
       fusion->erase();
     }
+
+    // A contraction left alone (not in a region) whose accumulator only its
+    // rounding reads: the rounding is its epilogue. (The dims of results are
+    // first taken from their inits, as in the regions: the rounding's
+    // tensor.empty of a dynamic size reads no dim of the accumulator then.)
+    {
+      RewritePatternSet dims(ctx);
+      memref::populateResolveRankedShapedTypeResultDimsPatterns(dims);
+      tensor::DimOp::getCanonicalizationPatterns(dims, ctx);
+      (void)applyPatternsGreedily(module, std::move(dims), config);
+    }
+    module.walk([&](linalg::LinalgOp op) {
+      if (op->hasAttr(nnc::kEpilogueGroupAttr) || op->getNumResults() != 1 ||
+          op.getNumDpsInputs() != 2 || op.getNumReductionLoops() == 0 ||
+          !op.hasPureTensorSemantics() || !op->getResult(0).hasOneUse())
+        return;
+      Operation *user = *op->getResult(0).getUsers().begin();
+      if (!isFloatConversion(user) || user->hasAttr(nnc::kEpilogueGroupAttr) ||
+          user->getBlock() != op->getBlock())
+        return;
+      auto id = IntegerAttr::get(IntegerType::get(ctx, 64), epilogueGroups++);
+      op->setAttr(nnc::kEpilogueGroupAttr, id);
+      user->setAttr(nnc::kEpilogueGroupAttr, id);
+    });
   }
 };
 

@@ -198,18 +198,49 @@ FailureOr<ContractionDims> matchContraction(linalg::LinalgOp op) {
   return failure();
 }
 
-/// Whether the contraction's body is `acc + a * b` (either order in both).
+/// `v` without an arith.extf of a block argument around it (the widening of
+/// an f16/bf16 element to its f32 accumulator).
+Value unextended(Value v) {
+  if (auto ext = v.getDefiningOp<arith::ExtFOp>();
+      ext && isa<BlockArgument>(ext.getIn()))
+    return ext.getIn();
+  return v;
+}
+
+/// Whether `g` only rounds its one input to its init's narrower float type,
+/// element by element (on buffers).
+bool isRounding(linalg::GenericOp g) {
+  if (g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      !g.hasPureBufferSemantics() || g.getNumReductionLoops() != 0 ||
+      !llvm::all_of(g.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return false;
+  Block *body = g.getBlock();
+  auto trunc = dyn_cast<arith::TruncFOp>(&body->front());
+  return body->getOperations().size() == 2 && trunc &&
+         trunc.getIn() == body->getArgument(0) &&
+         body->getTerminator()->getOperand(0) == trunc.getResult();
+}
+
+/// Whether the contraction's body is `acc + a * b` (either order in both),
+/// a and b each perhaps widened first (f16/bf16 elements, f32 acc).
 bool isMulAdd(linalg::LinalgOp op, const ContractionDims &dims) {
   Block *body = op.getBlock();
   FailureOr<Combiner> combiner = matchCombiner(op);
-  if (body->getOperations().size() != 3 || failed(combiner) ||
-      combiner->kind != arith::AtomicRMWKind::addf)
+  if (failed(combiner) || combiner->kind != arith::AtomicRMWKind::addf)
     return false;
-  auto mul = dyn_cast<arith::MulFOp>(&body->front());
+  auto mul = dyn_cast_or_null<arith::MulFOp>(
+      combiner->op->getOperand(1 - combiner->accOperand).getDefiningOp());
+  if (!mul || mul->getBlock() != body)
+    return false;
+  // Nothing else: the mul, the add, the yield and the widenings.
+  int64_t widened = (mul.getLhs() != unextended(mul.getLhs())) +
+                    (mul.getRhs() != unextended(mul.getRhs()));
+  if (int64_t(body->getOperations().size()) != 3 + widened)
+    return false;
   Value a = body->getArgument(dims.lhs), b = body->getArgument(dims.rhs);
-  return mul && combiner->op->getOperand(1 - combiner->accOperand) == mul &&
-         ((mul.getLhs() == a && mul.getRhs() == b) ||
-          (mul.getLhs() == b && mul.getRhs() == a));
+  Value l = unextended(mul.getLhs()), r = unextended(mul.getRhs());
+  return (l == a && r == b) || (l == b && r == a);
 }
 
 /// A reduction the contraction's kernel computes too (see the file
@@ -249,7 +280,9 @@ std::pair<Value, Value> withSideSum(OpBuilder &b, Location l,
 /// The side sum of contraction `op` whose kernel runs at `at` and replaces
 /// the ops of `group`, or nullopt: a generic before `at` in op's block, not
 /// in an epilogue group, whose one input is op's A (or B) itself and whose
-/// body is `yield in + acc`, in op's element type; its input map a
+/// body is `yield in + acc` in op's accumulator type (`in` widened to it
+/// where the contraction widens it too: f16/bf16 elements, f32 sums, as
+/// exact as the contraction's own `acc + a * 1`); its input map a
 /// permutation of its loops, each of which is one loop of op's map of that
 /// input, its parallel loops op's M (N) loops and its reduction loops op's K
 /// loops, every one of them, and its output indexed by all its parallel
@@ -270,7 +303,11 @@ std::optional<SideSum> matchSideSum(linalg::LinalgOp op,
     Value input = op->getOperand(operand);
     AffineMap map = maps[operand];
     ArrayRef<int64_t> own = overA ? dims.m : dims.n;
-    if (cast<MemRefType>(input.getType()).getElementType() != et ||
+    Type inputType = cast<MemRefType>(input.getType()).getElementType();
+    if ((inputType != et && (!isa<FloatType>(inputType) ||
+                             !isa<FloatType>(et) ||
+                             inputType.getIntOrFloatBitWidth() >=
+                                 et.getIntOrFloatBitWidth())) ||
         !map.isProjectedPermutation(/*allowZeroInResults=*/false) ||
         map.getNumResults() != own.size() + dims.k.size())
       continue;
@@ -285,10 +322,15 @@ std::optional<SideSum> matchSideSum(linalg::LinalgOp op,
         continue;
       Block *body = sum.getBlock();
       FailureOr<Combiner> combiner = matchCombiner(sum);
-      if (body->getOperations().size() != 2 || failed(combiner) ||
-          combiner->kind != arith::AtomicRMWKind::addf ||
-          combiner->op->getOperand(1 - combiner->accOperand) !=
-              body->getArgument(0))
+      // `acc + in`, or `acc + extf(in)` for a narrower input.
+      size_t ops = inputType == et ? 2 : 3;
+      if (body->getOperations().size() != ops || failed(combiner) ||
+          combiner->kind != arith::AtomicRMWKind::addf)
+        continue;
+      Value added = combiner->op->getOperand(1 - combiner->accOperand);
+      if ((inputType == et ? added : unextended(added)) !=
+              body->getArgument(0) ||
+          added.getType() != et)
         continue;
       Value out = sum.getDpsInitOperand(0)->get();
       if (cast<MemRefType>(out.getType()).getElementType() != et)
@@ -316,7 +358,33 @@ std::optional<SideSum> matchSideSum(linalg::LinalgOp op,
       access.reads.insert(rootOf(input));
       access.writes.insert(outRoot);
       llvm::DenseSet<Value> used{rootOf(input), outRoot};
-      if (!noConflictBetween(sum, at, group, access, &used))
+      // A sum of narrower elements is rounded right after it (a generic
+      // that only converts `out`, which is then freed): the rounding and
+      // the free wait until after the kernel, if nothing up to `at` touches
+      // what the rounding writes.
+      SmallVector<Operation *> late;
+      if (inputType != et)
+        for (Operation *x = sum->getNextNode(); x && x != at;
+             x = x->getNextNode()) {
+          auto round = dyn_cast<linalg::GenericOp>(x);
+          if (round && isRounding(round) &&
+              round.getDpsInputOperand(0)->get() == out &&
+              !llvm::is_contained(group, x)) {
+            Access mine = accessOf(x);
+            Access atAccess = accessOf(at);
+            if (mine.known && atAccess.known &&
+                noConflictBetween(x, at, {}, mine, nullptr) &&
+                !conflicts(atAccess, mine))
+              late.push_back(x);
+            continue;
+          }
+          auto free = dyn_cast<memref::DeallocOp>(x);
+          if (free && rootOf(free.getMemref()) == outRoot && !late.empty())
+            late.push_back(x);
+        }
+      SmallVector<Operation *> skip(group.begin(), group.end());
+      skip.append(late.begin(), late.end());
+      if (!noConflictBetween(sum, at, skip, access, &used))
         continue;
       if (llvm::any_of(group, [&](Operation *x) {
             Access a = accessOf(x);
@@ -327,6 +395,8 @@ std::optional<SideSum> matchSideSum(linalg::LinalgOp op,
       side.fill = fillBefore(sum, out);
       if (side.fill)
         side.init = side.fill.getInputs()[0];
+      for (Operation *x : llvm::reverse(late))
+        x->moveAfter(at);
       return side;
     }
   }

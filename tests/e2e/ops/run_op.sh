@@ -20,6 +20,9 @@
 #   # DIMS: 4 3            batch sizes (dim B) to run (default "4 300";
 #                          models without a `B` dim run once, without --dim);
 #                          NNC_E2E_DIMS in the environment overrides both.
+#   # ENTRY: train_step    the entry to run and check instead of forward
+#                          (its outputs: the loss, the updated params and
+#                          optimizer state).
 # A crash is always a failure: an exit code above 1, a signal, or a message
 # with "Assertion", "UNREACHABLE" or "Stack dump".
 # With no Vulkan device at all (vulkaninfo lists none) the Vulkan run step
@@ -155,6 +158,8 @@ fi
 dims=$(model_dims "$model" static)
 [ "$dims" = static ] || [ -z "${NNC_E2E_DIMS:-}" ] || dims=$NNC_E2E_DIMS
 
+entry=$(sed -nE 's,^(#|//) *ENTRY: *([a-z_]+).*,\2,p' "$model" | head -1)
+
 # run_device DEVICE: every batch size; exits 1 on a failure. A device that
 # cannot be opened is a skip for cuda, and for vulkan only where vulkaninfo
 # lists no device (a runtime built without its Vulkan driver still fails).
@@ -164,6 +169,7 @@ run_device() {
   for d in $dims; do
     seed=$((seed + 1))
     args=(--device "$dev" --check --seed "$seed")
+    [ -z "$entry" ] || args+=(--entry "$entry")
     [ "$d" = static ] || args+=(--dim "B=$d")
     step "nnc-run --device $dev" "$nncrun" "$tmp/model.so" "${args[@]}"
     if [ $rc -ne 0 ] && grep -qE "$unavailable" "$tmp/out"; then

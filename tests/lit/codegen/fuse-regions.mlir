@@ -70,3 +70,35 @@ func.func @linear_relu(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>, %b: tensor<4xf3
   %2 = nn.relu %1 : tensor<?x4xf32> -> tensor<?x4xf32>
   return %2 : tensor<?x4xf32>
 }
+
+// A bare matmul of bf16 accumulates in f32 and rounds once: the rounding
+// joins the matmul's epilogue group (its kernel writes the bf16 result;
+// no f32 tensor is stored), with or without nn-fuse. The dynamic batch's
+// dim is taken from the input, not from the accumulator.
+// CHECK-LABEL: func.func @bare_bf16_matmul
+// CHECK: %[[MM:.*]] = linalg.matmul {nnc.epilogue_group = [[G:[0-9]+]] : i64}
+// CHECK-NOT: tensor.dim %[[MM]]
+// CHECK: linalg.generic {{.*}} ins(%[[MM]] : tensor<?x8xf32>) {{.*}}nnc.epilogue_group = [[G]] : i64
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.truncf
+// UNFUSED-LABEL: func.func @bare_bf16_matmul
+// UNFUSED: %[[MM:.*]] = linalg.matmul {nnc.epilogue_group = [[G:[0-9]+]] : i64}
+// UNFUSED: linalg.generic {{.*}} ins(%[[MM]] : tensor<?x8xf32>) {{.*}}nnc.epilogue_group = [[G]] : i64
+func.func @bare_bf16_matmul(%x: tensor<?x16xbf16>, %w: tensor<16x8xbf16>) -> tensor<?x8xbf16> {
+  %0 = nn.matmul %x, %w : tensor<?x16xbf16>, tensor<16x8xbf16> -> tensor<?x8xbf16>
+  return %0 : tensor<?x8xbf16>
+}
+
+// f32 needs no rounding: the bare matmul has no group; nor has a bf16 sum
+// (a reduction of one input, which nnc-gpu-tile-contraction does not take).
+// CHECK-LABEL: func.func @no_rounding_group
+// CHECK-NOT: nnc.epilogue_group
+// CHECK: return
+// UNFUSED-LABEL: func.func @no_rounding_group
+// UNFUSED-NOT: nnc.epilogue_group
+// UNFUSED: return
+func.func @no_rounding_group(%x: tensor<4x16xf32>, %w: tensor<16x8xf32>, %y: tensor<4x16xbf16>) -> (tensor<4x8xf32>, tensor<16xbf16>) {
+  %0 = nn.matmul %x, %w : tensor<4x16xf32>, tensor<16x8xf32> -> tensor<4x8xf32>
+  %1 = nn.sum %y {axes = array<i64: 0>, keepdims = false} : tensor<4x16xbf16> -> tensor<16xbf16>
+  return %0, %1 : tensor<4x8xf32>, tensor<16xbf16>
+}

@@ -146,3 +146,57 @@ func.func @refused(%a: memref<8x4xf32>, %dz: memref<8x16xf32>, %dw: memref<4x16x
   }
   return
 }
+
+// bf16 elements, f32 sums: the contraction widens a and dz and the bias
+// sum widens dz (acc + extf(dz) is exactly the kernel's acc + extf(dz) *
+// extf(1)); the sum's rounding to bf16, which read its f32 output before
+// the contraction, and the free of that output move after the kernel.
+// CHECK-LABEL: func.func @dense_bias_bf16
+// CHECK-SAME: (%[[A:[a-z0-9_]+]]: memref<8x40xbf16>, %[[DZ:[a-z0-9_]+]]: memref<8x16xbf16>, %[[DW:[a-z0-9_]+]]: memref<40x16xf32>, %[[DB16:[a-z0-9_]+]]: memref<16xbf16>)
+// CHECK: %[[DB:.*]] = memref.alloc() : memref<16xf32>
+// CHECK-NOT: linalg.
+// CHECK: gpu.launch
+// CHECK: %[[AV:[a-z0-9_]+]] = memref.load %[[A]]
+// CHECK: arith.select %{{.*}}, %cst{{.*}}, %[[AV]] : bf16
+// CHECK: memref.store %{{.*}}, %[[DB]][%{{.*}}] : memref<16xf32>
+// CHECK: gpu.terminator
+// CHECK: linalg.generic {{.*}} ins(%[[DB]] : memref<16xf32>) outs(%[[DB16]] : memref<16xbf16>)
+// CHECK: arith.truncf
+// CHECK: memref.dealloc %[[DB]]
+// CHECK: return
+// OFF-LABEL: func.func @dense_bias_bf16
+// OFF: linalg.generic
+// OFF: linalg.generic
+// OFF: memref.dealloc
+// OFF: gpu.launch
+// OFF: return
+func.func @dense_bias_bf16(%a: memref<8x40xbf16>, %dz: memref<8x16xbf16>, %dw: memref<40x16xf32>, %db16: memref<16xbf16>) {
+  %zero = arith.constant 0.0 : f32
+  %db = memref.alloc() : memref<16xf32>
+  linalg.fill ins(%zero : f32) outs(%db : memref<16xf32>)
+  linalg.generic {indexing_maps = [#col_in, #col_out], iterator_types = ["parallel", "reduction"]}
+      ins(%dz : memref<8x16xbf16>) outs(%db : memref<16xf32>) {
+  ^bb0(%in: bf16, %acc: f32):
+    %w = arith.extf %in : bf16 to f32
+    %s = arith.addf %w, %acc : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%db : memref<16xf32>) outs(%db16 : memref<16xbf16>) {
+  ^bb0(%in: f32, %out: bf16):
+    %r = arith.truncf %in : f32 to bf16
+    linalg.yield %r : bf16
+  }
+  memref.dealloc %db : memref<16xf32>
+  linalg.fill ins(%zero : f32) outs(%dw : memref<40x16xf32>)
+  linalg.generic {indexing_maps = [#a_t, #dz, #out], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %dz : memref<8x40xbf16>, memref<8x16xbf16>) outs(%dw : memref<40x16xf32>) {
+  ^bb0(%u: bf16, %v: bf16, %acc: f32):
+    %uw = arith.extf %u : bf16 to f32
+    %vw = arith.extf %v : bf16 to f32
+    %prod = arith.mulf %uw, %vw : f32
+    %sum = arith.addf %acc, %prod : f32
+    linalg.yield %sum : f32
+  }
+  return
+}

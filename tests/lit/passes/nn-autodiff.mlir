@@ -119,7 +119,8 @@ module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
 
 // layer_norm recomputes its statistics: with xh = (x - mean) r and
 // a = g gamma, d x = r (a - mean(a) - xh mean(a xh)); d gamma sums g xh
-// over the leading dims, d beta sums g.
+// over the leading dims, d beta sums g (each as the rows of a [-1, 4]
+// reshape: a vector's gradient over two or more leading dims).
 // CHECK-LABEL: func.func @loss_grad
 // CHECK: %[[G:.*]] = nn.where
 // CHECK: %[[MU:.*]] = nn.mean %[[X:arg0]] {axes = array<i64: 2>, keepdims = true}
@@ -137,8 +138,10 @@ module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
 // CHECK: %[[D:.*]] = nn.sub %[[C]], %[[P]]
 // CHECK: %[[DX:.*]] = nn.mul %[[R]], %[[D]]
 // CHECK: %[[GXH:.*]] = nn.mul %[[G]], %[[XH]]
-// CHECK: %[[DG:.*]] = nn.sum %[[GXH]] {axes = array<i64: 0, 1>, keepdims = false} : tensor<?x3x4xf32> -> tensor<4xf32>
-// CHECK: %[[DB:.*]] = nn.sum %[[G]] {axes = array<i64: 0, 1>, keepdims = false} : tensor<?x3x4xf32> -> tensor<4xf32>
+// CHECK: %[[GXHR:.*]] = nn.reshape %[[GXH]] {shape = array<i64: -1, 4>} : tensor<?x3x4xf32> -> tensor<?x4xf32>
+// CHECK: %[[DG:.*]] = nn.sum %[[GXHR]] {axes = array<i64: 0>, keepdims = false} : tensor<?x4xf32> -> tensor<4xf32>
+// CHECK: %[[GR:.*]] = nn.reshape %[[G]] {shape = array<i64: -1, 4>} : tensor<?x3x4xf32> -> tensor<?x4xf32>
+// CHECK: %[[DB:.*]] = nn.sum %[[GR]] {axes = array<i64: 0>, keepdims = false} : tensor<?x4xf32> -> tensor<4xf32>
 // CHECK: return %{{.*}}, %[[DX]], %[[DG]], %[[DB]] :
 module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
   func.func @loss(%x: tensor<?x3x4xf32> {nn.name = "x", nn.role = "param"}, %g: tensor<4xf32> {nn.name = "g", nn.role = "param"}, %b: tensor<4xf32> {nn.name = "b", nn.role = "param"}) -> (tensor<f32> {nn.name = "loss"}) {
@@ -407,6 +410,32 @@ module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
     %y = nn.relu %z : tensor<?x2xf32> -> tensor<?x2xf32>
     %sq = nn.mul %y, %y : tensor<?x2xf32>, tensor<?x2xf32> -> tensor<?x2xf32>
     %l = nn.mean %sq {axes = array<i64>, keepdims = false} : tensor<?x2xf32> -> tensor<f32>
+    return %l : tensor<f32>
+  }
+}
+
+// -----
+
+// A dense layer over [B, T, K] activations: the weight's gradient is one
+// 2-D product over all B*T rows (x and g reshaped to [-1, K] and [-1, N]),
+// not a [B, K, N] product summed over B; the bias's gradient sums the rows
+// of the same reshaped g (one value: the side sum of that product).
+// CHECK-LABEL: func.func @loss_grad
+// CHECK-SAME: -> (tensor<f32> {nn.name = "loss"}, tensor<3x2xf32> {nn.name = "grad_w"}, tensor<2xf32> {nn.name = "grad_b"})
+// CHECK: %[[G:.*]] = nn.where
+// CHECK: %[[GR:.*]] = nn.reshape %[[G]] {shape = array<i64: -1, 2>} : tensor<?x5x2xf32> -> tensor<?x2xf32>
+// CHECK: %[[GB:.*]] = nn.sum %[[GR]] {axes = array<i64: 0>, keepdims = false} : tensor<?x2xf32> -> tensor<2xf32>
+// CHECK: %[[XR:.*]] = nn.reshape %[[X:.*]] {shape = array<i64: -1, 3>} : tensor<?x5x3xf32> -> tensor<?x3xf32>
+// CHECK: %[[GR2:.*]] = nn.reshape %[[G]] {shape = array<i64: -1, 2>}
+// CHECK: %[[XT:.*]] = nn.transpose %[[XR]] {perm = array<i64: 1, 0>} : tensor<?x3xf32> -> tensor<3x?xf32>
+// CHECK: %[[GW:.*]] = nn.matmul %[[XT]], %[[GR2]] : tensor<3x?xf32>, tensor<?x2xf32> -> tensor<3x2xf32>
+// CHECK-NOT: nn.sum
+// CHECK: return %{{.*}}, %[[GW]], %[[GB]] : tensor<f32>, tensor<3x2xf32>, tensor<2xf32>
+module attributes {nn.train = {loss = "loss", optimizer = "sgd"}} {
+  func.func @loss(%x: tensor<?x5x3xf32> {nn.name = "x", nn.role = "input"}, %w: tensor<3x2xf32> {nn.name = "w", nn.role = "param"}, %b: tensor<2xf32> {nn.name = "b", nn.role = "param"}) -> (tensor<f32> {nn.name = "loss"}) {
+    %h = nn.matmul %x, %w : tensor<?x5x3xf32>, tensor<3x2xf32> -> tensor<?x5x2xf32>
+    %y = nn.add %h, %b : tensor<?x5x2xf32>, tensor<2xf32> -> tensor<?x5x2xf32>
+    %l = nn.sum %y {axes = array<i64>, keepdims = false} : tensor<?x5x2xf32> -> tensor<f32>
     return %l : tensor<f32>
   }
 }
