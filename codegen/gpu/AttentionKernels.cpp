@@ -39,10 +39,16 @@ namespace {
 constexpr int64_t kThreads = 64;
 constexpr int64_t kMaxGroups = 65535;
 
+/// Where the kernels read or write a buffer in another order than their
+/// [batch..., row, col] (see readThroughViews): per buffer, the logical dim
+/// that each of its dims holds.
+using Layouts = llvm::DenseMap<Value, SmallVector<int64_t>>;
+
 class AttentionKernel {
 public:
-  AttentionKernel(nnc::nn::AttentionKernelOp op, int64_t rowsPerThread)
-      : op(op), rowsPerThread(rowsPerThread) {}
+  AttentionKernel(nnc::nn::AttentionKernelOp op, int64_t rowsPerThread,
+                  const Layouts &layouts)
+      : op(op), rowsPerThread(rowsPerThread), layouts(layouts) {}
   /// One launch computing `kind` into `outs` (the op's outputs, or one of
   /// a `grad_kv` op's).
   void build(StringRef kind, ValueRange outs);
@@ -50,6 +56,7 @@ public:
 private:
   nnc::nn::AttentionKernelOp op;
   int64_t rowsPerThread;
+  const Layouts &layouts;
   int64_t threadCount = kThreads;
   Value q, k, v, lse, delta, dout, mask;
   int64_t d = 0, dv = 0;
@@ -67,13 +74,32 @@ private:
   Value idx(OpBuilder &b, Location l, int64_t i) {
     return arith::ConstantIndexOp::create(b, l, i);
   }
+  /// Which dim of `buffer` holds its logical dim `i`.
+  int64_t physical(Value buffer, int64_t i) const {
+    auto it = layouts.find(buffer);
+    return it == layouts.end()
+               ? i
+               : int64_t(llvm::find(it->second, i) - it->second.begin());
+  }
+  /// The static size of logical dim `i` of `buffer` (dynamic or not).
+  int64_t sizeOf(Value buffer, int64_t i) const {
+    return cast<MemRefType>(buffer.getType()).getDimSize(physical(buffer, i));
+  }
+  /// The indices of `buffer` for the logical ones `at` (its layout's
+  /// order where it has one).
+  SmallVector<Value> indices(Value buffer, SmallVector<Value> at) const {
+    auto it = layouts.find(buffer);
+    if (it == layouts.end())
+      return at;
+    return llvm::map_to_vector(it->second, [&](int64_t k) { return at[k]; });
+  }
   /// Element [batch..., row, col] of `buffer`, as f32.
   Value load(OpBuilder &b, Location l, Value buffer, Value row, Value col) {
     SmallVector<Value> at(batch);
     at.push_back(row);
     if (col)
       at.push_back(col);
-    return f32(b, l, memref::LoadOp::create(b, l, buffer, at));
+    return f32(b, l, memref::LoadOp::create(b, l, buffer, indices(buffer, at)));
   }
   /// Row `row` of `buffer` (`width` values), each times `factor` if given.
   SmallVector<Value> loadRow(OpBuilder &b, Location l, Value buffer, Value row,
@@ -94,7 +120,7 @@ private:
     at.push_back(row);
     if (col)
       at.push_back(col);
-    memref::StoreOp::create(b, l, x, buffer, at);
+    memref::StoreOp::create(b, l, x, buffer, indices(buffer, at));
   }
   /// sum_e x[e] y[e], added pairwise (a tree, not a chain of D dependent
   /// adds).
@@ -150,15 +176,17 @@ void AttentionKernel::build(StringRef kind, ValueRange outs) {
     mask = ins.back();
   auto qType = cast<MemRefType>(q.getType());
   int64_t rank = qType.getRank();
-  d = qType.getShape().back();
-  dv = v ? cast<MemRefType>(v.getType()).getShape().back() : 0;
+  d = sizeOf(q, rank - 1);
+  dv = v ? sizeOf(v, rank - 1) : 0;
   scale = float(op.getScale().convertToDouble());
 
   OpBuilder b(op);
   Location loc = op.getLoc();
   // Host side: batch sizes, the row counts, the grid.
+  // The size of logical dim i of an operand (its own dim that holds it).
   auto dimOf = [&](Value buffer, int64_t i) -> Value {
     auto t = cast<MemRefType>(buffer.getType());
+    i = physical(buffer, i);
     if (!t.isDynamicDim(i))
       return idx(b, loc, t.getDimSize(i));
     return memref::DimOp::create(b, loc, buffer, i);
@@ -173,8 +201,8 @@ void AttentionKernel::build(StringRef kind, ValueRange outs) {
   // rows fill; with a static row count T, the fewest threads (8 to 64, a
   // power of two) that take T rows at rowsPerThread each, then ceil(T /
   // threads) rows each (a dynamic T: 64 threads, up to 4 rows each).
-  int64_t staticRows = (keyRows ? cast<MemRefType>(k.getType()) : qType)
-                           .getDimSize(rank - 2);
+  Value rowSource = keyRows ? k : q;
+  int64_t staticRows = sizeOf(rowSource, rank - 2);
   if (rowsPerThread > 1 && ShapedType::isDynamic(staticRows)) {
     rowsPerThread = std::min<int64_t>(rowsPerThread, 4);
   } else if (rowsPerThread > 1) {
@@ -382,6 +410,264 @@ void AttentionKernel::buildRows(OpBuilder &b, Location l, StringRef kind,
     });
 }
 
+/// The accesses of `op` for conflict checks: an attention kernel reads its
+/// inputs and writes its outputs; anything else as accessOf says.
+class Accesses {
+public:
+  const Access &operator()(Operation *op) {
+    auto [it, inserted] = cache.try_emplace(op);
+    if (!inserted)
+      return it->second;
+    if (auto kernel = dyn_cast<nnc::nn::AttentionKernelOp>(op)) {
+      for (Value in : kernel.getInputs())
+        it->second.reads.insert(rootOf(in));
+      for (Value out : kernel.getOutputs()) {
+        it->second.reads.insert(rootOf(out));
+        it->second.writes.insert(rootOf(out));
+      }
+    } else {
+      it->second = accessOf(op);
+    }
+    return it->second;
+  }
+  void forget(Operation *op) { cache.erase(op); }
+
+private:
+  llvm::DenseMap<Operation *, Access> cache;
+};
+
+/// The permutation of a linalg.transpose, or empty for any other op.
+SmallVector<int64_t> transposePerm(Operation *op) {
+  if (auto t = dyn_cast_or_null<linalg::TransposeOp>(op))
+    return llvm::to_vector(t.getPermutation());
+  return {};
+}
+
+/// `buffer`'s users other than those in `except` and deallocations: each
+/// must read it as an input of an attention kernel or a linalg.generic in
+/// `block`; false if one does anything else.
+bool readersOf(Value buffer, ArrayRef<Operation *> except, Block *block,
+               SmallVectorImpl<OpOperand *> &readers,
+               SmallVectorImpl<Operation *> &frees) {
+  for (OpOperand &use : buffer.getUses()) {
+    Operation *user = use.getOwner();
+    if (llvm::is_contained(except, user))
+      continue;
+    if (isa<memref::DeallocOp>(user)) {
+      frees.push_back(user);
+      continue;
+    }
+    if (user->getBlock() != block)
+      return false;
+    if (auto kernel = dyn_cast<nnc::nn::AttentionKernelOp>(user)) {
+      if (use.getOperandNumber() >= kernel.getInputs().size())
+        return false;
+    } else if (auto g = dyn_cast<linalg::GenericOp>(user)) {
+      if (!g.isDpsInput(&use))
+        return false;
+    } else {
+      return false;
+    }
+    readers.push_back(&use);
+  }
+  return true;
+}
+
+/// The last of `ops` in their block.
+Operation *lastOf(ArrayRef<Operation *> ops) {
+  Operation *last = ops.front();
+  for (Operation *op : ops)
+    if (last->isBeforeInBlock(op))
+      last = op;
+  return last;
+}
+
+/// Moves the deallocations of `root` that precede `last` to after it.
+void freeAfter(Value root, Operation *last) {
+  for (Operation *user : llvm::make_early_inc_range(root.getUsers()))
+    if (isa<memref::DeallocOp>(user) && user->getBlock() == last->getBlock() &&
+        user->isBeforeInBlock(last))
+      user->moveAfter(last);
+}
+
+/// Records that `buffer`'s dim k holds logical dim `order[k]`; false when it
+/// is recorded with another order already.
+bool recordLayout(Layouts &layouts, Value buffer, ArrayRef<int64_t> order) {
+  auto [it, inserted] = layouts.try_emplace(buffer, order);
+  return inserted || ArrayRef<int64_t>(it->second) == order;
+}
+
+/// Makes linalg.generic `g` read `buffer` (dim k holding its old operand's
+/// dim order[k]) where its operand `use` read the old operand.
+void readThrough(linalg::GenericOp g, OpOperand *use, Value buffer,
+                 ArrayRef<int64_t> order) {
+  AffineMap old = g.getMatchingIndexingMap(use);
+  SmallVector<AffineExpr> results;
+  for (int64_t k : order)
+    results.push_back(old.getResult(k));
+  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
+  maps[use->getOperandNumber()] =
+      AffineMap::get(old.getNumDims(), old.getNumSymbols(), results,
+                     g.getContext());
+  g.setIndexingMapsAttr(ArrayAttr::get(
+      g.getContext(), llvm::map_to_vector(maps, [](AffineMap m) -> Attribute {
+        return AffineMapAttr::get(m);
+      })));
+  use->set(buffer);
+}
+
+/// The heads' transposes around attention: q, k and v are written in
+/// [B, T, H, D] and copied into [B, H, T, D] for the kernels, whose outputs
+/// are copied back. An input copy that only attention kernels and
+/// linalg.generic ops read goes: they read its source in its own order
+/// (which nothing may write before the last of them; its frees move after
+/// it). An output that one transpose copies out goes too: the kernel writes
+/// the copy's destination in its order, and the output's other readers
+/// (generics, kernels) read it there (nothing may touch the destination
+/// between the kernel and the copy, nor write it before the last reader).
+/// Returns the buffers the kernels address in another order.
+Layouts readThroughViews(ArrayRef<nnc::nn::AttentionKernelOp> kernels) {
+  Layouts layouts;
+  Accesses accesses;
+  auto accessFn = [&](Operation *x) -> const Access & { return accesses(x); };
+  auto isTranspose = [](Operation *op) {
+    auto t = dyn_cast<linalg::TransposeOp>(op);
+    return t && t->getNumResults() == 0;
+  };
+  // Replaces the reads `readers` of `old` (dims in logical order) by reads
+  // of `buffer` whose dim k holds logical dim order[k]; false (and nothing
+  // changed) where a kernel reads `buffer` in another order already.
+  auto redirect = [&](ArrayRef<OpOperand *> readers, Value buffer,
+                      ArrayRef<int64_t> order) {
+    bool kernels = llvm::any_of(readers, [&](OpOperand *u) {
+      return isa<nnc::nn::AttentionKernelOp>(u->getOwner());
+    });
+    if (kernels && !recordLayout(layouts, buffer, order))
+      return false;
+    for (OpOperand *use : readers) {
+      Operation *owner = use->getOwner();
+      accesses.forget(owner);
+      if (auto g = dyn_cast<linalg::GenericOp>(owner))
+        readThrough(g, use, buffer, order);
+      else
+        use->set(buffer);
+    }
+    return true;
+  };
+
+  // Inputs: copy = transpose(src, p), copy dim j = src dim p[j]; src dim
+  // p[j] holds logical dim j.
+  llvm::SetVector<Operation *> copies;
+  for (nnc::nn::AttentionKernelOp kernel : kernels)
+    for (Value in : kernel.getInputs())
+      for (Operation *user : in.getUsers())
+        if (isTranspose(user) &&
+            cast<linalg::TransposeOp>(user).getInit() == in &&
+            in.getDefiningOp<memref::AllocOp>())
+          copies.insert(user);
+  for (Operation *op : copies) {
+    auto t = cast<linalg::TransposeOp>(op);
+    Value copy = t.getInit(), src = t.getInput();
+    SmallVector<OpOperand *> readers;
+    SmallVector<Operation *> frees;
+    if (!readersOf(copy, {t}, t->getBlock(), readers, frees) ||
+        readers.empty())
+      continue;
+    SmallVector<Operation *> readerOps = llvm::map_to_vector(
+        readers, [](OpOperand *u) { return u->getOwner(); });
+    if (llvm::any_of(readerOps,
+                     [&](Operation *r) { return r->isBeforeInBlock(t); }))
+      continue;
+    Operation *last = lastOf(readerOps);
+    // Nothing up to the last reader writes the source.
+    Access reads;
+    reads.reads.insert(rootOf(src));
+    if (!noConflictBetween(t, last, {}, reads, nullptr, accessFn))
+      continue;
+    ArrayRef<int64_t> p = t.getPermutation();
+    SmallVector<int64_t> order(p.size());
+    for (size_t j = 0; j < p.size(); ++j)
+      order[p[j]] = int64_t(j);
+    if (!redirect(readers, src, order))
+      continue;
+    freeAfter(rootOf(src), last);
+    Operation *alloc = copy.getDefiningOp();
+    for (Operation *f : frees)
+      f->erase();
+    t->erase();
+    alloc->erase();
+  }
+
+  // Outputs: dst = transpose(out, p), dst dim j = out dim p[j]: dst dim j
+  // holds logical dim p[j].
+  for (nnc::nn::AttentionKernelOp kernel : kernels)
+    for (OpOperand &outUse : kernel.getOutputsMutable()) {
+      Value out = outUse.get();
+      auto alloc = out.getDefiningOp<memref::AllocOp>();
+      if (!alloc)
+        continue;
+      // The one transpose copying it out, after the kernel.
+      linalg::TransposeOp t;
+      for (Operation *user : out.getUsers())
+        if (isTranspose(user) && !t &&
+            cast<linalg::TransposeOp>(user).getInput() == out &&
+            user->getBlock() == kernel->getBlock() &&
+            kernel->isBeforeInBlock(user))
+          t = cast<linalg::TransposeOp>(user);
+      if (!t)
+        continue;
+      // The destination must exist at the kernel: defined before it, or an
+      // allocation that can move there.
+      Value dst = t.getInit();
+      auto later = [&](Value v) {
+        Operation *def = v.getDefiningOp();
+        return def && def->getBlock() == kernel->getBlock() &&
+               !def->isBeforeInBlock(kernel);
+      };
+      auto dstAlloc = dst.getDefiningOp<memref::AllocOp>();
+      if (later(dst) && (!dstAlloc || llvm::any_of(dstAlloc->getOperands(),
+                                                    later)))
+        continue;
+      SmallVector<OpOperand *> readers;
+      SmallVector<Operation *> frees;
+      if (!readersOf(out, {kernel, t}, kernel->getBlock(), readers, frees))
+        continue;
+      SmallVector<Operation *> readerOps = llvm::map_to_vector(
+          readers, [](OpOperand *u) { return u->getOwner(); });
+      readerOps.push_back(t);
+      if (llvm::any_of(readerOps,
+                       [&](Operation *r) { return r->isBeforeInBlock(kernel); }))
+        continue;
+      Operation *last = lastOf(readerOps);
+      // Nothing between the kernel and the copy touches the destination;
+      // nothing after it writes it before the last reader.
+      Access touches, reads;
+      touches.writes.insert(rootOf(dst));
+      reads.reads.insert(rootOf(dst));
+      if (!noConflictBetween(kernel, t, {}, touches, nullptr, accessFn) ||
+          (t->isBeforeInBlock(last) &&
+           !noConflictBetween(t, last, {}, reads, nullptr, accessFn)))
+        continue;
+      ArrayRef<int64_t> p = t.getPermutation();
+      SmallVector<int64_t> order(p.begin(), p.end());
+      if (auto it = layouts.find(dst);
+          it != layouts.end() && ArrayRef<int64_t>(it->second) != ArrayRef<int64_t>(order))
+        continue;
+      recordLayout(layouts, dst, order);
+      redirect(readers, dst, order);
+      if (later(dst))
+        dstAlloc->moveBefore(kernel);
+      outUse.set(dst);
+      accesses.forget(kernel);
+      freeAfter(rootOf(dst), last);
+      for (Operation *f : frees)
+        f->erase();
+      t->erase();
+      alloc->erase();
+    }
+  return layouts;
+}
+
 struct NNCGpuAttentionPass
     : nnc::impl::NNCGpuAttentionBase<NNCGpuAttentionPass> {
   using Base::Base;
@@ -390,6 +676,7 @@ struct NNCGpuAttentionPass
     getOperation()->walk([&](nnc::nn::AttentionKernelOp op) {
       kernels.push_back(op);
     });
+    Layouts layouts = readThroughViews(kernels);
     for (nnc::nn::AttentionKernelOp op : kernels) {
       if (op.getNumResults() != 0) {
         op.emitError("nnc-gpu-attention: the kernel is not bufferized");
@@ -399,10 +686,10 @@ struct NNCGpuAttentionPass
       // two, each keeping fewer registers.
       ValueRange outs = op.getOutputs();
       if (op.getKind() == "grad_kv" && rowsPerThread == 1) {
-        AttentionKernel(op, rowsPerThread).build("grad_k", outs.take_front());
-        AttentionKernel(op, rowsPerThread).build("grad_v", outs.drop_front());
+        AttentionKernel(op, rowsPerThread, layouts).build("grad_k", outs.take_front());
+        AttentionKernel(op, rowsPerThread, layouts).build("grad_v", outs.drop_front());
       } else {
-        AttentionKernel(op, rowsPerThread).build(op.getKind(), outs);
+        AttentionKernel(op, rowsPerThread, layouts).build(op.getKind(), outs);
       }
       op->erase();
     }

@@ -9,6 +9,9 @@
 // RUN: nnc-opt %s --nnc-gpu-attention --canonicalize --cse | FileCheck %s
 // RUN: nnc-opt %s --nnc-gpu-attention="rows-per-thread=16" --canonicalize --cse | FileCheck %s --check-prefix=VULKAN
 
+// (@heads' delta generic reads the output in its [b, t, h, e] order.)
+// CHECK: #[[$PERM:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, d3)>
+
 // forward with lse, bf16, masked: the q row scaled in f32; the key loop
 // carries the running max (from -FLT_MAX), the sum and Dv accumulators; the
 // output is acc / sum rounded to bf16, the lse max + log(sum).
@@ -135,5 +138,50 @@ func.func @grad_k(%q: memref<2x8x2xf32>, %k: memref<2x8x2xf32>, %v: memref<2x8x2
 // VULKAN-NOT: gpu.launch
 func.func @grad_kv(%q: memref<2x8x2xf32>, %k: memref<2x8x2xf32>, %v: memref<2x8x2xf32>, %l: memref<2x8xf32>, %d: memref<2x8xf32>, %g: memref<2x8x2xf32>, %dk: memref<2x8x2xf32>, %dv: memref<2x8x2xf32>) {
   nn.attention_kernel ins(%q, %k, %v, %l, %d, %g : memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8x2xf32>, memref<2x8xf32>, memref<2x8xf32>, memref<2x8x2xf32>) outs(%dk, %dv : memref<2x8x2xf32>, memref<2x8x2xf32>) {kind = "grad_kv", scale = 5.0e-01 : f64}
+  return
+}
+
+// The heads' transposes: q, k and v copied from [B, T, H, D] into
+// [B, H, T, D] for the kernel, its output copied back. The kernel reads the
+// source and writes the destination in their own order (loads and stores
+// index [b, t, h, e]); the copies and their buffers go; the output's other
+// reader (the delta generic after the kernel) reads the destination
+// through a permuted map.
+// CHECK-LABEL: func.func @heads
+// CHECK-SAME: (%[[X:[a-z0-9_]+]]: memref<2x8x4x16xf32>, %[[MASK:[a-z0-9_]+]]: memref<8x8xf32>, %[[Y:[a-z0-9_]+]]: memref<2x8x4x16xf32>, %[[D:[a-z0-9_]+]]: memref<2x4x8xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK-NOT: memref.alloc
+// CHECK: gpu.launch
+// CHECK: scf.for %[[B:.*]] = %{{.*}} to %c8 step
+// CHECK: %[[H:.*]] = arith.remui %[[B]], %c4
+// CHECK: %[[N:.*]] = arith.divui %[[B]], %c4
+// CHECK: scf.for %[[I:[^ ]*]] = %{{.*}} to %c8 step
+// CHECK: %[[IC:.*]] = arith.minui %[[I]], %c7
+// CHECK: memref.load %[[X]][%[[N]], %[[IC]], %[[H]], %c0] : memref<2x8x4x16xf32>
+// CHECK: scf.for %[[J:[^ ]*]] = %c0 to %c8
+// CHECK: memref.load %[[X]][%[[N]], %[[J]], %[[H]], %c0] : memref<2x8x4x16xf32>
+// CHECK: memref.store %{{.*}}, %[[Y]][%[[N]], %[[IC]], %[[H]], %c0] : memref<2x8x4x16xf32>
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[$PERM]], #[[$PERM]], #{{.*}}]{{.*}} ins(%[[Y]], %[[Y]] : memref<2x8x4x16xf32>, memref<2x8x4x16xf32>) outs(%[[D]] : memref<2x4x8xf32>)
+// CHECK-NOT: memref.dealloc
+// CHECK: return
+// VULKAN-LABEL: func.func @heads
+// VULKAN-NOT: linalg.transpose
+func.func @heads(%x: memref<2x8x4x16xf32>, %mask: memref<8x8xf32>, %y: memref<2x8x4x16xf32>, %delta: memref<2x4x8xf32>) {
+  %qh = memref.alloc() : memref<2x4x8x16xf32>
+  linalg.transpose ins(%x : memref<2x8x4x16xf32>) outs(%qh : memref<2x4x8x16xf32>) permutation = [0, 2, 1, 3]
+  %o = memref.alloc() : memref<2x4x8x16xf32>
+  nn.attention_kernel ins(%qh, %qh, %qh, %mask : memref<2x4x8x16xf32>, memref<2x4x8x16xf32>, memref<2x4x8x16xf32>, memref<8x8xf32>) outs(%o : memref<2x4x8x16xf32>) {kind = "forward", masked, scale = 2.500000e-01 : f64}
+  memref.dealloc %qh : memref<2x4x8x16xf32>
+  linalg.transpose ins(%o : memref<2x4x8x16xf32>) outs(%y : memref<2x8x4x16xf32>) permutation = [0, 2, 1, 3]
+  linalg.generic {indexing_maps = [affine_map<(b, h, t, e) -> (b, h, t, e)>, affine_map<(b, h, t, e) -> (b, h, t, e)>, affine_map<(b, h, t, e) -> (b, h, t)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%o, %o : memref<2x4x8x16xf32>, memref<2x4x8x16xf32>) outs(%delta : memref<2x4x8xf32>) {
+  ^bb0(%a: f32, %c: f32, %acc: f32):
+    %m = arith.mulf %a, %c : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  memref.dealloc %o : memref<2x4x8x16xf32>
   return
 }
