@@ -40,7 +40,7 @@ constexpr int64_t kThreads = 64;
 constexpr int64_t kMaxGroups = 65535;
 
 /// Where the kernels read or write a buffer in another order than their
-/// [batch..., row, col] (see readThroughViews): per buffer, the logical dim
+/// [batch..., row, col] (see readInPlace): per buffer, the logical dim
 /// that each of its dims holds.
 using Layouts = llvm::DenseMap<Value, SmallVector<int64_t>>;
 
@@ -482,12 +482,29 @@ Operation *lastOf(ArrayRef<Operation *> ops) {
   return last;
 }
 
-/// Moves the deallocations of `root` that precede `last` to after it.
-void freeAfter(Value root, Operation *last) {
-  for (Operation *user : llvm::make_early_inc_range(root.getUsers()))
-    if (isa<memref::DeallocOp>(user) && user->getBlock() == last->getBlock() &&
-        user->isBeforeInBlock(last))
-      user->moveAfter(last);
+/// The frees of `root` (or of a view of it) after `from` up to `last`, which
+/// must wait until after `last`; false if one is not directly in the block
+/// (inside another op: it cannot move alone).
+bool freesBetween(Operation *from, Operation *last, Value root,
+                  SmallVectorImpl<Operation *> &frees) {
+  bool movable = true;
+  for (Operation *x = from->getNextNode(); x && x != last->getNextNode();
+       x = x->getNextNode())
+    x->walk([&](memref::DeallocOp f) {
+      if (rootOf(f.getMemref()) != root)
+        return;
+      if (f.getOperation() == x)
+        frees.push_back(x);
+      else
+        movable = false;
+    });
+  return movable;
+}
+
+/// Moves `frees` (in their order) after `last`.
+void moveAfter(ArrayRef<Operation *> frees, Operation *last) {
+  for (Operation *f : llvm::reverse(frees))
+    f->moveAfter(last);
 }
 
 /// Records that `buffer`'s dim k holds logical dim `order[k]`; false when it
@@ -525,8 +542,10 @@ void readThrough(linalg::GenericOp g, OpOperand *use, Value buffer,
 /// the copy's destination in its order, and the output's other readers
 /// (generics, kernels) read it there (nothing may touch the destination
 /// between the kernel and the copy, nor write it before the last reader).
-/// Returns the buffers the kernels address in another order.
-Layouts readThroughViews(ArrayRef<nnc::nn::AttentionKernelOp> kernels) {
+/// A buffer that kernels use in its own order, or in another order
+/// already, is left alone. Returns the buffers the kernels address in
+/// another order.
+Layouts readInPlace(ArrayRef<nnc::nn::AttentionKernelOp> kernels) {
   Layouts layouts;
   Accesses accesses;
   auto accessFn = [&](Operation *x) -> const Access & { return accesses(x); };
@@ -534,16 +553,36 @@ Layouts readThroughViews(ArrayRef<nnc::nn::AttentionKernelOp> kernels) {
     auto t = dyn_cast<linalg::TransposeOp>(op);
     return t && t->getNumResults() == 0;
   };
-  // Replaces the reads `readers` of `old` (dims in logical order) by reads
-  // of `buffer` whose dim k holds logical dim order[k]; false (and nothing
-  // changed) where a kernel reads `buffer` in another order already.
-  auto redirect = [&](ArrayRef<OpOperand *> readers, Value buffer,
-                      ArrayRef<int64_t> order) {
-    bool kernels = llvm::any_of(readers, [&](OpOperand *u) {
+  // Whether kernels may address `buffer` with dim k holding logical dim
+  // order[k]: it has that order already, or no order and no kernel uses it
+  // (in its own order).
+  auto canAddress = [&](Value buffer, ArrayRef<int64_t> order) {
+    auto it = layouts.find(buffer);
+    if (it != layouts.end())
+      return ArrayRef<int64_t>(it->second) == order;
+    return llvm::none_of(buffer.getUsers(), [](Operation *user) {
+      return isa<nnc::nn::AttentionKernelOp>(user);
+    });
+  };
+  auto kernelAmong = [](ArrayRef<OpOperand *> uses) {
+    return llvm::any_of(uses, [](OpOperand *u) {
       return isa<nnc::nn::AttentionKernelOp>(u->getOwner());
     });
-    if (kernels && !recordLayout(layouts, buffer, order))
-      return false;
+  };
+  // Whether one of `ops` writes `root`.
+  auto writes = [&](ArrayRef<Operation *> ops, Value root) {
+    return llvm::any_of(ops, [&](Operation *op) {
+      const Access &a = accesses(op);
+      return !a.known || a.writes.contains(root);
+    });
+  };
+  // Replaces the reads `readers` of an old operand (dims in logical order)
+  // by reads of `buffer` whose dim k holds logical dim order[k] (checked
+  // with canAddress where a kernel is among them).
+  auto redirect = [&](ArrayRef<OpOperand *> readers, Value buffer,
+                      ArrayRef<int64_t> order) {
+    if (kernelAmong(readers))
+      recordLayout(layouts, buffer, order);
     for (OpOperand *use : readers) {
       Operation *owner = use->getOwner();
       accesses.forget(owner);
@@ -579,18 +618,23 @@ Layouts readThroughViews(ArrayRef<nnc::nn::AttentionKernelOp> kernels) {
                      [&](Operation *r) { return r->isBeforeInBlock(t); }))
       continue;
     Operation *last = lastOf(readerOps);
-    // Nothing up to the last reader writes the source.
+    // Nothing up to the last reader (nor a reader) writes the source; its
+    // frees can wait.
+    Value root = rootOf(src);
     Access reads;
-    reads.reads.insert(rootOf(src));
-    if (!noConflictBetween(t, last, {}, reads, nullptr, accessFn))
+    reads.reads.insert(root);
+    SmallVector<Operation *> srcFrees;
+    if (!noConflictBetween(t, last, {}, reads, nullptr, accessFn) ||
+        writes(readerOps, root) || !freesBetween(t, last, root, srcFrees))
       continue;
     ArrayRef<int64_t> p = t.getPermutation();
     SmallVector<int64_t> order(p.size());
     for (size_t j = 0; j < p.size(); ++j)
       order[p[j]] = int64_t(j);
-    if (!redirect(readers, src, order))
+    if (kernelAmong(readers) && !canAddress(src, order))
       continue;
-    freeAfter(rootOf(src), last);
+    redirect(readers, src, order);
+    moveAfter(srcFrees, last);
     Operation *alloc = copy.getDefiningOp();
     for (Operation *f : frees)
       f->erase();
@@ -639,19 +683,24 @@ Layouts readThroughViews(ArrayRef<nnc::nn::AttentionKernelOp> kernels) {
                        [&](Operation *r) { return r->isBeforeInBlock(kernel); }))
         continue;
       Operation *last = lastOf(readerOps);
-      // Nothing between the kernel and the copy touches the destination;
-      // nothing after it writes it before the last reader.
+      // Nothing between the kernel and the copy touches the destination,
+      // nor does the kernel read it; nothing after the copy (nor a reader)
+      // writes it before the last reader; its frees can wait.
+      Value root = rootOf(dst);
       Access touches, reads;
-      touches.writes.insert(rootOf(dst));
-      reads.reads.insert(rootOf(dst));
+      touches.writes.insert(root);
+      reads.reads.insert(root);
+      readerOps.pop_back();
+      SmallVector<Operation *> dstFrees;
       if (!noConflictBetween(kernel, t, {}, touches, nullptr, accessFn) ||
           (t->isBeforeInBlock(last) &&
-           !noConflictBetween(t, last, {}, reads, nullptr, accessFn)))
+           !noConflictBetween(t, last, {}, reads, nullptr, accessFn)) ||
+          accesses(kernel).reads.contains(root) || writes(readerOps, root) ||
+          !freesBetween(kernel, last, root, dstFrees))
         continue;
       ArrayRef<int64_t> p = t.getPermutation();
       SmallVector<int64_t> order(p.begin(), p.end());
-      if (auto it = layouts.find(dst);
-          it != layouts.end() && ArrayRef<int64_t>(it->second) != ArrayRef<int64_t>(order))
+      if (!canAddress(dst, order))
         continue;
       recordLayout(layouts, dst, order);
       redirect(readers, dst, order);
@@ -659,7 +708,7 @@ Layouts readThroughViews(ArrayRef<nnc::nn::AttentionKernelOp> kernels) {
         dstAlloc->moveBefore(kernel);
       outUse.set(dst);
       accesses.forget(kernel);
-      freeAfter(rootOf(dst), last);
+      moveAfter(dstFrees, last);
       for (Operation *f : frees)
         f->erase();
       t->erase();
@@ -676,7 +725,7 @@ struct NNCGpuAttentionPass
     getOperation()->walk([&](nnc::nn::AttentionKernelOp op) {
       kernels.push_back(op);
     });
-    Layouts layouts = readThroughViews(kernels);
+    Layouts layouts = readInPlace(kernels);
     for (nnc::nn::AttentionKernelOp op : kernels) {
       if (op.getNumResults() != 0) {
         op.emitError("nnc-gpu-attention: the kernel is not bufferized");

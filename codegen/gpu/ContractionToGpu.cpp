@@ -372,8 +372,10 @@ std::optional<SideSum> matchSideSum(linalg::LinalgOp op,
               !llvm::is_contained(group, x)) {
             Access mine = accessOf(x);
             Access atAccess = accessOf(at);
+            llvm::DenseSet<Value> written{
+                rootOf(round.getDpsInitOperand(0)->get())};
             if (mine.known && atAccess.known &&
-                noConflictBetween(x, at, {}, mine, nullptr) &&
+                noConflictBetween(x, at, {}, mine, &written) &&
                 !conflicts(atAccess, mine))
               late.push_back(x);
             continue;

@@ -185,3 +185,78 @@ func.func @heads(%x: memref<2x8x4x16xf32>, %mask: memref<8x8xf32>, %y: memref<2x
   memref.dealloc %o : memref<2x4x8x16xf32>
   return
 }
+
+// Permutations that are not their own inverse: q read from x as
+// [t, n, e, h] ([B, H, T, D] = transpose(x, [1, 3, 0, 2])), the output
+// written to y as [t, n, e, h] too (y = transpose(o, [2, 0, 3, 1])).
+// CHECK-LABEL: func.func @perm
+// CHECK-SAME: (%[[X:[a-z0-9_]+]]: memref<8x2x16x4xf32>, %[[Y:[a-z0-9_]+]]: memref<8x2x16x4xf32>)
+// CHECK-NOT: linalg.transpose
+// CHECK: gpu.launch
+// CHECK: %[[H:.*]] = arith.remui %{{.*}}, %c4
+// CHECK: %[[N:.*]] = arith.divui %{{.*}}, %c4
+// CHECK: %[[IC:.*]] = arith.minui %{{.*}}, %c7
+// CHECK: memref.load %[[X]][%[[IC]], %[[N]], %c0, %[[H]]] : memref<8x2x16x4xf32>
+// CHECK: memref.store %{{.*}}, %[[Y]][%[[IC]], %[[N]], %c0, %[[H]]] : memref<8x2x16x4xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: return
+// VULKAN-LABEL: func.func @perm
+func.func @perm(%x: memref<8x2x16x4xf32>, %y: memref<8x2x16x4xf32>) {
+  %qh = memref.alloc() : memref<2x4x8x16xf32>
+  linalg.transpose ins(%x : memref<8x2x16x4xf32>) outs(%qh : memref<2x4x8x16xf32>) permutation = [1, 3, 0, 2]
+  %o = memref.alloc() : memref<2x4x8x16xf32>
+  nn.attention_kernel ins(%qh, %qh, %qh : memref<2x4x8x16xf32>, memref<2x4x8x16xf32>, memref<2x4x8x16xf32>) outs(%o : memref<2x4x8x16xf32>) {kind = "forward", scale = 2.500000e-01 : f64}
+  memref.dealloc %qh : memref<2x4x8x16xf32>
+  linalg.transpose ins(%o : memref<2x4x8x16xf32>) outs(%y : memref<8x2x16x4xf32>) permutation = [2, 0, 3, 1]
+  memref.dealloc %o : memref<2x4x8x16xf32>
+  return
+}
+
+// Left alone: the output copied back into the kernel's own source (the
+// kernel would write what its other threads still read: the input copy
+// goes, the output's stays); a source that another kernel reads in its own
+// order; a copy of another kernel's output (that kernel would have to
+// write in the reader's order).
+// CHECK-LABEL: func.func @inplace
+// CHECK: %[[O:.*]] = memref.alloc() : memref<2x4x8x16xf32>
+// CHECK: gpu.launch
+// CHECK: memref.store %{{.*}}, %[[O]]
+// CHECK: gpu.terminator
+// CHECK: linalg.transpose ins(%[[O]] : memref<2x4x8x16xf32>) outs(%arg0 : memref<2x8x4x16xf32>)
+// CHECK-LABEL: func.func @shared
+// CHECK: gpu.launch
+// CHECK: linalg.transpose ins(%arg0 : memref<2x8x4x16xf32>)
+// CHECK: gpu.launch
+// CHECK-LABEL: func.func @chain
+// CHECK: gpu.launch
+// CHECK: linalg.transpose ins(%{{.*}} : memref<2x4x8x16xf32>) outs(%{{.*}} : memref<2x8x4x16xf32>)
+// CHECK: gpu.launch
+// VULKAN-LABEL: func.func @inplace
+func.func @inplace(%x: memref<2x8x4x16xf32>) {
+  %qh = memref.alloc() : memref<2x4x8x16xf32>
+  linalg.transpose ins(%x : memref<2x8x4x16xf32>) outs(%qh : memref<2x4x8x16xf32>) permutation = [0, 2, 1, 3]
+  %o = memref.alloc() : memref<2x4x8x16xf32>
+  nn.attention_kernel ins(%qh, %qh, %qh : memref<2x4x8x16xf32>, memref<2x4x8x16xf32>, memref<2x4x8x16xf32>) outs(%o : memref<2x4x8x16xf32>) {kind = "forward", scale = 2.500000e-01 : f64}
+  memref.dealloc %qh : memref<2x4x8x16xf32>
+  linalg.transpose ins(%o : memref<2x4x8x16xf32>) outs(%x : memref<2x8x4x16xf32>) permutation = [0, 2, 1, 3]
+  memref.dealloc %o : memref<2x4x8x16xf32>
+  return
+}
+func.func @shared(%x: memref<2x8x4x16xf32>, %o: memref<2x4x8x16xf32>, %o2: memref<2x8x4x16xf32>) {
+  nn.attention_kernel ins(%x, %x, %x : memref<2x8x4x16xf32>, memref<2x8x4x16xf32>, memref<2x8x4x16xf32>) outs(%o2 : memref<2x8x4x16xf32>) {kind = "forward", scale = 2.500000e-01 : f64}
+  %qh = memref.alloc() : memref<2x4x8x16xf32>
+  linalg.transpose ins(%x : memref<2x8x4x16xf32>) outs(%qh : memref<2x4x8x16xf32>) permutation = [0, 2, 1, 3]
+  nn.attention_kernel ins(%qh, %qh, %qh : memref<2x4x8x16xf32>, memref<2x4x8x16xf32>, memref<2x4x8x16xf32>) outs(%o : memref<2x4x8x16xf32>) {kind = "forward", scale = 2.500000e-01 : f64}
+  memref.dealloc %qh : memref<2x4x8x16xf32>
+  return
+}
+func.func @chain(%q: memref<2x4x8x16xf32>, %o2: memref<2x8x4x16xf32>) {
+  %o = memref.alloc() : memref<2x4x8x16xf32>
+  nn.attention_kernel ins(%q, %q, %q : memref<2x4x8x16xf32>, memref<2x4x8x16xf32>, memref<2x4x8x16xf32>) outs(%o : memref<2x4x8x16xf32>) {kind = "forward", scale = 2.500000e-01 : f64}
+  %c = memref.alloc() : memref<2x8x4x16xf32>
+  linalg.transpose ins(%o : memref<2x4x8x16xf32>) outs(%c : memref<2x8x4x16xf32>) permutation = [0, 2, 1, 3]
+  nn.attention_kernel ins(%c, %c, %c : memref<2x8x4x16xf32>, memref<2x8x4x16xf32>, memref<2x8x4x16xf32>) outs(%o2 : memref<2x8x4x16xf32>) {kind = "forward", scale = 2.500000e-01 : f64}
+  memref.dealloc %c : memref<2x8x4x16xf32>
+  memref.dealloc %o : memref<2x4x8x16xf32>
+  return
+}
