@@ -16,7 +16,10 @@
 // what it writes or writes what it reads or writes; or when the batch can
 // run where the op stands instead: nothing in between reads what the
 // batch writes, writes what it touches, or frees a buffer it uses (Adam's
-// step count, updated before the loss, and its bias corrections, after).
+// step count, updated before the loss, and its bias corrections, after),
+// but for small temporaries it reads: their frees wait until after it.
+// Up to kOpenBatches batches are open at once: an op joins the first that
+// takes it, else starts one (the oldest is then flushed).
 // A batch of one is such a kernel too: its linear index walks the loops in
 // row-major order, so neighbouring threads touch neighbouring elements (the
 // naive mapping puts the outermost loop, the batch of an [N, C, H, W]
@@ -73,11 +76,18 @@ bool isCandidate(Operation *op) {
   });
 }
 
+/// Per per-point reduction whose fills were folded: each output's start
+/// value (null: what it holds).
+using InitValues = llvm::DenseMap<Operation *, SmallVector<Value>>;
+
+/// Batches open at once: an op joins the first that takes it, so chains
+/// of dependent ops (a gradient's rounding, then its param's update) fill
+/// one batch per stage instead of alternating between two.
+constexpr size_t kOpenBatches = 4;
+
 class Batcher {
 public:
-  /// Per per-point reduction whose fills were folded: each output's start
-  /// value (null: what it holds).
-  llvm::DenseMap<Operation *, SmallVector<Value>> initValues;
+  explicit Batcher(const InitValues &initValues) : initValues(initValues) {}
 
   /// Tries to add `op` to the current batch; false when it cannot join.
   bool tryJoin(Operation *op);
@@ -100,6 +110,7 @@ private:
   /// down to just before `op` if so.
   bool sink(Operation *op);
 
+  const InitValues &initValues;
   SmallVector<Operation *> members;
   Access access; // of the members together
   llvm::DenseSet<Value> buffers; // the memrefs the members use
@@ -139,12 +150,17 @@ bool Batcher::sink(Operation *op) {
   // where the batch is its last reader: only small ones may (the arena
   // would grow by a large one; params and inputs live throughout anyway).
   Block *block = op->getBlock();
+  // Small temporaries the batch reads: their frees between the front and
+  // `op` wait until after it.
+  llvm::DenseSet<Value> small;
   for (Value root : access.reads) {
     if (isa<BlockArgument>(root) || access.writes.contains(root))
       continue;
     auto type = dyn_cast<MemRefType>(root.getType());
-    if (type && type.hasStaticShape() && memrefBytes(type) <= kMaxSunkBytes)
+    if (type && type.hasStaticShape() && memrefBytes(type) <= kMaxSunkBytes) {
+      small.insert(root);
       continue;
+    }
     SmallVector<OpOperand *> uses;
     usesThroughViews(root, uses);
     bool readLater = llvm::any_of(uses, [&](OpOperand *use) {
@@ -161,12 +177,22 @@ bool Batcher::sink(Operation *op) {
   llvm::DenseSet<Value> used;
   for (Value v : buffers)
     used.insert(rootOf(v));
-  if (!noConflictBetween(members.front(), op, members, access, &used))
+  SmallVector<Operation *> skip(members), frees;
+  for (Operation *x = members.front()->getNextNode(); x && x != op;
+       x = x->getNextNode())
+    if (auto free = dyn_cast<memref::DeallocOp>(x);
+        free && small.contains(rootOf(free.getMemref()))) {
+      frees.push_back(x);
+      skip.push_back(x);
+    }
+  if (!noConflictBetween(members.front(), op, skip, access, &used))
     return false;
   // The members use only values defined before them: they move down as
-  // they are, in order.
+  // they are, in order, and those frees after them.
   for (Operation *m : members)
     m->moveBefore(op);
+  for (Operation *f : frees)
+    f->moveBefore(op);
   return true;
 }
 
@@ -295,7 +321,7 @@ struct GpuMergeElementwise
       SmallVector<Operation *> ops;
       for (Operation &op : block)
         ops.push_back(&op);
-      Batcher batcher;
+      InitValues initValues;
       // A per-point reduction starts from its outputs' fills: they need no
       // kernel (and would keep it out of the batch they join).
       for (Operation *op : ops) {
@@ -314,24 +340,28 @@ struct GpuMergeElementwise
           }
         }
         if (any)
-          batcher.initValues[op] = std::move(starts);
+          initValues[op] = std::move(starts);
       }
-      bool open = false;
+      std::vector<std::unique_ptr<Batcher>> open;
       for (Operation *op : ops) {
         // Without merging only the per-point reductions get this kernel
         // (the elementwise ops keep the naive path, as --no-fuse compares).
         if (!isCandidate(op) ||
             (!merge && !isPerPointReduction(cast<linalg::LinalgOp>(op))))
           continue;
-        if (open && merge && batcher.tryJoin(op))
+        if (merge && llvm::any_of(open, [&](const std::unique_ptr<Batcher> &b) {
+              return b->tryJoin(op);
+            }))
           continue;
-        if (open)
-          batcher.flush();
-        batcher.start(op);
-        open = true;
+        if (open.size() == (merge ? kOpenBatches : 1)) {
+          open.front()->flush();
+          open.erase(open.begin());
+        }
+        open.push_back(std::make_unique<Batcher>(initValues));
+        open.back()->start(op);
       }
-      if (open)
-        batcher.flush();
+      for (std::unique_ptr<Batcher> &b : open)
+        b->flush();
     });
   }
 };

@@ -381,6 +381,31 @@ std::string evaluateEntry(const Plan &plan, const PlanEntry &entry,
   out = EvalEntry();
   if (argShapes.size() != entry.args.size())
     return "plan: wrong number of argument shapes";
+  // A model compiled with --dim has static sizes where its graph names a
+  // dim: the tensors must have them.
+  for (size_t i = 0; i < entry.args.size(); ++i) {
+    const PlanArg &a = entry.args[i];
+    const std::vector<int64_t> &shape = argShapes[i];
+    if (!a.used)
+      continue;
+    bool fits = shape.size() == a.dims.size();
+    for (size_t d = 0; fits && d < shape.size(); ++d)
+      fits = a.dims[d] < 0 || a.dims[d] == shape[d];
+    if (!fits) {
+      auto str = [](const std::vector<int64_t> &v) {
+        std::string t = "[";
+        for (size_t d = 0; d < v.size(); ++d)
+          t += (d ? ", " : "") + (v[d] < 0 ? std::string("?") : std::to_string(v[d]));
+        return t + "]";
+      };
+      if (shape.size() != a.dims.size())
+        return a.role + " '" + a.name + "' has shape " + str(shape) +
+               "; this model takes " + str(a.dims);
+      return a.role + " '" + a.name + "' has shape " + str(shape) +
+             "; this model was compiled for " + str(a.dims) +
+             " (nnc --dim fixed its sizes)";
+    }
+  }
   std::vector<int64_t> regs(size_t(entry.numRegs), 0);
   std::vector<EvalView> views(size_t(entry.numViews));
   out.bufferBytes.assign(size_t(entry.numBuffers), 0);

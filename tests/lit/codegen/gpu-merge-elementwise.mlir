@@ -58,20 +58,23 @@ func.func @independent(%a: memref<?x8xf32>, %b: memref<8xf32>, %c: memref<4xf32>
 
 // -----
 
-// The second op reads what the first writes: the first is a batch of one
-// (a kernel without range checks). The third is independent of the second
-// and joins it; its buffer, allocated after the second, is allocated before
-// the kernel.
+// The second op reads what the first writes: it starts a second open
+// batch (a batch of one: a kernel without range checks). The third is
+// independent of the first and joins the first batch, the earliest that
+// takes it; its buffer, allocated after the second op, is allocated before
+// that kernel.
 // CHECK-LABEL: func.func @dependent
-// CHECK: gpu.launch
-// CHECK-NOT: scf.if
-// CHECK: arith.negf
-// CHECK: memref.store %{{.*}}, %arg0[
-// CHECK: gpu.terminator
 // CHECK: %[[T:.*]] = memref.alloc() : memref<4xf32>
 // CHECK-NEXT: gpu.launch
-// CHECK: memref.store %{{.*}}, %arg1[
+// CHECK: arith.negf
+// CHECK: memref.store %{{.*}}, %arg0[
+// CHECK: arith.addf
 // CHECK: memref.store %{{.*}}, %[[T]][
+// CHECK: gpu.terminator
+// CHECK: gpu.launch
+// CHECK-NOT: scf.if
+// CHECK: arith.mulf
+// CHECK: memref.store %{{.*}}, %arg1[
 // CHECK: gpu.terminator
 // CHECK-NOT: linalg.
 // CHECK: return %[[T]]
@@ -243,5 +246,61 @@ func.func @sink(%a: memref<4xf32>, %b: memref<4xf32>, %x: memref<4x4xf32>, %s: m
     %y = arith.mulf %u, %u : f32
     linalg.yield %y : f32
   }
+  return
+}
+
+// -----
+
+// Two chains, each a gradient's rounding then its param's update (r1, u1,
+// r2, u2): with one batch open at a time they alternate (r1 | u1 r2 | u2:
+// three kernels); with several, each stage fills one: r1 and r2, then u1
+// and u2 (u1's batch runs where u2 stands; the free of r1's small output
+// waits until after it).
+// CHECK-LABEL: func.func @chains
+// CHECK: gpu.launch
+// CHECK: arith.truncf
+// CHECK: arith.truncf
+// CHECK: gpu.terminator
+// CHECK: gpu.launch
+// CHECK: arith.extf
+// CHECK-NOT: gpu.terminator
+// CHECK: arith.extf
+// CHECK: gpu.terminator
+// CHECK-NOT: gpu.launch
+// CHECK: memref.dealloc
+// CHECK-NEXT: memref.dealloc
+// CHECK-NEXT: return
+#i = affine_map<(d0) -> (d0)>
+func.func @chains(%g1: memref<4xf32>, %g2: memref<8xf32>, %p1: memref<4xf32>, %p2: memref<8xf32>) {
+  %t1 = memref.alloc() : memref<4xbf16>
+  linalg.generic {indexing_maps = [#i, #i], iterator_types = ["parallel"]}
+      ins(%g1 : memref<4xf32>) outs(%t1 : memref<4xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %y = arith.truncf %x : f32 to bf16
+    linalg.yield %y : bf16
+  }
+  linalg.generic {indexing_maps = [#i, #i], iterator_types = ["parallel"]}
+      ins(%t1 : memref<4xbf16>) outs(%p1 : memref<4xf32>) {
+  ^bb0(%x: bf16, %o: f32):
+    %w = arith.extf %x : bf16 to f32
+    %y = arith.subf %o, %w : f32
+    linalg.yield %y : f32
+  }
+  memref.dealloc %t1 : memref<4xbf16>
+  %t2 = memref.alloc() : memref<8xbf16>
+  linalg.generic {indexing_maps = [#i, #i], iterator_types = ["parallel"]}
+      ins(%g2 : memref<8xf32>) outs(%t2 : memref<8xbf16>) {
+  ^bb0(%x: f32, %o: bf16):
+    %y = arith.truncf %x : f32 to bf16
+    linalg.yield %y : bf16
+  }
+  linalg.generic {indexing_maps = [#i, #i], iterator_types = ["parallel"]}
+      ins(%t2 : memref<8xbf16>) outs(%p2 : memref<8xf32>) {
+  ^bb0(%x: bf16, %o: f32):
+    %w = arith.extf %x : bf16 to f32
+    %y = arith.subf %o, %w : f32
+    linalg.yield %y : f32
+  }
+  memref.dealloc %t2 : memref<8xbf16>
   return
 }

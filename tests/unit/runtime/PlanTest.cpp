@@ -105,6 +105,20 @@ TEST(Plan, ViewOutsideItsRootIsAnError) {
   EXPECT_NE(e.find("outside its buffer"), std::string::npos) << e;
 }
 
+TEST(Plan, ShapeOtherThanTheCompiledOneIsAnError) {
+  // w was compiled as [8, 4] (a static dim where the graph may name one);
+  // the unused labels' shape is not looked at.
+  Plan plan = parsed(kPlan);
+  EvalEntry out;
+  std::string e = evaluateEntry(plan, *plan.entry("forward"),
+                                {{2, 8}, {7, 7}, {4, 4}}, out);
+  EXPECT_EQ(e, "param 'w' has shape [4, 4]; this model was compiled for "
+               "[8, 4] (nnc --dim fixed its sizes)");
+  e = evaluateEntry(plan, *plan.entry("forward"), {{2, 8, 1}, {0}, {8, 4}}, out);
+  EXPECT_EQ(e, "input 'x' has shape [2, 8, 1]; this model takes [?, 8]");
+  EXPECT_EQ(evaluateEntry(plan, *plan.entry("forward"), {{2, 8}, {7, 7}, {8, 4}}, out), "");
+}
+
 TEST(Plan, DivisionByZeroIsAnError) {
   Plan plan = parsed(R"(nnc-plan 1
 entry f
