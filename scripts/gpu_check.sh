@@ -85,7 +85,7 @@ prepare() {
         > "$dir/models/$name.log" 2>&1; then
       ok=$((ok + 1))
       rm -f "$dir/models/$name.log"
-      echo "forward ${dims// /,}" > "$dir/models/$name.run"
+      echo "$(model_entry "$f") ${dims// /,}" > "$dir/models/$name.run"
     else
       echo "gpu_check: $f did not compile (see $dir/models/$name.log)"
     fi

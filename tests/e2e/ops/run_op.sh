@@ -158,7 +158,7 @@ fi
 dims=$(model_dims "$model" static)
 [ "$dims" = static ] || [ -z "${NNC_E2E_DIMS:-}" ] || dims=$NNC_E2E_DIMS
 
-entry=$(sed -nE 's,^(#|//) *ENTRY: *([a-z_]+).*,\2,p' "$model" | head -1)
+entry=$(model_entry "$model")
 
 # run_device DEVICE: every batch size; exits 1 on a failure. A device that
 # cannot be opened is a skip for cuda, and for vulkan only where vulkaninfo
@@ -169,7 +169,7 @@ run_device() {
   for d in $dims; do
     seed=$((seed + 1))
     args=(--device "$dev" --check --seed "$seed")
-    [ -z "$entry" ] || args+=(--entry "$entry")
+    [ "$entry" = forward ] || args+=(--entry "$entry")
     [ "$d" = static ] || args+=(--dim "B=$d")
     step "nnc-run --device $dev" "$nncrun" "$tmp/model.so" "${args[@]}"
     if [ $rc -ne 0 ] && grep -qE "$unavailable" "$tmp/out"; then
