@@ -38,8 +38,7 @@ FailureOr<AttentionShapes> checkOperands(const Checker &c, Value qv, Value kv,
     return failure();
   // The kernels compute in f32 and keep a row of q (or k) and of the
   // result in registers.
-  Type elt = s.q.getElementType();
-  if (!(elt.isF32() || elt.isF16() || elt.isBF16()))
+  if (!isAttentionElement(s.q.getElementType()))
     return fail("needs q of f32, f16 or bf16; got " + fmt(s.q));
   RankedTensorType k = c.tensor(kv, "k", Dtypes::Float);
   if (!k || failed(c.sameDtype(s.q, k, "q and k")))
@@ -62,10 +61,7 @@ FailureOr<AttentionShapes> checkOperands(const Checker &c, Value qv, Value kv,
   if (!mergeDim(s.q.getShape().back(), k.getShape().back()))
     return fail("needs q and k of one head size D; got " + fmt(s.q) +
                    " and " + fmt(k));
-  auto headOk = [](int64_t d) {
-    return !isDyn(d) && d >= 1 && d <= kMaxAttentionHead;
-  };
-  if (!headOk(s.q.getShape().back()))
+  if (!isAttentionHead(s.q.getShape().back()))
     return fail("needs a static head size D of 1 to " +
                 Twine(kMaxAttentionHead) + "; got q " + fmt(s.q));
   s.tq = s.q.getDimSize(rank - 2);
@@ -88,7 +84,7 @@ FailureOr<AttentionShapes> checkOperands(const Checker &c, Value qv, Value kv,
                      " and " + fmt(v));
     s.tk = *tk;
     s.dv = v.getShape().back();
-    if (!headOk(s.dv))
+    if (!isAttentionHead(s.dv))
       return fail("needs a static head size Dv of 1 to " +
                   Twine(kMaxAttentionHead) + "; got v " + fmt(v));
   }
@@ -241,15 +237,14 @@ LogicalResult AttentionKernelOp::verify() {
   ShapedType q = shaped(in[0]);
   int64_t rank = q.getRank();
   Type elt = q.getElementType();
-  if (rank < 2 || !(elt.isF32() || elt.isF16() || elt.isBF16()))
+  if (rank < 2 || !isAttentionElement(elt))
     return emitOpError("needs q of f32, f16 or bf16 and rank >= 2; got ")
            << q;
   unsigned heads = kind == "lse" ? 2 : 3;
   for (unsigned i = 0; i < heads; ++i) {
     ShapedType t = shaped(in[i]);
     int64_t d = t.getRank() == rank ? t.getShape().back() : 0;
-    if (t.getElementType() != elt || isDyn(d) || d < 1 ||
-        d > kMaxAttentionHead ||
+    if (t.getElementType() != elt || !isAttentionHead(d) ||
         (i == 1 && d != q.getShape().back()))
       return emitOpError("needs q, k")
              << (heads == 3 ? " and v" : "") << " of one dtype and rank, "
@@ -343,4 +338,19 @@ bool nnc::nn::sharesScores(AttentionOp attention, AttentionLseOp lse) {
          attention.getScale() == lse.getScale() &&
          attention->getBlock() == lse->getBlock() &&
          attention->isBeforeInBlock(lse);
+}
+
+AttentionOp nnc::nn::scoresOf(AttentionLseOp lse) {
+  for (Operation *user : lse.getQ().getUsers())
+    if (auto a = dyn_cast<AttentionOp>(user); a && sharesScores(a, lse))
+      return a;
+  return nullptr;
+}
+
+AttentionLseOp nnc::nn::lseOf(AttentionOp attention) {
+  for (Operation *user : attention.getQ().getUsers())
+    if (auto l = dyn_cast<AttentionLseOp>(user);
+        l && sharesScores(attention, l))
+      return l;
+  return nullptr;
 }

@@ -28,10 +28,29 @@ namespace nnc::nn {
 /// its gradient: each kernel thread keeps rows of that size in registers.
 inline constexpr int64_t kMaxAttentionHead = 128;
 
+/// Whether the attention kernels take elements of type `t` (they compute in
+/// f32): f32, f16 or bf16.
+inline bool isAttentionElement(mlir::Type t) {
+  return t.isF32() || t.isF16() || t.isBF16();
+}
+
+/// Whether `d` is a head size the attention kernels take: static, 1 to
+/// kMaxAttentionHead.
+inline bool isAttentionHead(int64_t d) {
+  return !mlir::ShapedType::isDynamic(d) && d >= 1 && d <= kMaxAttentionHead;
+}
+
 /// Whether `lse` is the log-sum-exp of `attention`'s scores (the same q, k,
 /// mask and scale, later in the same block): the forward's kernel computes
 /// both (nnc-lower-to-linalg), so `lse` costs nothing more (nnc --stats).
 bool sharesScores(AttentionOp attention, AttentionLseOp lse);
+
+/// The nn.attention among q's users whose scores `lse` shares, or null.
+AttentionOp scoresOf(AttentionLseOp lse);
+
+/// The nn.attention_lse among q's users that shares `attention`'s scores,
+/// or null.
+AttentionLseOp lseOf(AttentionOp attention);
 
 /// Creates an nn op like `OpTy::create(b, loc, args...)`, but checks its
 /// operands and attributes first: on a problem (bad shapes, dtypes, axes,

@@ -11,8 +11,6 @@
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
-#include <type_traits>
-
 using namespace mlir;
 using namespace nnc::nn;
 
@@ -60,27 +58,12 @@ AttentionKernelOp buildKernel(PatternRewriter &rewriter, Location loc,
       mask ? rewriter.getUnitAttr() : UnitAttr());
 }
 
-/// The op among `q`'s users of type `OtherOp` (nn.attention for an
-/// nn.attention_lse and back) that shares its scores (nn::sharesScores).
-template <typename OtherOp, typename OpTy> OtherOp sameScores(OpTy op) {
-  for (Operation *user : op.getQ().getUsers()) {
-    auto o = dyn_cast<OtherOp>(user);
-    if constexpr (std::is_same_v<OpTy, AttentionOp>) {
-      if (o && sharesScores(op, o))
-        return o;
-    } else if (o && sharesScores(o, op)) {
-      return o;
-    }
-  }
-  return nullptr;
-}
-
 struct AttentionOpToKernel : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AttentionOp op,
                                 PatternRewriter &rewriter) const override {
     // The gradient's log-sum-exp of the same scores, if any.
-    AttentionLseOp lse = sameScores<AttentionLseOp>(op);
+    AttentionLseOp lse = lseOf(op);
     SmallVector<RankedTensorType> types{op.getType()};
     SmallVector<Value> likes{op.getQ()};
     if (lse) {
@@ -102,7 +85,7 @@ struct AttentionLseOpToKernel : OpRewritePattern<AttentionLseOp> {
   LogicalResult matchAndRewrite(AttentionLseOp op,
                                 PatternRewriter &rewriter) const override {
     // An nn.attention of the same scores takes it (see above).
-    if (sameScores<AttentionOp>(op))
+    if (scoresOf(op))
       return rewriter.notifyMatchFailure(op, "joins the forward kernel");
     AttentionKernelOp kernel =
         buildKernel(rewriter, op.getLoc(), "lse", {op.getQ(), op.getK()},

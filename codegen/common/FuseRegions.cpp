@@ -58,25 +58,6 @@ bool isMergeableReduction(Operation *op) {
          !generic.hasIndexSemantics() && generic.hasPureTensorSemantics();
 }
 
-/// Whether `op` is the rounding of a contraction's accumulator that the
-/// lowering writes after it: a generic that converts its one input's float
-/// type element by element, and does nothing else.
-bool isFloatConversion(Operation *op) {
-  auto g = dyn_cast<linalg::GenericOp>(op);
-  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
-      g.getNumReductionLoops() != 0 || !g.hasPureTensorSemantics() ||
-      !llvm::all_of(g.getIndexingMapsArray(),
-                    [](AffineMap m) { return m.isIdentity(); }))
-    return false;
-  Block &body = g.getRegion().front();
-  if (body.getOperations().size() != 2)
-    return false;
-  Operation &convert = body.front();
-  return isa<arith::TruncFOp, arith::ExtFOp>(convert) &&
-         convert.getOperand(0) == body.getArgument(0) &&
-         body.getTerminator()->getOperand(0) == convert.getResult(0);
-}
-
 /// Whether `a` and `b` run the same loops: the same iterator types and
 /// static sizes, and each dynamic loop read by both from the same dim of the
 /// same value (so its size is the same at run time).
@@ -295,8 +276,10 @@ struct FuseRegions : nnc::impl::NNCFuseRegionsBase<FuseRegions> {
           op.getNumDpsInputs() != 2 || op.getNumReductionLoops() == 0 ||
           !op.hasPureTensorSemantics() || !op->getResult(0).hasOneUse())
         return;
-      Operation *user = *op->getResult(0).getUsers().begin();
-      if (!isFloatConversion(user) || user->hasAttr(nnc::kEpilogueGroupAttr) ||
+      auto user =
+          dyn_cast<linalg::GenericOp>(*op->getResult(0).getUsers().begin());
+      if (!user || !user.hasPureTensorSemantics() || !nnc::floatCastOf(user) ||
+          user->hasAttr(nnc::kEpilogueGroupAttr) ||
           user->getBlock() != op->getBlock())
         return;
       auto id = IntegerAttr::get(IntegerType::get(ctx, 64), epilogueGroups++);

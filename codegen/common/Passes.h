@@ -20,6 +20,27 @@ constexpr llvm::StringLiteral kRowGroupAttr = "nnc.row_group";
 /// elementwise ops of the group in the contraction's kernel (its epilogue).
 constexpr llvm::StringLiteral kEpilogueGroupAttr = "nnc.epilogue_group";
 
+/// The float conversion (arith.truncf or arith.extf) that linalg.generic
+/// `g` applies element by element and does nothing else -- one input and
+/// one init, both at the loop indices, a body that converts the input and
+/// yields it -- or null: the rounding of an f16/bf16 contraction's (or
+/// sum's) f32 accumulator that the lowering writes after it.
+inline mlir::Operation *floatCastOf(mlir::linalg::GenericOp g) {
+  if (g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0 ||
+      !llvm::all_of(g.getIndexingMapsArray(),
+                    [](mlir::AffineMap m) { return m.isIdentity(); }))
+    return nullptr;
+  mlir::Block *body = g.getBlock();
+  mlir::Operation &cast = body->front();
+  if (body->getOperations().size() != 2 ||
+      !mlir::isa<mlir::arith::TruncFOp, mlir::arith::ExtFOp>(cast) ||
+      cast.getOperand(0) != body->getArgument(0) ||
+      body->getTerminator()->getOperand(0) != cast.getResult(0))
+    return nullptr;
+  return &cast;
+}
+
 #define GEN_PASS_DECL
 #include "codegen/common/Passes.h.inc"
 

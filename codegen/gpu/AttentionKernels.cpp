@@ -93,13 +93,17 @@ private:
       return at;
     return llvm::map_to_vector(it->second, [&](int64_t k) { return at[k]; });
   }
+  /// Element `at` (logical indices) of `buffer`, as f32.
+  Value loadAt(OpBuilder &b, Location l, Value buffer, SmallVector<Value> at) {
+    return f32(b, l, memref::LoadOp::create(b, l, buffer, indices(buffer, at)));
+  }
   /// Element [batch..., row, col] of `buffer`, as f32.
   Value load(OpBuilder &b, Location l, Value buffer, Value row, Value col) {
     SmallVector<Value> at(batch);
     at.push_back(row);
     if (col)
       at.push_back(col);
-    return f32(b, l, memref::LoadOp::create(b, l, buffer, indices(buffer, at)));
+    return loadAt(b, l, buffer, std::move(at));
   }
   /// Row `row` of `buffer` (`width` values), each times `factor` if given.
   SmallVector<Value> loadRow(OpBuilder &b, Location l, Value buffer, Value row,
@@ -144,12 +148,8 @@ private:
   Value score(OpBuilder &b, Location l, ArrayRef<Value> scaled,
               ArrayRef<Value> other, Value i, Value j) {
     Value s = dot(b, l, scaled, other);
-    if (mask) {
-      SmallVector<Value> saved;
-      std::swap(saved, batch);
-      s = arith::AddFOp::create(b, l, s, load(b, l, mask, i, j));
-      std::swap(saved, batch);
-    }
+    if (mask)
+      s = arith::AddFOp::create(b, l, s, loadAt(b, l, mask, {i, j}));
     return s;
   }
 
@@ -436,13 +436,6 @@ private:
   llvm::DenseMap<Operation *, Access> cache;
 };
 
-/// The permutation of a linalg.transpose, or empty for any other op.
-SmallVector<int64_t> transposePerm(Operation *op) {
-  if (auto t = dyn_cast_or_null<linalg::TransposeOp>(op))
-    return llvm::to_vector(t.getPermutation());
-  return {};
-}
-
 /// `buffer`'s users other than those in `except` and deallocations: each
 /// must read it as an input of an attention kernel or a linalg.generic in
 /// `block`; false if one does anything else.
@@ -505,13 +498,6 @@ bool freesBetween(Operation *from, Operation *last, Value root,
 void moveAfter(ArrayRef<Operation *> frees, Operation *last) {
   for (Operation *f : llvm::reverse(frees))
     f->moveAfter(last);
-}
-
-/// Records that `buffer`'s dim k holds logical dim `order[k]`; false when it
-/// is recorded with another order already.
-bool recordLayout(Layouts &layouts, Value buffer, ArrayRef<int64_t> order) {
-  auto [it, inserted] = layouts.try_emplace(buffer, order);
-  return inserted || ArrayRef<int64_t>(it->second) == order;
 }
 
 /// Makes linalg.generic `g` read `buffer` (dim k holding its old operand's
@@ -578,11 +564,11 @@ Layouts readInPlace(ArrayRef<nnc::nn::AttentionKernelOp> kernels) {
   };
   // Replaces the reads `readers` of an old operand (dims in logical order)
   // by reads of `buffer` whose dim k holds logical dim order[k] (checked
-  // with canAddress where a kernel is among them).
+  // with canAddress where a kernel is among them), recording that order.
   auto redirect = [&](ArrayRef<OpOperand *> readers, Value buffer,
                       ArrayRef<int64_t> order) {
     if (kernelAmong(readers))
-      recordLayout(layouts, buffer, order);
+      layouts.try_emplace(buffer, order);
     for (OpOperand *use : readers) {
       Operation *owner = use->getOwner();
       accesses.forget(owner);
@@ -591,7 +577,6 @@ Layouts readInPlace(ArrayRef<nnc::nn::AttentionKernelOp> kernels) {
       else
         use->set(buffer);
     }
-    return true;
   };
 
   // Inputs: copy = transpose(src, p), copy dim j = src dim p[j]; src dim
@@ -678,11 +663,12 @@ Layouts readInPlace(ArrayRef<nnc::nn::AttentionKernelOp> kernels) {
         continue;
       SmallVector<Operation *> readerOps = llvm::map_to_vector(
           readers, [](OpOperand *u) { return u->getOwner(); });
-      readerOps.push_back(t);
       if (llvm::any_of(readerOps,
                        [&](Operation *r) { return r->isBeforeInBlock(kernel); }))
         continue;
-      Operation *last = lastOf(readerOps);
+      Operation *last = readerOps.empty() ? t : lastOf(readerOps);
+      if (last->isBeforeInBlock(t))
+        last = t;
       // Nothing between the kernel and the copy touches the destination,
       // nor does the kernel read it; nothing after the copy (nor a reader)
       // writes it before the last reader; its frees can wait.
@@ -690,7 +676,6 @@ Layouts readInPlace(ArrayRef<nnc::nn::AttentionKernelOp> kernels) {
       Access touches, reads;
       touches.writes.insert(root);
       reads.reads.insert(root);
-      readerOps.pop_back();
       SmallVector<Operation *> dstFrees;
       if (!noConflictBetween(kernel, t, {}, touches, nullptr, accessFn) ||
           (t->isBeforeInBlock(last) &&
@@ -702,7 +687,7 @@ Layouts readInPlace(ArrayRef<nnc::nn::AttentionKernelOp> kernels) {
       SmallVector<int64_t> order(p.begin(), p.end());
       if (!canAddress(dst, order))
         continue;
-      recordLayout(layouts, dst, order);
+      layouts.try_emplace(dst, order);
       redirect(readers, dst, order);
       if (later(dst))
         dstAlloc->moveBefore(kernel);

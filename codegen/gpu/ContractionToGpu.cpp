@@ -207,21 +207,6 @@ Value unextended(Value v) {
   return v;
 }
 
-/// Whether `g` only rounds its one input to its init's narrower float type,
-/// element by element (on buffers).
-bool isRounding(linalg::GenericOp g) {
-  if (g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
-      !g.hasPureBufferSemantics() || g.getNumReductionLoops() != 0 ||
-      !llvm::all_of(g.getIndexingMapsArray(),
-                    [](AffineMap m) { return m.isIdentity(); }))
-    return false;
-  Block *body = g.getBlock();
-  auto trunc = dyn_cast<arith::TruncFOp>(&body->front());
-  return body->getOperations().size() == 2 && trunc &&
-         trunc.getIn() == body->getArgument(0) &&
-         body->getTerminator()->getOperand(0) == trunc.getResult();
-}
-
 /// Whether the contraction's body is `acc + a * b` (either order in both),
 /// a and b each perhaps widened first (f16/bf16 elements, f32 acc).
 bool isMulAdd(linalg::LinalgOp op, const ContractionDims &dims) {
@@ -367,7 +352,8 @@ std::optional<SideSum> matchSideSum(linalg::LinalgOp op,
         for (Operation *x = sum->getNextNode(); x && x != at;
              x = x->getNextNode()) {
           auto round = dyn_cast<linalg::GenericOp>(x);
-          if (round && isRounding(round) &&
+          if (round && round.hasPureBufferSemantics() &&
+              isa_and_nonnull<arith::TruncFOp>(nnc::floatCastOf(round)) &&
               round.getDpsInputOperand(0)->get() == out &&
               !llvm::is_contained(group, x)) {
             Access mine = accessOf(x);

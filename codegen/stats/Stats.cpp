@@ -75,10 +75,8 @@ double flopsOf(Operation *op) {
     auto q = cast<RankedTensorType>(op->getOperand(0).getType());
     auto k = cast<RankedTensorType>(op->getOperand(1).getType());
     int64_t rank = q.getRank();
-    if (auto lse = dyn_cast<AttentionLseOp>(op))
-      for (Operation *user : lse.getQ().getUsers())
-        if (auto a = dyn_cast<AttentionOp>(user); a && sharesScores(a, lse))
-          return 0;
+    if (auto lse = dyn_cast<AttentionLseOp>(op); lse && scoresOf(lse))
+      return 0;
     if (k.isDynamicDim(rank - 2) || numel(op->getOperand(0)) == 0)
       return 0;
     double pairs = double(numel(op->getOperand(0))) / double(q.getShape().back()) *

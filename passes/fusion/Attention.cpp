@@ -141,12 +141,10 @@ struct FuseAttention : RewritePattern {
         !sameBatchDims(qt, kt) || !sameBatchDims(qt, vt) ||
         !sameBatchDims(qt, pt))
       return rewriter.notifyMatchFailure(root, "batch dims differ");
-    Type elt = qt.getElementType();
-    if (!(elt.isF32() || elt.isF16() || elt.isBF16()))
+    if (!isAttentionElement(qt.getElementType()))
       return rewriter.notifyMatchFailure(root, "not f32, f16 or bf16");
-    int64_t d = qt.getShape().back(), dv = vt.getShape().back();
-    if (ShapedType::isDynamic(d) || ShapedType::isDynamic(dv) ||
-        d < 1 || dv < 1 || d > kMaxAttentionHead || dv > kMaxAttentionHead)
+    if (!isAttentionHead(qt.getShape().back()) ||
+        !isAttentionHead(vt.getShape().back()))
       return rewriter.notifyMatchFailure(root, "head size too large");
 
     Location loc = root->getLoc();
