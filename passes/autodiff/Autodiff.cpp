@@ -246,6 +246,13 @@ struct Ops : VJPBuilder {
     return neg(where(near, small, large));
   }
 
+  /// `x` as elements of `et` (itself where it has them).
+  Value castTo(Value x, Type et) {
+    if (!x || type(x).getElementType() == et)
+      return x;
+    return CastOp::create(b, loc, x, et).getResult();
+  }
+
   /// `a * x + c * y` with scalar coefficients; a coefficient of 1 is skipped.
   Value axpby(double a, Value x, double c, Value y, Type et) {
     Value l = a == 1.0 ? x : mul(scalar(et, a), x);
@@ -253,6 +260,21 @@ struct Ops : VJPBuilder {
     return add(l, r);
   }
 };
+
+bool isNarrowFloat(Type t) { return t.isF16() || t.isBF16(); }
+
+/// The dtype of a param's optimizer state (Adam's m and v, SGD's momentum
+/// buffer). The update of an f16 or bf16 param is computed in f32 and each
+/// result rounded once; an f16 param's states are kept in f32 because f16's
+/// range is not enough: Adam's eps (1e-8) and v (the squared gradient, 1e-8
+/// for a gradient of 1e-4) are below its smallest subnormal (6e-8), so v
+/// flushed to 0 and m / (sqrt(v) + eps) became inf or NaN. bf16 has f32's
+/// range: its states stay bf16, as PyTorch keeps them, at half the bytes.
+Type stateType(RankedTensorType param) {
+  if (!param.getElementType().isF16())
+    return param;
+  return param.clone(Float32Type::get(param.getContext()));
+}
 
 struct Hyper {
   std::string optimizer;
@@ -412,11 +434,12 @@ LogicalResult buildTrainStep(func::FuncOp loss, DictionaryAttr train) {
   SmallVector<BlockArgument> m1, m2;
   for (BlockArgument p : params) {
     std::string name = argName(step, p);
+    Type st = stateType(cast<RankedTensorType>(p.getType()));
     if (adam) {
-      m1.push_back(addState(step, "opt.m." + name, p.getType()));
-      m2.push_back(addState(step, "opt.v." + name, p.getType()));
+      m1.push_back(addState(step, "opt.m." + name, st));
+      m2.push_back(addState(step, "opt.v." + name, st));
     } else if (sgdMomentum) {
-      m1.push_back(addState(step, "opt.buf." + name, p.getType()));
+      m1.push_back(addState(step, "opt.buf." + name, st));
     }
   }
 
@@ -452,35 +475,44 @@ LogicalResult buildTrainStep(func::FuncOp loss, DictionaryAttr train) {
   updates.push_back({stepCount, t});
   llvm::DenseMap<Type, std::pair<Value, Value>> corrections;
   for (auto [i, p] : llvm::enumerate(params)) {
-    Type et = cast<RankedTensorType>(p.getType()).getElementType();
-    Value g = (*grads)[i];
+    // A narrow float's update is computed in f32 and rounded once (see
+    // stateType); states of f16 params are f32.
+    Type pt = cast<RankedTensorType>(p.getType()).getElementType();
+    Type et = isNarrowFloat(pt) ? f32 : pt;
+    auto widen = [&](Value x) { return o.castTo(x, et); };
+    auto narrow = [&](Value x, Value like) {
+      return o.castTo(x, cast<RankedTensorType>(like.getType())
+                             .getElementType());
+    };
+    Value g = widen((*grads)[i]);
+    Value pw = widen(p);
     Value next;
     if (h.optimizer == "sgd") {
       if (h.weightDecay != 0)
-        g = o.axpby(1.0, g, h.weightDecay, p, et);
+        g = o.axpby(1.0, g, h.weightDecay, pw, et);
       if (sgdMomentum) {
         // buf <- momentum buf + g (PyTorch's first step sets buf = g, the
         // same from a zero buf).
-        g = o.axpby(h.momentum, m1[i], 1.0, g, et);
-        updates.push_back({m1[i], g});
+        g = o.axpby(h.momentum, widen(m1[i]), 1.0, g, et);
+        updates.push_back({m1[i], narrow(g, m1[i])});
       }
-      next = o.sub(p, o.mul(o.scalar(et, h.lr), g));
+      next = o.sub(pw, o.mul(o.scalar(et, h.lr), g));
     } else {
-      Value base = p;
+      Value base = pw;
       if (h.optimizer == "adamw")
-        base = o.mul(o.scalar(et, 1.0 - h.lr * h.weightDecay), p);
+        base = o.mul(o.scalar(et, 1.0 - h.lr * h.weightDecay), pw);
       else if (h.weightDecay != 0)
-        g = o.axpby(1.0, g, h.weightDecay, p, et);
-      Value m = o.axpby(h.beta1, m1[i], 1.0 - h.beta1, g, et);
-      Value v = o.axpby(h.beta2, m2[i], 1.0 - h.beta2, o.mul(g, g), et);
-      updates.push_back({m1[i], m});
-      updates.push_back({m2[i], v});
+        g = o.axpby(1.0, g, h.weightDecay, pw, et);
+      Value m = o.axpby(h.beta1, widen(m1[i]), 1.0 - h.beta1, g, et);
+      Value v =
+          o.axpby(h.beta2, widen(m2[i]), 1.0 - h.beta2, o.mul(g, g), et);
+      updates.push_back({m1[i], narrow(m, m1[i])});
+      updates.push_back({m2[i], narrow(v, m2[i])});
       // Bias corrections 1 - beta^t from the step count t, once per dtype:
       // stepSize = lr / (1 - beta1^t), sqrtBc2 = sqrt(1 - beta2^t).
       auto &[stepSize, sqrtBc2] = corrections[et];
       if (!stepSize) {
-        Value tt =
-            et == f32 ? t : Value(CastOp::create(b, step.getLoc(), t, et));
+        Value tt = o.castTo(t, et);
         stepSize =
             o.div(o.scalar(et, h.lr), o.oneMinusPow(tt, h.beta1, et));
         sqrtBc2 = o.sqrt(o.oneMinusPow(tt, h.beta2, et));
@@ -491,7 +523,7 @@ LogicalResult buildTrainStep(func::FuncOp loss, DictionaryAttr train) {
     }
     if (!next)
       return failure();
-    updates.push_back({p, next});
+    updates.push_back({p, narrow(next, p)});
   }
 
   // The loss and the outputs as @loss returns them, then the updates.

@@ -504,6 +504,40 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
       groupOf[op] = g;
       groups[g].ops.insert(op);
     };
+    // The groups of one value's users as one group, where they are
+    // elementwise groups (at most one a contraction's epilogue) over the
+    // value's shape and none depends on another: an f16 param's Adam moment,
+    // computed in f32, is read by its rounding into the state and by the
+    // param's update; one kernel computes it and writes both, where
+    // recomputing it in each group would be two kernels reading the gradient
+    // and the moments twice.
+    auto mergeUserGroups = [&](llvm::SetVector<int> &users,
+                               ArrayRef<int64_t> shape) {
+      int into = users[0];
+      for (int g : users) {
+        Group &group = groups[g];
+        if ((group.kind != Kind::Elementwise &&
+             group.kind != Kind::Contraction) ||
+            shapeOf(group.root->getResult(0)) != shape)
+          return;
+        if (group.kind == Kind::Contraction) {
+          if (groups[into].kind == Kind::Contraction && into != g)
+            return;
+          into = g;
+        }
+      }
+      for (int a : users)
+        for (int b : users)
+          if (a != b && llvm::any_of(groups[a].ops, [&](Operation *m) {
+                return reaches(m, b);
+              }))
+            return;
+      for (int g : llvm::to_vector(users))
+        if (g != into)
+          absorb(groups, groupOf, into, g);
+      users.clear();
+      users.insert(into);
+    };
 
     splitFullReductions(body);
 
@@ -604,6 +638,8 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
           groups[g].rowAxis = -1;
         join(m, g);
       };
+      if (fits && !outside && userGroups.size() > 1)
+        mergeUserGroups(userGroups, shape);
       if (fits && !outside && userGroups.size() == 1) {
         joinFitting(op, userGroups[0]);
         continue;

@@ -150,6 +150,16 @@ nnrt_status_t describe(nnrt_model_s &m) {
                                                   : NNRT_VALUE_STATE;
     m.values[kind].push_back(makeInfo(d.name, d.type));
   }
+  // A dim that nnc --dim fixed is dynamic in the graph but static in the
+  // plan: an input's info gives the size its kernels were compiled for.
+  for (ValueInfo &v : m.values[NNRT_VALUE_INPUT])
+    for (const rt::PlanEntry &e : m.plan.entries)
+      for (const rt::PlanArg &a : e.args)
+        if (a.used && a.role == "input" && a.name == v.name &&
+            a.dims.size() == v.dims.size())
+          for (size_t i = 0; i < v.dims.size(); ++i)
+            if (v.dims[i] < 0 && a.dims[i] >= 0)
+              v.dims[i] = a.dims[i];
   for (const rt::PlanEntry &e : m.plan.entries) {
     const ref::Func *f = m.graph.func(e.name);
     if (!f)

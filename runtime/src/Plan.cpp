@@ -375,6 +375,13 @@ private:
 
 } // namespace
 
+std::string shapeString(const std::vector<int64_t> &dims) {
+  std::string t = "[";
+  for (size_t d = 0; d < dims.size(); ++d)
+    t += (d ? ", " : "") + (dims[d] < 0 ? std::string("?") : std::to_string(dims[d]));
+  return t + "]";
+}
+
 std::string evaluateEntry(const Plan &plan, const PlanEntry &entry,
                           const std::vector<std::vector<int64_t>> &argShapes,
                           EvalEntry &out) {
@@ -392,17 +399,11 @@ std::string evaluateEntry(const Plan &plan, const PlanEntry &entry,
     for (size_t d = 0; fits && d < shape.size(); ++d)
       fits = a.dims[d] < 0 || a.dims[d] == shape[d];
     if (!fits) {
-      auto str = [](const std::vector<int64_t> &v) {
-        std::string t = "[";
-        for (size_t d = 0; d < v.size(); ++d)
-          t += (d ? ", " : "") + (v[d] < 0 ? std::string("?") : std::to_string(v[d]));
-        return t + "]";
-      };
       if (shape.size() != a.dims.size())
-        return a.role + " '" + a.name + "' has shape " + str(shape) +
-               "; this model takes " + str(a.dims);
-      return a.role + " '" + a.name + "' has shape " + str(shape) +
-             "; this model was compiled for " + str(a.dims) +
+        return a.role + " '" + a.name + "' has shape " + shapeString(shape) +
+               "; this model takes " + shapeString(a.dims);
+      return a.role + " '" + a.name + "' has shape " + shapeString(shape) +
+             "; this model was compiled for " + shapeString(a.dims) +
              " (nnc --dim fixed its sizes)";
     }
   }

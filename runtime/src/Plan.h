@@ -122,6 +122,9 @@ struct EvalEntry {
 /// Alignment of every buffer in the arena (Vulkan's binding offsets).
 constexpr uint64_t kArenaAlignment = 256;
 
+/// "[8, 784]", "?" for a dynamic dim (-1): shapes in the runtime's messages.
+std::string shapeString(const std::vector<int64_t> &dims);
+
 /// `argShapes[i]` is the shape of argument i (ignored for unused ones).
 /// `argBytes[i]` the byte size of its storage, `globalBytes` likewise; every
 /// view is checked to stay inside its root. Empty string on success.

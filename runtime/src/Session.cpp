@@ -71,6 +71,27 @@ nnrt_status_t checkValue(const nnrt_session_s &s, const std::string &name,
                                               have.typeString());
 }
 
+/// An input against the sizes `nnc --dim` fixed where the graph names a dim
+/// (describe() put them in the input's info): on every device, the
+/// reference included, a tensor of another size is the caller's mistake.
+nnrt_status_t checkCompiledDims(const nnrt_session_s &s, const std::string &name,
+                                const ref::Tensor &have) {
+  for (const ValueInfo &v : s.model->values[NNRT_VALUE_INPUT]) {
+    if (v.name != name || v.dims.size() != size_t(have.rank()))
+      continue;
+    bool fits = true;
+    for (size_t i = 0; i < v.dims.size(); ++i)
+      fits &= v.dims[i] < 0 || v.dims[i] == have.shape()[i];
+    if (fits)
+      return nullptr;
+    return nnrtError(NNRT_INVALID_ARGUMENT,
+                     "input '" + name + "' has shape " + rt::shapeString(have.shape()) +
+                         "; this model was compiled for " + rt::shapeString(v.dims) +
+                         " (nnc --dim fixed its sizes)");
+  }
+  return nullptr;
+}
+
 nnrt_status_t runOnDevice(nnrt_session_s &s, const rt::PlanEntry &entry) {
   nnrt_model_s &m = *s.model;
   rt::Driver &driver = *m.context->driver;
@@ -287,6 +308,8 @@ nnrt_status_t nnrt_session_set_input(nnrt_session_t *s, const char *name,
                                          "' (inputs: " + joinNames(names) + ")");
   }
   if (nnrt_status_t st = checkValue(*s, name, tensor->tensor, d->type, "input"))
+    return st;
+  if (nnrt_status_t st = checkCompiledDims(*s, name, tensor->tensor))
     return st;
   s->inputs[name] = tensor->tensor;
   s->inputsDirty = true;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# train_vs_torch: 20 train_steps of the MNIST examples (and SGD/AdamW variants
+# train_vs_torch: 20 train_steps of the MNIST examples (and SGD, AdamW, f16 Adam variants
 # in tests/e2e/train/) on real digits agree with PyTorch, on the reference
 # and on Vulkan; nnc-train's shuffled epoch agrees with a PyTorch replay.
 # Needs BUILD/data/mnist (scripts/setup.sh); NNC_ALLOW_MISSING_DATA=1 turns

@@ -80,6 +80,19 @@ std::vector<std::string> paramNames(const nnrt_model_t *model) {
   return names;
 }
 
+std::map<std::string, int64_t> compiledDims(const nnrt_model_t *model) {
+  std::map<std::string, int64_t> dims;
+  for (int32_t i = 0; i < nnrt_model_value_count(model, NNRT_VALUE_INPUT); ++i) {
+    nnrt_value_info_t info;
+    if (!takeStatus(nnrt_model_value_info(model, NNRT_VALUE_INPUT, i, &info)).ok())
+      continue;
+    for (int32_t d = 0; d < info.rank; ++d)
+      if (info.dims[d] >= 0 && info.dim_names[d][0])
+        dims[info.dim_names[d]] = info.dims[d];
+  }
+  return dims;
+}
+
 // ref::DType lists the dtypes in nnrt_dtype_t's order (see Tensor.h).
 nnrt_dtype_t apiDType(ref::DType d) { return nnrt_dtype_t(int(d)); }
 

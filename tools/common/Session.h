@@ -8,6 +8,7 @@
 #include "reference/Status.h"
 #include "reference/Tensor.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ ref::Status entryOutputs(const nnrt_model_t *model, const std::string &entry,
                          std::vector<std::string> &names);
 /// The names of every param and state, in declaration order.
 std::vector<std::string> paramNames(const nnrt_model_t *model);
+/// The sizes of the named dims of its inputs that `nnc --dim` fixed when
+/// the model was compiled (empty for a model with dynamic dims).
+std::map<std::string, int64_t> compiledDims(const nnrt_model_t *model);
 
 nnrt_dtype_t apiDType(ref::DType d);
 ref::DType refDType(nnrt_dtype_t d);

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,9 @@ const char *kUsage =
     "                          graph inside model.so and compare every output\n"
     "                          (max abs and rel error; exit 1 beyond 1e-10\n"
     "                          relative for f64, 1e-4 for f32, 1e-2 for\n"
-    "                          f16/bf16, exact for integers); random inputs\n"
+    "                          f16/bf16, exact for integers; an optimizer\n"
+    "                          state at its param's: opt.m.w of an f16 w is\n"
+    "                          f32 but checked to 1e-2); random inputs\n"
     "                          when none are given\n"
     "  --tolerance R           with --check: the relative tolerance of every\n"
     "                          floating output instead (e.g. 1e-3 for params\n"
@@ -61,7 +64,8 @@ const char *kUsage =
     "  --random-inputs         make seeded random inputs for those not given\n"
     "                          (floats in [-1, 1), integers in [0, 10), or in\n"
     "                          range where they are labels or indices;\n"
-    "                          unknown dims default to 4)\n"
+    "                          other dims: the size nnc --dim compiled the\n"
+    "                          model for, else 4)\n"
     "  --seed S                seed for --random-inputs (default 0)\n"
     "  --entry NAME            entry to run (default forward; 'loss' and\n"
     "                          'train_step' exist when the model has a train line:\n"
@@ -198,7 +202,7 @@ bool savesInitialParamsOnly(const Options &o, const Graph &graph, const Func &en
 // Reads --input files and makes --random-inputs; checks them against the
 // graph's declarations and --dim.
 int prepareInputs(const Graph &graph, const Func *entry, Options &o,
-                  TensorMap &inputs) {
+                  TensorMap &inputs, const DimMap &compiled = {}) {
   Status s;
   for (const auto &[name, file] : o.inputs) {
     const Decl *d = graph.decl(name);
@@ -216,7 +220,8 @@ int prepareInputs(const Graph &graph, const Func *entry, Options &o,
     inputs[name] = std::move(t);
   }
   if (o.randomInputs) {
-    // Dims from the given inputs first, then --dim, then 4.
+    // Dims from the given inputs first, then --dim, then the sizes the
+    // model was compiled for (nnc --dim), then 4.
     DimMap dims = o.dims;
     uint64_t stream = 0;
     for (const Decl &d : graph.decls) {
@@ -238,8 +243,10 @@ int prepareInputs(const Graph &graph, const Func *entry, Options &o,
       if (inputs.count(d.name))
         continue;
       for (const Dim &dim : d.type.dims)
-        if (!dim.isStatic() && !dims.count(dim.name))
-          dims[dim.name] = 4;
+        if (!dim.isStatic() && !dims.count(dim.name)) {
+          auto c = compiled.find(dim.name);
+          dims[dim.name] = c != compiled.end() ? c->second : 4;
+        }
       Shape shape;
       if (!(s = declShape(d, dims, shape)).ok())
         return fail(s.message());
@@ -409,10 +416,16 @@ int runSteps(Session &rt, const Options &o, const std::string &who = "") {
   return 0;
 }
 
+/// The relative tolerance of a --check of `dtype` (--tolerance overrides it).
+double defaultTolerance(DType dtype) {
+  return dtype == DType::F64 ? 1e-10 : dtype == DType::F32 ? 1e-4 : 1e-2;
+}
+
 /// Compares a device output with the reference's; prints one line. False
-/// when beyond tolerance.
+/// when beyond tolerance: --tolerance, else `precision`'s (the output's
+/// dtype, unless it holds a value computed from a narrower one).
 bool compareOutput(const std::string &name, const Tensor &got, const Tensor &want,
-                   double tolerance) {
+                   double tolerance, std::optional<DType> precision = {}) {
   if (got.dtype() != want.dtype() || got.shape() != want.shape()) {
     std::printf("check %s: FAIL: device gives %s, reference %s\n", name.c_str(),
                 got.typeString().c_str(), want.typeString().c_str());
@@ -441,10 +454,8 @@ bool compareOutput(const std::string &name, const Tensor &got, const Tensor &wan
   // Relative to the largest reference value: elementwise ratios blow up on
   // values that are zero up to rounding.
   double rel = maxRef > 0 ? maxAbs / maxRef : maxAbs;
-  double tol = tolerance > 0               ? tolerance
-               : got.dtype() == DType::F64 ? 1e-10
-               : got.dtype() == DType::F32 ? 1e-4
-                                           : 1e-2;
+  double tol = tolerance > 0 ? tolerance
+                             : defaultTolerance(precision.value_or(got.dtype()));
   bool ok = !nan && rel <= tol;
   std::printf("check %s: %s: max abs err %.3g, max rel err %.3g (tolerance %.0e)%s\n",
               name.c_str(), got.typeString().c_str(), maxAbs, rel, tol,
@@ -470,7 +481,8 @@ int runModel(Options &o, const std::string &path) {
   if ((o.check || o.bench) && o.inputs.empty())
     o.randomInputs = true;
   TensorMap inputs;
-  if (prepareInputs(graph, entry, o, inputs) != 0 || setInputs(dev, inputs) != 0)
+  if (prepareInputs(graph, entry, o, inputs, compiledDims(dev.model)) != 0 ||
+      setInputs(dev, inputs) != 0)
     return 1;
   std::fprintf(stderr, "nnc-run: %s of %s on %s\n", o.entry.c_str(), graph.model.c_str(),
                nnrt_context_device_name(dev.context));
@@ -539,14 +551,24 @@ int runModel(Options &o, const std::string &path) {
       checked &= compareOutput(outputs[i].first, outputs[i].second, want[i].second,
                                o.tolerance);
     // train_step's real results are the updated params and optimizer state.
-    if (o.entry == "train_step")
+    // An optimizer state (opt.m.w) is checked at its param's precision: an
+    // f16 param's Adam moments are f32, computed from f16 gradients.
+    if (o.entry == "train_step") {
+      std::map<std::string, DType> dtypes;
       for (const std::string &name : paramNames(dev.model)) {
         Tensor got, ref_;
         if (check(getParam(dev.session, name, got)) ||
             check(getParam(ref.session, name, ref_)))
           return 1;
-        checked &= compareOutput(name, got, ref_, o.tolerance);
+        std::optional<DType> precision;
+        size_t dot = name.rfind("opt.", 0) == 0 ? name.find('.', 4) : std::string::npos;
+        if (dot != std::string::npos && dtypes.count(name.substr(dot + 1)))
+          precision = dtypes[name.substr(dot + 1)];
+        else
+          dtypes[name] = got.dtype();
+        checked &= compareOutput(name, got, ref_, o.tolerance, precision);
       }
+    }
   }
 
   if (o.outputs.empty()) {

@@ -122,7 +122,9 @@ typedef enum nnrt_value_kind_e {
 } nnrt_value_kind_t;
 
 /* A declared value. dims[i] is -1 where the dim is dynamic; dim_names[i] is
- * its name ("B") or "" for a static dim. Pointers live as long as the model. */
+ * its name ("B") or "" for a static dim. A dim that `nnc --dim B=8` fixed
+ * has its size in dims[i] (the only one the model takes) and keeps its name.
+ * Pointers live as long as the model. */
 typedef struct nnrt_value_info_s {
   const char *name;
   nnrt_dtype_t dtype;

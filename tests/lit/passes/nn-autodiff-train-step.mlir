@@ -118,3 +118,56 @@ module attributes {nn.model = "d", nn.train = {loss = "loss", lr = 1.000000e-01 
 // CHECK:         nn.dropout %{{.*}}, %[[T]] {p = 5.000000e-01 : f64, seed = 7 : i64, training = true}
 // CHECK:         nn.dropout %{{.*}}, %[[T]] {p = 5.000000e-01 : f64, seed = 7 : i64, training = true}
 // CHECK:         return %{{.*}}, %[[T]], %{{.*}} :
+
+// -----
+
+// Narrow float params: the update is computed in f32 (the gradient, the
+// param and the moments widened, each result rounded once); an f16 param's
+// moments are f32 states (f16's range has neither eps = 1e-8 nor a squared
+// gradient of 1e-4), a bf16 param's stay bf16.
+module attributes {nn.model = "n", nn.train = {beta1 = 9.000000e-01 : f64, beta2 = 9.990000e-01 : f64, eps = 1.000000e-08 : f64, loss = "loss", lr = 1.000000e-02 : f64, optimizer = "adam", weight_decay = 0.000000e+00 : f64}} {
+  func.func @loss(%x: tensor<?x4xf16> {nn.name = "x", nn.role = "input"}, %w: tensor<4xf16> {nn.init = "ones", nn.name = "w", nn.role = "param"}, %v: tensor<4xbf16> {nn.init = "ones", nn.name = "v", nn.role = "param"}) -> (tensor<f32> {nn.name = "loss"}) {
+    %0 = nn.mul %x, %w : tensor<?x4xf16>, tensor<4xf16> -> tensor<?x4xf16>
+    %1 = nn.cast %0 {dtype = bf16} : tensor<?x4xf16> -> tensor<?x4xbf16>
+    %2 = nn.mul %1, %v : tensor<?x4xbf16>, tensor<4xbf16> -> tensor<?x4xbf16>
+    %3 = nn.cast %2 {dtype = f32} : tensor<?x4xbf16> -> tensor<?x4xf32>
+    %4 = nn.sum %3 {axes = array<i64: 0, 1>, keepdims = false} : tensor<?x4xf32> -> tensor<f32>
+    return %4 : tensor<f32>
+  }
+}
+
+// CHECK-LABEL: func.func @train_step
+// CHECK-SAME:    %[[W:[a-z0-9]+]]: tensor<4xf16> {nn.init = "ones", nn.name = "w", nn.role = "param"}
+// CHECK-SAME:    %[[V:[a-z0-9]+]]: tensor<4xbf16> {nn.init = "ones", nn.name = "v", nn.role = "param"}
+// CHECK-SAME:    %[[MW:[a-z0-9]+]]: tensor<4xf32> {nn.init = "zeros", nn.name = "opt.m.w", nn.role = "state"}
+// CHECK-SAME:    %[[VW:[a-z0-9]+]]: tensor<4xf32> {nn.init = "zeros", nn.name = "opt.v.w", nn.role = "state"}
+// CHECK-SAME:    %[[MV:[a-z0-9]+]]: tensor<4xbf16> {nn.init = "zeros", nn.name = "opt.m.v", nn.role = "state"}
+// CHECK-SAME:    %[[VV:[a-z0-9]+]]: tensor<4xbf16> {nn.init = "zeros", nn.name = "opt.v.v", nn.role = "state"}
+// CHECK-SAME:  -> (tensor<f32> {nn.name = "loss"}, tensor<f32> {nn.name = "opt.step", nn.update = "opt.step"},
+// CHECK-SAME:      tensor<4xf32> {nn.name = "opt.m.w", nn.update = "opt.m.w"}, tensor<4xf32> {nn.name = "opt.v.w", nn.update = "opt.v.w"},
+// CHECK-SAME:      tensor<4xf16> {nn.name = "w", nn.update = "w"},
+// CHECK-SAME:      tensor<4xbf16> {nn.name = "opt.m.v", nn.update = "opt.m.v"}, tensor<4xbf16> {nn.name = "opt.v.v", nn.update = "opt.v.v"},
+// CHECK-SAME:      tensor<4xbf16> {nn.name = "v", nn.update = "v"})
+// w: the f16 gradient and param widened; the moments are f32 already.
+// CHECK:         %[[GW:.*]] = nn.cast %{{.*}} : tensor<4xf16> -> tensor<4xf32>
+// CHECK-NEXT:    %[[PW:.*]] = nn.cast %[[W]] : tensor<4xf16> -> tensor<4xf32>
+// CHECK:         nn.mul %{{.*}}, %[[MW]] : tensor<f32>, tensor<4xf32> -> tensor<4xf32>
+// CHECK:         nn.mul %{{.*}}, %[[GW]] : tensor<f32>, tensor<4xf32> -> tensor<4xf32>
+// CHECK:         nn.mul %{{.*}}, %[[VW]] : tensor<f32>, tensor<4xf32> -> tensor<4xf32>
+// CHECK:         %[[EPS:.*]] = nn.constant dense<9.99999993E-9> : tensor<f32>
+// CHECK:         nn.add %{{.*}}, %[[EPS]] : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+// CHECK:         %[[NW:.*]] = nn.sub %[[PW]], %{{.*}} : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
+// CHECK-NEXT:    %[[NW16:.*]] = nn.cast %[[NW]] : tensor<4xf32> -> tensor<4xf16>
+// v: the bf16 gradient, param and moments widened, the moments rounded back;
+// one set of bias corrections (f32) serves both params.
+// CHECK-NEXT:    nn.cast %{{.*}} : tensor<4xbf16> -> tensor<4xf32>
+// CHECK-NEXT:    %[[PV:.*]] = nn.cast %[[V]] : tensor<4xbf16> -> tensor<4xf32>
+// CHECK-NEXT:    nn.cast %[[MV]] : tensor<4xbf16> -> tensor<4xf32>
+// CHECK:         nn.cast %[[VV]] : tensor<4xbf16> -> tensor<4xf32>
+// CHECK-NOT:     nn.exp
+// CHECK:         %[[NMV:.*]] = nn.cast %{{.*}} : tensor<4xf32> -> tensor<4xbf16>
+// CHECK-NEXT:    %[[NVV:.*]] = nn.cast %{{.*}} : tensor<4xf32> -> tensor<4xbf16>
+// CHECK-NOT:     nn.exp
+// CHECK:         nn.sub %[[PV]], %{{.*}} : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
+// CHECK-NEXT:    %[[NV:.*]] = nn.cast %{{.*}} : tensor<4xf32> -> tensor<4xbf16>
+// CHECK-NEXT:    return %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[NW16]], %[[NMV]], %[[NVV]], %[[NV]] :

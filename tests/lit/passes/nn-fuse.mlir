@@ -236,18 +236,17 @@ func.func @row_consumers(%x: tensor<?x16xf32>, %t: tensor<?x16xf32>) -> (tensor<
 // The max-pool gradient over windows that tile x (2x2, stride 2) is
 // elementwise over x: it joins the ReLU mask after it, one kernel that
 // reads y and dy and writes dx. Over overlapping windows (3x3, stride 2)
-// it is no elementwise op and stays out (the mask, cheap, is recomputed).
+// it is no elementwise op and stays out; the mask's two users, independent
+// groups of one shape, become one group (y is read once, one kernel).
 // CHECK-LABEL: func.func @pool_grad_mask
-// CHECK: %[[G:.*]] = nn.fusion {kind = "elementwise"} : tensor<?x4x8x8xf32> {
-// CHECK-NEXT: nn.max_pool2d_grad %arg0, %arg1
-// CHECK-NEXT: nn.compare "gt", %arg0
-// CHECK-NEXT: nn.where
-// CHECK-NEXT: nn.yield
 // CHECK: %[[O:.*]] = nn.max_pool2d_grad %arg0, %arg2
-// CHECK-NEXT: nn.fusion {kind = "elementwise"}
-// CHECK-NEXT: nn.compare "gt", %arg0
-// CHECK-NEXT: nn.where %{{.*}}, %[[O]]
-// CHECK: return %[[G]]
+// CHECK-NEXT: %[[G:.*]]:2 = nn.fusion {kind = "elementwise"} : tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32> {
+// CHECK-NEXT: %[[P:.*]] = nn.max_pool2d_grad %arg0, %arg1
+// CHECK-NEXT: %[[M:.*]] = nn.compare "gt", %arg0
+// CHECK-NEXT: %[[A:.*]] = nn.where %[[M]], %[[P]]
+// CHECK-NEXT: %[[B:.*]] = nn.where %[[M]], %[[O]]
+// CHECK-NEXT: nn.yield %[[A]], %[[B]]
+// CHECK: return %[[G]]#0, %[[G]]#1
 func.func @pool_grad_mask(%y: tensor<?x4x8x8xf32>, %dy: tensor<?x4x4x4xf32>, %dy3: tensor<?x4x4x4xf32>) -> (tensor<?x4x8x8xf32>, tensor<?x4x8x8xf32>) {
   %zero = nn.constant dense<0.0> : tensor<f32>
   %g = nn.max_pool2d_grad %y, %dy {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<?x4x8x8xf32>, tensor<?x4x4x4xf32> -> tensor<?x4x8x8xf32>
@@ -322,4 +321,52 @@ func.func @loss_negation(%x: tensor<8xf32>) -> tensor<f32> {
   %n = nn.neg %m : tensor<f32> -> tensor<f32>
   %l = nn.mul %n, %two : tensor<f32>, tensor<f32> -> tensor<f32>
   return %l : tensor<f32>
+}
+
+// -----
+
+// A value read by two independent groups of its shape (an optimizer moment
+// computed in f32 for a bf16 param: rounded into its state, and read by the
+// param's update) joins them as one group, which writes both results: one
+// kernel that reads the gradient and the moment once, not the moment
+// recomputed in two kernels.
+// CHECK-LABEL: func.func @moment_two_users
+// CHECK: %[[F:.*]]:2 = nn.fusion {kind = "elementwise"} : tensor<8xbf16>, tensor<8xbf16> {
+// CHECK: %[[M:.*]] = nn.add
+// CHECK-NEXT: %[[MS:.*]] = nn.cast %[[M]] : tensor<8xf32> -> tensor<8xbf16>
+// CHECK: nn.sub %{{.*}}, %[[M]]
+// CHECK: nn.yield %[[MS]], %{{.*}} : tensor<8xbf16>, tensor<8xbf16>
+// CHECK-NOT: nn.fusion
+// CHECK: return %[[F]]#0, %[[F]]#1
+func.func @moment_two_users(%g: tensor<8xbf16>, %m: tensor<8xbf16>, %p: tensor<8xbf16>) -> (tensor<8xbf16>, tensor<8xbf16>) {
+  %c = nn.constant dense<0.9> : tensor<f32>
+  %gw = nn.cast %g : tensor<8xbf16> -> tensor<8xf32>
+  %mw = nn.cast %m : tensor<8xbf16> -> tensor<8xf32>
+  %m1 = nn.mul %mw, %c : tensor<8xf32>, tensor<f32> -> tensor<8xf32>
+  %m2 = nn.add %m1, %gw : tensor<8xf32>, tensor<8xf32> -> tensor<8xf32>
+  %ms = nn.cast %m2 : tensor<8xf32> -> tensor<8xbf16>
+  %pw = nn.cast %p : tensor<8xbf16> -> tensor<8xf32>
+  %u = nn.sub %pw, %m2 : tensor<8xf32>, tensor<8xf32> -> tensor<8xf32>
+  %pn = nn.cast %u : tensor<8xf32> -> tensor<8xbf16>
+  return %ms, %pn : tensor<8xbf16>, tensor<8xbf16>
+}
+
+// -----
+
+// Not where one user group depends on the other (b reads a column sum of
+// a): the two stay apart and each recomputes exp(x).
+// CHECK-LABEL: func.func @dependent_users
+// CHECK: %[[A:.*]] = nn.fusion {kind = "elementwise"} : tensor<8x4xf32> {
+// CHECK-NEXT: nn.exp %arg0
+// CHECK-NEXT: nn.neg
+// CHECK: %[[S:.*]] = nn.sum %[[A]]
+// CHECK-NEXT: nn.fusion {kind = "elementwise"} : tensor<8x4xf32> {
+// CHECK-NEXT: %[[E:.*]] = nn.exp %arg0
+// CHECK-NEXT: nn.add %[[E]], %[[S]]
+func.func @dependent_users(%x: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4xf32>) {
+  %e = nn.exp %x : tensor<8x4xf32> -> tensor<8x4xf32>
+  %a = nn.neg %e : tensor<8x4xf32> -> tensor<8x4xf32>
+  %s = nn.sum %a {axes = array<i64: 0>, keepdims = false} : tensor<8x4xf32> -> tensor<4xf32>
+  %b = nn.add %e, %s : tensor<8x4xf32>, tensor<4xf32> -> tensor<8x4xf32>
+  return %a, %b : tensor<8x4xf32>, tensor<8x4xf32>
 }

@@ -275,6 +275,44 @@ TEST(RuntimeApi, DescribesTheModel) {
   EXPECT_EQ(nnrt_model_value_count(o.model, NNRT_VALUE_STATE), 9);
 }
 
+TEST(RuntimeApi, DescribesTheSizesNncDimFixed) {
+  // mlp_b8.so: `nnc --dim B=8`. The graph names the batch B, the kernels
+  // were compiled for 8: the info gives 8 and keeps the name.
+  nnrt_context_t *c = nullptr;
+  ASSERT_OK(nnrt_context_create("reference", &c));
+  nnrt_model_t *m = nullptr;
+  ASSERT_OK(nnrt_model_load(c, NNRT_TEST_MODEL_DIR "/mlp_b8.so", &m));
+  for (int32_t i = 0; i < 2; ++i) {
+    nnrt_value_info_t info;
+    ASSERT_OK(nnrt_model_value_info(m, NNRT_VALUE_INPUT, i, &info));
+    ASSERT_GE(info.rank, 1) << info.name;
+    EXPECT_EQ(info.dims[0], 8) << info.name;
+    EXPECT_STREQ(info.dim_names[0], "B") << info.name;
+  }
+  // Another batch is refused when it is set, on the reference too (the
+  // graph inside would take it, the kernels would not).
+  nnrt_session_t *s = nullptr;
+  ASSERT_OK(nnrt_session_create(m, &s));
+  nnrt_tensor_t *x5 = tensor(NNRT_F32, {5, 784});
+  EXPECT_STATUS(nnrt_session_set_input(s, "x", x5), NNRT_INVALID_ARGUMENT,
+                "input 'x' has shape [5, 784]; this model was compiled for [8, 784] "
+                "(nnc --dim fixed its sizes)");
+  nnrt_tensor_t *x8 = tensor(NNRT_F32, {8, 784});
+  ASSERT_OK(nnrt_session_set_input(s, "x", x8));
+  ASSERT_OK(nnrt_session_run(s, "forward"));
+  nnrt_tensor_release(x5);
+  nnrt_tensor_release(x8);
+  nnrt_session_release(s);
+  nnrt_model_release(m);
+  // The model of dynamic dims still says -1.
+  ASSERT_OK(nnrt_model_load(c, kMlp.c_str(), &m));
+  nnrt_value_info_t info;
+  ASSERT_OK(nnrt_model_value_info(m, NNRT_VALUE_INPUT, 1, &info));
+  EXPECT_EQ(info.dims[0], -1);
+  nnrt_model_release(m);
+  nnrt_context_release(c);
+}
+
 TEST(RuntimeApi, BadDevices) {
   nnrt_context_t *c = nullptr;
   EXPECT_STATUS(nnrt_context_create("tpu", &c), NNRT_INVALID_ARGUMENT, "unknown device 'tpu'");
