@@ -219,7 +219,12 @@ def NNCGpuTileReduction : Pass<"nnc-gpu-tile-reduction"> {
     old value, the fill's init. Rows of a
     static length below 32 stay on the naive path (one thread per output).
     A full reduction (rank-0 output) is one workgroup instead of one thread.
-    argmax (two outputs) and reductions over outer dims are left alone.
+    argmax (two outputs) and reductions over outer dims are left alone,
+    except column sums: a per-point reduction whose inputs read a parallel
+    loop innermost and whose outermost reduced loop is static is first cut
+    into S slices of that loop (partial sums per slice, then a fold of the
+    S partials in order), so that S threads, not one, share each output's
+    rows (see `kColumnThreads`).
 
     ```mlir
     linalg.generic {iterator_types = ["parallel", "reduction"]}

@@ -210,10 +210,239 @@ struct ReduceInWorkgroupMemory
   }
 };
 
+/// Column split: a per-point reduction whose inputs read a parallel loop
+/// innermost (a column sum of [R, C] rows, layer_norm's dgamma and dbeta)
+/// gives a GPU one thread per output, C threads in all, each folding R
+/// elements: 768 threads for GPT-2's [8192, 768] norms, a few of the
+/// hundred-odd SMs of a GPU busy. It becomes two per-point reductions: the
+/// outermost reduced loop (static R0) is cut into S slices of R0 / S, and
+/// partial[s, out] folds slice s (S * C threads, each reading R0 / S rows,
+/// neighbouring threads neighbouring columns); then each output folds its S
+/// partials in order into what it held. S is a power of two that divides
+/// R0, with at least kColumnMinSlice rows per slice and about
+/// kColumnThreads threads in all; fewer than 4 slices leave the op alone.
+constexpr int64_t kColumnThreads = 1 << 17;
+constexpr int64_t kColumnMinSlice = 64;
+
+/// Each result's combiner (`yield comb(f(ins), acc_k)` per output), or
+/// failure.
+FailureOr<SmallVector<Combiner>> matchCombiners(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  SmallVector<Combiner> out;
+  for (int64_t k = 0; k < op.getNumDpsInits(); ++k) {
+    BlockArgument acc = body->getArgument(op.getNumDpsInputs() + k);
+    Operation *comb = body->getTerminator()->getOperand(k).getDefiningOp();
+    if (!comb || comb->getBlock() != body || comb->getNumOperands() != 2 ||
+        !acc.hasOneUse() || acc.getUses().begin()->getOwner() != comb)
+      return failure();
+    std::optional<arith::AtomicRMWKind> kind = combinerKind(comb);
+    unsigned accOperand = comb->getOperand(0) == acc ? 0 : 1;
+    if (!kind || comb->getOperand(accOperand) != acc)
+      return failure();
+    out.push_back(Combiner{comb, accOperand, *kind});
+  }
+  return out;
+}
+
+/// Where input `in` of `op` reads loop `d`: the position of its one result
+/// `d` (-1 where it does not read it), or nullopt where `d` appears in
+/// another form (an expression, twice) or the dim is not static.
+std::optional<int64_t> readsLoopAt(linalg::LinalgOp op, OpOperand *in,
+                                   int64_t d) {
+  AffineMap map = op.getMatchingIndexingMap(in);
+  std::optional<int64_t> at = -1;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    if (!e.isFunctionOfDim(d))
+      continue;
+    auto dim = dyn_cast<AffineDimExpr>(e);
+    auto type = dyn_cast<MemRefType>(in->get().getType());
+    if (!dim || *at >= 0 || !type || type.isDynamicDim(i))
+      return std::nullopt;
+    at = int64_t(i);
+  }
+  return at;
+}
+
+/// Whether each input that reads a reduced loop has a parallel loop as its
+/// innermost dim: threads of neighbouring outputs then read neighbouring
+/// elements (a column sum). Not a batch_norm's per-channel sum over N, H, W,
+/// whose W is innermost: a workgroup per channel reads it in order.
+bool readsColumns(linalg::LinalgOp op) {
+  int64_t parallel = op.getNumParallelLoops();
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    bool reduced = false;
+    for (int64_t d = parallel; d < op.getNumLoops(); ++d)
+      reduced |= map.isFunctionOfDim(d);
+    if (!reduced)
+      continue;
+    if (map.getNumResults() == 0)
+      return false;
+    auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
+    if (!last || int64_t(last.getPosition()) >= parallel)
+      return false;
+  }
+  return true;
+}
+
+/// The slices of `op`'s outermost reduced loop, or 0 to leave it alone.
+int64_t columnSlices(linalg::LinalgOp op) {
+  if (!isPerPointReduction(op) || !readsColumns(op) ||
+      op.getNumDpsInits() == 0 || !hasScalarBody(op, /*allowIndex=*/true))
+    return 0;
+  for (Value init : op.getDpsInits())
+    if (!cast<MemRefType>(init.getType()).hasStaticShape())
+      return 0;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t parallel = op.getNumParallelLoops(), outputs = 1;
+  for (int64_t d = 0; d < parallel; ++d)
+    outputs *= ranges[d];
+  int64_t r0 = ranges[parallel];
+  if (ShapedType::isDynamic(r0) || outputs * 2 > kColumnThreads)
+    return 0;
+  // Each input reads the split loop as a dim of its own (or not at all).
+  for (OpOperand *in : op.getDpsInputOperands())
+    if (!readsLoopAt(op, in, parallel))
+      return 0;
+  int64_t s = 1;
+  while (s * 2 * outputs <= kColumnThreads && r0 % (s * 2) == 0 &&
+         r0 / (s * 2) >= kColumnMinSlice)
+    s *= 2;
+  return s >= 4 ? s : 0;
+}
+
+/// Rewrites `op` into its partial sums over `slices` slices and their fold
+/// (see kColumnThreads). An input that reads the split loop is read through
+/// a view whose dim [R0] is [slices, R0 / slices].
+void splitColumns(linalg::GenericOp op, int64_t slices,
+                  ArrayRef<Combiner> combiners) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  MLIRContext *ctx = op.getContext();
+  int64_t rank = op.getNumLoops(), parallel = op.getNumParallelLoops();
+  int64_t chunk = op.getStaticLoopRanges()[parallel] / slices;
+  // New loops: (s, the old ones): old loop d is d + 1, the split loop's
+  // position within its slice.
+  auto renumbered = [&](AffineExpr e) { return e.shiftDims(rank, 1); };
+  AffineExpr sDim = getAffineDimExpr(0, ctx);
+
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    int64_t at = *readsLoopAt(op, in, parallel);
+    SmallVector<AffineExpr> results;
+    Value value = in->get();
+    for (auto [i, e] : llvm::enumerate(map.getResults())) {
+      if (int64_t(i) == at)
+        results.push_back(sDim);
+      results.push_back(renumbered(e));
+    }
+    if (at >= 0) {
+      auto type = cast<MemRefType>(value.getType());
+      SmallVector<int64_t> shape;
+      SmallVector<ReassociationIndices> groups;
+      for (int64_t i = 0; i < type.getRank(); ++i) {
+        ReassociationIndices group{int64_t(shape.size())};
+        if (i == at) {
+          shape.push_back(slices);
+          group.push_back(int64_t(shape.size()));
+          shape.push_back(chunk);
+        } else {
+          shape.push_back(type.getDimSize(i));
+        }
+        groups.push_back(group);
+      }
+      FailureOr<MemRefType> expanded =
+          memref::ExpandShapeOp::computeExpandedType(type, shape, groups);
+      value = memref::ExpandShapeOp::create(b, loc, *expanded, value, groups);
+    }
+    inputs.push_back(value);
+    maps.push_back(AffineMap::get(rank + 1, 0, results, ctx));
+  }
+  SmallVector<Value> partials;
+  SmallVector<AffineMap> finalMaps;
+  for (auto [k, init] : llvm::enumerate(op.getDpsInits())) {
+    auto type = cast<MemRefType>(init.getType());
+    SmallVector<int64_t> shape{slices};
+    llvm::append_range(shape, type.getShape());
+    Value partial = memref::AllocOp::create(
+        b, loc, MemRefType::get(shape, type.getElementType()));
+    // At the block's start: the kernels that take the fill (merged
+    // launches) may start before this op's position.
+    OpBuilder top(op->getBlock(), op->getBlock()->begin());
+    Value identity = arith::getIdentityValue(
+        combiners[k].kind, type.getElementType(), top, loc);
+    linalg::FillOp::create(b, loc, identity, partial);
+    partials.push_back(partial);
+    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(k));
+    SmallVector<AffineExpr> results{sDim};
+    for (AffineExpr e : out.getResults())
+      results.push_back(renumbered(e));
+    maps.push_back(AffineMap::get(rank + 1, 0, results, ctx));
+    // The fold: loops (parallel..., s); partial[s, out(parallel)].
+    SmallVector<AffineExpr> at{getAffineDimExpr(parallel, ctx)};
+    llvm::append_range(at, out.getResults());
+    finalMaps.push_back(AffineMap::get(parallel + 1, 0, at, ctx));
+  }
+  SmallVector<utils::IteratorType> iterators{utils::IteratorType::parallel};
+  llvm::append_range(iterators, op.getIteratorTypesArray());
+  auto part = linalg::GenericOp::create(b, loc, TypeRange{}, inputs, partials,
+                                        maps, iterators);
+  IRMapping mapping;
+  op.getRegion().cloneInto(&part.getRegion(), mapping);
+  // Loop indices in the body move with their loops.
+  SmallVector<linalg::IndexOp> indices;
+  part.getRegion().walk([&](linalg::IndexOp i) { indices.push_back(i); });
+  for (linalg::IndexOp i : indices) {
+    OpBuilder ib(i);
+    int64_t d = i.getDim();
+    Value moved = linalg::IndexOp::create(ib, i.getLoc(), d + 1);
+    if (d == parallel) {
+      Value s = linalg::IndexOp::create(ib, i.getLoc(), 0);
+      Value c = arith::ConstantIndexOp::create(ib, i.getLoc(), chunk);
+      moved = arith::AddIOp::create(
+          ib, i.getLoc(), arith::MulIOp::create(ib, i.getLoc(), s, c), moved);
+    }
+    i.replaceAllUsesWith(moved);
+    i.erase();
+  }
+
+  // The fold of the slices into the outputs, in slice order.
+  for (OpOperand &o : op.getDpsInitsMutable())
+    finalMaps.push_back(AffineMap::get(
+        parallel + 1, 0, op.getMatchingIndexingMap(&o).getResults(), ctx));
+  SmallVector<utils::IteratorType> foldIterators(parallel,
+                                                 utils::IteratorType::parallel);
+  foldIterators.push_back(utils::IteratorType::reduction);
+  int64_t n = op.getNumDpsInits();
+  linalg::GenericOp::create(
+      b, loc, TypeRange{}, partials, op.getDpsInits(), finalMaps,
+      foldIterators, [&](OpBuilder &fb, Location l, ValueRange args) {
+        SmallVector<Value> folded;
+        for (int64_t k = 0; k < n; ++k)
+          folded.push_back(combiners[k].apply(fb, args[n + k], args[k]));
+        linalg::YieldOp::create(fb, l, folded);
+      });
+  for (Value partial : partials)
+    memref::DeallocOp::create(b, loc, partial);
+  op.erase();
+}
+
 struct GpuTileReduction
     : public nnc::impl::NNCGpuTileReductionBase<GpuTileReduction> {
   using Base::Base;
   void runOnOperation() override {
+    SmallVector<std::pair<linalg::GenericOp, int64_t>> columns;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (int64_t s = columnSlices(op))
+        columns.push_back({op, s});
+    });
+    for (auto [op, s] : columns) {
+      FailureOr<SmallVector<Combiner>> combiners = matchCombiners(op);
+      if (succeeded(combiners))
+        splitColumns(op, s, *combiners);
+    }
     RewritePatternSet patterns(&getContext());
     patterns.add<ReduceInWorkgroupMemory>(&getContext(), subgroups);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
