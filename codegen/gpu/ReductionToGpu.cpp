@@ -263,23 +263,27 @@ std::optional<int64_t> readsLoopAt(linalg::LinalgOp op, OpOperand *in,
   return at;
 }
 
-/// Whether each input that reads a reduced loop has a parallel loop as its
-/// innermost dim: threads of neighbouring outputs then read neighbouring
-/// elements (a column sum). Not a batch_norm's per-channel sum over N, H, W,
-/// whose W is innermost: a workgroup per channel reads it in order.
+/// Whether threads of neighbouring outputs read neighbouring elements (or
+/// the same one) of every input: none reads a reduced loop innermost while
+/// also reading a parallel one. A column sum reads [R, C] with C innermost;
+/// a per-row value [R] is the same element for every thread of a row. Not
+/// a batch_norm's per-channel sum over N, H, W, whose W is innermost: a
+/// workgroup per channel reads it in order.
 bool readsColumns(linalg::LinalgOp op) {
   int64_t parallel = op.getNumParallelLoops();
   for (OpOperand *in : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(in);
-    bool reduced = false;
-    for (int64_t d = parallel; d < op.getNumLoops(); ++d)
-      reduced |= map.isFunctionOfDim(d);
-    if (!reduced)
-      continue;
     if (map.getNumResults() == 0)
-      return false;
-    auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
-    if (!last || int64_t(last.getPosition()) >= parallel)
+      continue;
+    AffineExpr last = map.getResults().back();
+    bool lastReduced = false, anyParallel = false;
+    for (int64_t d = 0; d < op.getNumLoops(); ++d) {
+      if (d >= parallel)
+        lastReduced |= last.isFunctionOfDim(d);
+      else
+        anyParallel |= map.isFunctionOfDim(d);
+    }
+    if (lastReduced && anyParallel)
       return false;
   }
   return true;
@@ -287,7 +291,8 @@ bool readsColumns(linalg::LinalgOp op) {
 
 /// The slices of `op`'s outermost reduced loop, or 0 to leave it alone.
 int64_t columnSlices(linalg::LinalgOp op) {
-  if (!isPerPointReduction(op) || !readsColumns(op) ||
+  if (!isPerPointReduction(op) || hasInnermostReduction(op) ||
+      !readsColumns(op) ||
       op.getNumDpsInits() == 0 || !hasScalarBody(op, /*allowIndex=*/true))
     return 0;
   for (Value init : op.getDpsInits())

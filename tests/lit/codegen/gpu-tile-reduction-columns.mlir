@@ -128,3 +128,49 @@ func.func @many_columns(%x: memref<4096x65536xf32>, %out: memref<65536xf32>) {
   }
   return
 }
+
+// A per-row value (the same element for every thread of a row) does not
+// stop the split; it is read through the view too.
+// CHECK-LABEL: func.func @per_row_input
+// CHECK-DAG: memref.expand_shape %arg0 {{\[}}[0, 1], [2]] output_shape [64, 64, 24]
+// CHECK-DAG: memref.expand_shape %arg1 {{\[}}[0, 1]] output_shape [64, 64]
+// CHECK: memref.alloc() : memref<64x24xf32>
+func.func @per_row_input(%x: memref<4096x24xf32>, %r: memref<4096xf32>, %out: memref<24xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d1, d0)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
+      ins(%x, %r : memref<4096x24xf32>, memref<4096xf32>) outs(%out : memref<24xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %p, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// Left alone: a per-channel sum over N, H, W (W innermost: neighbouring
+// channels lie H * W apart; a workgroup per channel reads it in order),
+// and a full sum (a row: one workgroup).
+// CHECK-LABEL: func.func @channel_sum
+// CHECK-NOT: memref.expand_shape
+// CHECK: gpu.launch
+func.func @channel_sum(%x: memref<64x16x32x32xf32>, %out: memref<16xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1, d0, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0)>], iterator_types = ["parallel", "reduction", "reduction", "reduction"]}
+      ins(%x : memref<64x16x32x32xf32>) outs(%out : memref<16xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func.func @full_sum
+// CHECK-NOT: memref.expand_shape
+// CHECK: gpu.launch
+func.func @full_sum(%x: memref<8192xf32>, %out: memref<f32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> ()>], iterator_types = ["reduction"]}
+      ins(%x : memref<8192xf32>) outs(%out : memref<f32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %a, %acc : f32
+    linalg.yield %s : f32
+  }
+  return
+}
