@@ -292,10 +292,10 @@ void absorb(std::vector<Group> &groups,
 /// phase); other reductions with reductions of the same input shape, axes
 /// and result. A lone side sum (isSideSum) merges with none: its
 /// contraction's kernel computes it without reading its input again.
-template <typename Reaches>
+template <typename Reaches, typename TryAbsorb>
 void mergeSiblings(std::vector<Group> &groups,
                    llvm::DenseMap<Operation *, int> &groupOf,
-                   Reaches &reaches) {
+                   Reaches &reaches, TryAbsorb &tryAbsorb) {
   auto dependsOn = [&](int a, int b) {
     return llvm::any_of(groups[a].ops, [&](Operation *op) {
       return reaches(op, b);
@@ -330,9 +330,8 @@ void mergeSiblings(std::vector<Group> &groups,
                                           int(j))
                       : pathThroughOthers(groups, groupOf, reaches, int(j),
                                           int(i))));
-      if (!ok)
+      if (!ok || !tryAbsorb(int(i), int(j)))
         continue;
-      absorb(groups, groupOf, int(i), int(j));
       if (rows)
         groups[i].kind = Kind::Row;
     }
@@ -344,10 +343,10 @@ void mergeSiblings(std::vector<Group> &groups,
 /// as one kernel: their groups merge. Adam's step count and the bias
 /// corrections computed from it (0-d values that many groups read, so each
 /// stays a group of its own) become one launch.
-template <typename Reaches>
+template <typename Reaches, typename TryAbsorb>
 void mergeElementwiseChains(std::vector<Group> &groups,
                             llvm::DenseMap<Operation *, int> &groupOf,
-                            Reaches &reaches) {
+                            Reaches &reaches, TryAbsorb &tryAbsorb) {
   auto readsFrom = [&](int later, int earlier) {
     return llvm::any_of(groups[later].ops, [&](Operation *op) {
       return llvm::any_of(op->getOperands(), [&](Value v) {
@@ -370,7 +369,7 @@ void mergeElementwiseChains(std::vector<Group> &groups,
       if (!readsFrom(int(j), int(i)) || readsFrom(int(i), int(j)) ||
           pathThroughOthers(groups, groupOf, reaches, int(i), int(j)))
         continue;
-      absorb(groups, groupOf, int(i), int(j));
+      tryAbsorb(int(i), int(j));
     }
   }
 }
@@ -425,17 +424,29 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
     std::vector<Group> groups;
 
     // Whether some path from `start` (outside group g) reaches an op of g.
+    // The paths run through groups, not only through values: a group is one
+    // kernel, so whatever any of its ops computes comes after everything
+    // any of them reads (a group may hold chains that no value links: an op
+    // reaching one of them reaches the others' users too).
     auto reaches = [&](Operation *start, int g) {
       Operation *root = groups[g].root;
       SmallVector<Operation *> work{start};
       llvm::DenseSet<Operation *> seen;
+      llvm::DenseSet<int> expanded;
       while (!work.empty()) {
         Operation *op = work.pop_back_val();
-        if (!seen.insert(op).second || root->isBeforeInBlock(op))
+        if (!seen.insert(op).second)
           continue;
         auto it = groupOf.find(op);
         if (it != groupOf.end() && it->second == g && op != start)
           return true;
+        // A member after g's root reaches g only through its group.
+        if (it != groupOf.end() && it->second != g &&
+            expanded.insert(it->second).second)
+          for (Operation *member : groups[it->second].ops)
+            work.push_back(member);
+        if (root->isBeforeInBlock(op))
+          continue;
         for (Value r : op->getResults())
           for (Operation *user : r.getUsers())
             if (Operation *top = body.findAncestorOpInBlock(*user))
@@ -452,6 +463,46 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
         auto it = groupOf.find(top);
         return (it == groupOf.end() || it->second != g) && reaches(top, g);
       });
+    };
+
+    // Whether group g reaches itself through another node (a group, or an
+    // op in none): it could not run as one kernel.
+    auto reachesItself = [&](int g) {
+      for (Operation *m : groups[g].ops)
+        for (Value r : m->getResults())
+          for (Operation *user : r.getUsers()) {
+            Operation *top = body.findAncestorOpInBlock(*user);
+            auto it = top ? groupOf.find(top) : groupOf.end();
+            if (top && (it == groupOf.end() || it->second != g) &&
+                reaches(top, g))
+              return true;
+          }
+      return false;
+    };
+    // Merges the groups `from` into `into` unless the result would reach
+    // itself (two chains that no value links, each fed by the other's
+    // users: the checks before a merge look at paths between ops).
+    auto tryMerge = [&](int into, ArrayRef<int> from) {
+      Group saved = groups[into];
+      std::vector<Group> savedFrom;
+      for (int g : from) {
+        savedFrom.push_back(groups[g]);
+        absorb(groups, groupOf, into, g);
+      }
+      if (!reachesItself(into))
+        return true;
+      groups[into] = saved;
+      for (Operation *m : saved.ops)
+        groupOf[m] = into;
+      for (auto [g, old] : llvm::zip(from, savedFrom)) {
+        groups[g] = old;
+        for (Operation *m : old.ops)
+          groupOf[m] = g;
+      }
+      return false;
+    };
+    auto tryAbsorb = [&](int into, int from) {
+      return tryMerge(into, ArrayRef<int>{from});
     };
 
     auto newGroup = [&](Operation *op, Kind kind) {
@@ -511,17 +562,32 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
     // param's update; one kernel computes it and writes both, where
     // recomputing it in each group would be two kernels reading the gradient
     // and the moments twice.
+    // Groups that are, or may still become, a contraction's epilogue: two
+    // of them stay apart (each contraction keeps its epilogue; the walk
+    // meets a contraction after its users).
+    auto epilogueOf = [&](const Group &group) {
+      if (group.kind == Kind::Contraction)
+        return true;
+      return llvm::any_of(group.ops, [&](Operation *m) {
+        return llvm::any_of(m->getOperands(), [&](Value v) {
+          Operation *def = v.getDefiningOp();
+          return def && kindOf(def) == Kind::Contraction &&
+                 !groupOf.count(def) &&
+                 shapeOf(v) == shapeOf(group.root->getResult(0));
+        });
+      });
+    };
     auto mergeUserGroups = [&](llvm::SetVector<int> &users,
                                ArrayRef<int64_t> shape) {
-      int into = users[0];
+      int into = users[0], epilogues = 0;
       for (int g : users) {
         Group &group = groups[g];
         if ((group.kind != Kind::Elementwise &&
              group.kind != Kind::Contraction) ||
             shapeOf(group.root->getResult(0)) != shape)
           return;
-        if (group.kind == Kind::Contraction) {
-          if (groups[into].kind == Kind::Contraction && into != g)
+        if (epilogueOf(group)) {
+          if (++epilogues > 1)
             return;
           into = g;
         }
@@ -532,9 +598,12 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
                 return reaches(m, b);
               }))
             return;
-      for (int g : llvm::to_vector(users))
+      SmallVector<int> from;
+      for (int g : users)
         if (g != into)
-          absorb(groups, groupOf, into, g);
+          from.push_back(g);
+      if (!tryMerge(into, from))
+        return;
       users.clear();
       users.insert(into);
     };
@@ -673,8 +742,19 @@ struct NNFuse : nnc::impl::NNFuseBase<NNFuse> {
         newGroup(op, kind);
     }
 
-    mergeSiblings(groups, groupOf, reaches);
-    mergeElementwiseChains(groups, groupOf, reaches);
+    mergeSiblings(groups, groupOf, reaches, tryAbsorb);
+    mergeElementwiseChains(groups, groupOf, reaches, tryAbsorb);
+    // A last guard: a group that still reaches itself (joins of the walk
+    // check paths from the op that joins, not through every group) is
+    // dissolved, its ops left to kernels of their own: fewer fusions, never
+    // a cycle (random models found such groups; each has a lit case).
+    for (int g = 0; g < int(groups.size()); ++g)
+      if (groups[g].ops.size() > 1 && reachesItself(g)) {
+        for (Operation *m : groups[g].ops)
+          groupOf.erase(m);
+        groups[g].ops.clear();
+        g = -1; // others may have reached themselves through it
+      }
 
     bool changed = false;
     for (Group &g : groups) {

@@ -370,3 +370,73 @@ func.func @dependent_users(%x: tensor<8x4xf32>) -> (tensor<8x4xf32>, tensor<8x4x
   %b = nn.add %e, %s : tensor<8x4xf32>, tensor<4xf32> -> tensor<8x4xf32>
   return %a, %b : tensor<8x4xf32>, tensor<8x4xf32>
 }
+
+// -----
+
+// Two groups that each read a matmul (epilogues) stay apart when a value
+// reads both: each matmul keeps its epilogue, exp(b) is computed in each.
+// CHECK-LABEL: func.func @two_epilogues
+// CHECK: nn.fusion {kind = "contraction"} : tensor<?x16xf32> {
+// CHECK-NEXT: nn.matmul %arg0, %arg2
+// CHECK-NEXT: nn.exp %arg1
+// CHECK: nn.fusion {kind = "contraction"} : tensor<?x16xf32> {
+// CHECK-NEXT: nn.matmul %arg0, %arg3
+// CHECK-NEXT: nn.exp %arg1
+func.func @two_epilogues(%a: tensor<?x16xf32>, %b: tensor<?x16xf32>, %w1: tensor<16x16xf32>, %w2: tensor<16x16xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+  %c1 = nn.matmul %a, %w1 : tensor<?x16xf32>, tensor<16x16xf32> -> tensor<?x16xf32>
+  %c2 = nn.matmul %a, %w2 : tensor<?x16xf32>, tensor<16x16xf32> -> tensor<?x16xf32>
+  %p = nn.exp %b : tensor<?x16xf32> -> tensor<?x16xf32>
+  %r = nn.relu %c1 : tensor<?x16xf32> -> tensor<?x16xf32>
+  %y1 = nn.mul %r, %p : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  %t = nn.tanh %c2 : tensor<?x16xf32> -> tensor<?x16xf32>
+  %y2 = nn.add %t, %p : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y1, %y2 : tensor<?x16xf32>, tensor<?x16xf32>
+}
+
+// -----
+
+// A merged group holds two chains that no value links (sigmoid(z) + s and
+// sigmoid(z) - y): paths between groups run through every op of a group,
+// so the sum of x, which the first chain reads, cannot join the column sum
+// that the second chain feeds (one reduction kernel both before and after
+// the elementwise one: a cycle, which nn-fuse reported as an error).
+// CHECK-LABEL: func.func @chains_and_sums
+// CHECK: %[[S:.*]] = nn.sum %arg0
+// CHECK-NEXT: %[[E:.*]]:2 = nn.fusion {kind = "elementwise"}
+// CHECK: nn.fusion {kind = "reduction"}
+// CHECK-NEXT: nn.mul %arg3, %[[E]]#1
+func.func @chains_and_sums(%x: tensor<?x16xf32>, %z: tensor<?x16xf32>, %y: tensor<?x16xf32>, %g: tensor<?x16xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>, tensor<16xf32>) {
+  %s = nn.sum %x {axes = array<i64: 0>, keepdims = false} : tensor<?x16xf32> -> tensor<16xf32>
+  %a = nn.sigmoid %z : tensor<?x16xf32> -> tensor<?x16xf32>
+  %u = nn.add %a, %s : tensor<?x16xf32>, tensor<16xf32> -> tensor<?x16xf32>
+  %d = nn.sub %a, %y : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  %m = nn.mul %g, %d : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  %r = nn.sum %m {axes = array<i64: 0>, keepdims = false} : tensor<?x16xf32> -> tensor<16xf32>
+  return %u, %d, %r : tensor<?x16xf32>, tensor<?x16xf32>, tensor<16xf32>
+}
+
+// -----
+
+// Two merges of chains (exp(x) read by a and b, tanh(z) by c1 and c2) whose
+// groups would reach each other through the column sums: the second merge
+// is undone (exp(x) computed in both of its groups).
+// CHECK-LABEL: func.func @merges_in_a_ring
+// CHECK: nn.fusion {kind = "elementwise"} : tensor<?x16xf32> {
+// CHECK-NEXT: nn.exp %arg0
+// CHECK: nn.sum
+// CHECK: nn.fusion {kind = "elementwise"} : tensor<?x16xf32>, tensor<?x16xf32> {
+// CHECK-NEXT: nn.tanh %arg2
+// CHECK: nn.sum
+// CHECK: nn.fusion {kind = "elementwise"} : tensor<?x16xf32> {
+// CHECK-NEXT: nn.exp %arg0
+func.func @merges_in_a_ring(%x: tensor<?x16xf32>, %y: tensor<?x16xf32>, %z: tensor<?x16xf32>, %w: tensor<?x16xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>) {
+  %p = nn.exp %x : tensor<?x16xf32> -> tensor<?x16xf32>
+  %a = nn.add %p, %y : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  %sa = nn.sum %a {axes = array<i64: 0>, keepdims = false} : tensor<?x16xf32> -> tensor<16xf32>
+  %q = nn.tanh %z : tensor<?x16xf32> -> tensor<?x16xf32>
+  %c1 = nn.mul %q, %sa : tensor<?x16xf32>, tensor<16xf32> -> tensor<?x16xf32>
+  %c2 = nn.sub %q, %w : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  %sc = nn.sum %c2 {axes = array<i64: 0>, keepdims = false} : tensor<?x16xf32> -> tensor<16xf32>
+  %b = nn.mul %p, %sc : tensor<?x16xf32>, tensor<16xf32> -> tensor<?x16xf32>
+  return %c1, %b, %a, %c2 : tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>
+}
