@@ -90,4 +90,16 @@ assert all(np.array_equal(a[k], b[k]) for k in a.files), "same seed, other param
 assert not np.array_equal(a["w1"], c["w1"]), "another seed, same params"
 PY
 [ "$a" = "$b" ] || fail "same seed, other accuracy: '$a' vs '$b'"
+# A model compiled with nnc --dim B=32 takes batches of exactly 32: the
+# default batch, another one an error, the remainder left out (100 = 3 * 32
+# + 4 training and test samples).
+"$build/bin/nnc" "$root/tests/e2e/train/mlp_sgd.nn" --dim B=32 --target=vulkan -o "$tmp/b32.so"
+expect_error "was compiled for batches of 32 (nnc --dim B=32); pass --batch 32" \
+  "$tmp/b32.so" --device reference --train "$g" --test "$g" --batch 16
+"$train" "$tmp/b32.so" --device reference --train "$g" --test "$g" --epochs 1 \
+  > "$tmp/b32.out" 2> "$tmp/b32.err" || fail "nnc-train on a --dim model: $(cat "$tmp/b32.err")"
+grep -qF "100 training samples (3 batches of 32)" "$tmp/b32.err" || fail "batches: $(cat "$tmp/b32.err")"
+grep -qF "the last 4 training and 4 test samples are left out" "$tmp/b32.err" ||
+  fail "no remainder note: $(cat "$tmp/b32.err")"
+grep -qE '^test accuracy: [01]\.[0-9]{4}$' "$tmp/b32.out" || fail "b32 stdout: $(cat "$tmp/b32.out")"
 echo "PASS: nnc_train_cli ($a)"

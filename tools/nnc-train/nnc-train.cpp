@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
@@ -64,7 +65,10 @@ const char *kUsage =
     "  --test DIR              held-out set, scored after each epoch\n"
     "                          (required)\n"
     "  --epochs N              passes over the training set (default 10)\n"
-    "  --batch B               samples per train_step (default 64)\n"
+    "  --batch B               samples per train_step (default 64; for a\n"
+    "                          model compiled with nnc --dim B=N, N: then\n"
+    "                          every batch has N samples and a remainder\n"
+    "                          is left out)\n"
     "  --seed S                seed of the shuffle (default 0)\n"
     "  --limit N               train on the first N training samples only\n"
     "  --device NAME           auto (default: cuda, then vulkan, then\n"
@@ -85,6 +89,10 @@ int check(const Status &s) { return s.ok() ? 0 : fail(s.message()); }
 struct Options {
   std::string model, trainDir, testDir;
   int64_t epochs = 10, batch = 64, limit = -1;
+  bool batchGiven = false;
+  /// The model takes batches of exactly `batch` (nnc --dim fixed its size):
+  /// a last, smaller batch is left out.
+  bool exactBatch = false;
   uint64_t seed = 0;
   std::string device = "auto";
   std::string loadParams, saveParams;
@@ -119,6 +127,7 @@ int parseArgs(int argc, char **argv, Options &o, bool &help) {
       rc = positive("--epochs", o.epochs);
     } else if (args.is("--batch")) {
       rc = positive("--batch", o.batch);
+      o.batchGiven = true;
     } else if (args.is("--limit")) {
       rc = positive("--limit", o.limit);
     } else if (args.is("--seed")) {
@@ -269,14 +278,19 @@ bool predictions(const ref::Tensor &out, int64_t n,
 
 /// Runs forward over the test set in batches; the fraction of right labels.
 int score(Session &s, const Plan &plan, const Dataset &test, int64_t batch,
-          std::string &scoreOutput, double &accuracy) {
+          bool exact, std::string &scoreOutput, double &accuracy) {
   std::vector<std::string> outputs;
   if (check(entryOutputs(s.model, "forward", outputs)))
     return 1;
   const ref::Tensor &labels = *test.column(plan.labels);
   int64_t right = 0;
   std::vector<int64_t> rows(static_cast<size_t>(batch));
-  for (int64_t start = 0; start < test.size; start += batch) {
+  int64_t scored = exact ? test.size / batch * batch : test.size;
+  if (scored == 0)
+    return fail("the test set has " + std::to_string(test.size) +
+                " samples, fewer than one batch of " + std::to_string(batch) +
+                " (the size nnc --dim compiled the model for)");
+  for (int64_t start = 0; start < scored; start += batch) {
     int64_t n = std::min(batch, test.size - start);
     std::iota(rows.begin(), rows.begin() + n, start);
     // The labels too: forward does not read them, but the session checks
@@ -310,7 +324,7 @@ int score(Session &s, const Plan &plan, const Dataset &test, int64_t batch,
     for (int64_t i = 0; i < n; ++i)
       right += pred[size_t(i)] == labels.getInt(start + i);
   }
-  accuracy = double(right) / double(test.size);
+  accuracy = double(right) / double(scored);
   return 0;
 }
 
@@ -320,7 +334,8 @@ int trainEpoch(Session &s, const Dataset &train, const Options &o,
                const std::string &lossName,
                const std::vector<int64_t> &order, int64_t epoch,
                Progress &progress, double &meanLoss, double &trainSeconds) {
-  int64_t batches = (train.size + o.batch - 1) / o.batch;
+  int64_t batches = o.exactBatch ? train.size / o.batch
+                                 : (train.size + o.batch - 1) / o.batch;
   double lossSum = 0;
   int64_t seen = 0;
   trainSeconds = 0;
@@ -353,7 +368,7 @@ int trainEpoch(Session &s, const Dataset &train, const Options &o,
   return 0;
 }
 
-int trainModel(const Options &o, const std::string &path) {
+int trainModel(Options o, const std::string &path) {
   Session s;
   ref::Graph graph;
   if (check(openSession(o.device, path, o.loadParams, s)) ||
@@ -362,6 +377,20 @@ int trainModel(const Options &o, const std::string &path) {
   Plan plan;
   if (planModel(s, graph, plan) != 0)
     return 1;
+  // A batch size that nnc --dim fixed: the default, and the only one.
+  const ref::Dim &batchDim = graph.decl(plan.labels)->type.dims[0];
+  std::map<std::string, int64_t> fixed = compiledDims(s.model);
+  if (!batchDim.isStatic() && fixed.count(batchDim.name)) {
+    int64_t f = fixed[batchDim.name];
+    if (o.batchGiven && o.batch != f)
+      return fail("--batch " + std::to_string(o.batch) + ": " + graph.model +
+                  " was compiled for batches of " + std::to_string(f) +
+                  " (nnc --dim " + batchDim.name + "=" + std::to_string(f) +
+                  "); pass --batch " + std::to_string(f) +
+                  " or compile without --dim");
+    o.batch = f;
+    o.exactBatch = true;
+  }
   Dataset train, test;
   if (check(loadDataset(o.trainDir, plan.trainInputs, train)) ||
       check(loadDataset(o.testDir, plan.testInputs, test)))
@@ -384,11 +413,20 @@ int trainModel(const Options &o, const std::string &path) {
 
   std::fprintf(stderr,
                "nnc-train: %s on %s: %lld training samples (%lld batches of "
-               "up to %lld), %lld test samples\n",
+               "%s%lld), %lld test samples\n",
                graph.model.c_str(), nnrt_context_device_name(s.context),
                (long long)train.size,
-               (long long)((train.size + o.batch - 1) / o.batch),
-               (long long)o.batch, (long long)test.size);
+               (long long)(o.exactBatch ? train.size / o.batch
+                                        : (train.size + o.batch - 1) / o.batch),
+               o.exactBatch ? "" : "up to ", (long long)o.batch,
+               (long long)test.size);
+  if (o.exactBatch && (train.size % o.batch || test.size % o.batch))
+    std::fprintf(stderr,
+                 "nnc-train: the model takes batches of exactly %lld (nnc "
+                 "--dim): the last %lld training and %lld test samples are "
+                 "left out\n",
+                 (long long)o.batch, (long long)(train.size % o.batch),
+                 (long long)(test.size % o.batch));
 
   Progress progress(isatty(fileno(stderr)));
   SplitMix64 rng(o.seed);
@@ -407,14 +445,17 @@ int trainModel(const Options &o, const std::string &path) {
     progress.show("epoch " + std::to_string(epoch) + "/" +
                   std::to_string(o.epochs) + ": scoring " +
                   std::to_string(test.size) + " test samples");
-    if (score(s, plan, test, o.batch, scoreOutput, accuracy) != 0)
+    if (score(s, plan, test, o.batch, o.exactBatch, scoreOutput, accuracy) != 0)
       return 1;
     progress.clear();
     std::fprintf(stderr,
                  "epoch %lld/%lld: loss %.4f, test accuracy %.4f, %.0f "
                  "samples/s, %.1f s\n",
                  (long long)epoch, (long long)o.epochs, loss, accuracy,
-                 double(train.size) / trainSeconds, secondsSince(epochStart));
+                 double(o.exactBatch ? train.size / o.batch * o.batch
+                                     : train.size) /
+                     trainSeconds,
+                 secondsSince(epochStart));
   }
   if (!o.saveParams.empty() && check(takeStatus(nnrt_session_save_params(
                                    s.session, o.saveParams.c_str()))))
