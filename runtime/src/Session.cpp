@@ -499,6 +499,15 @@ nnrt_status_t nnrt_session_load_params(nnrt_session_t *s, const char *path) {
     if (!d || d->kind == ref::Decl::Kind::Input)
       return nnrtError(NNRT_INVALID_ARGUMENT, std::string(path) + ": '" + name +
                                                   "' is not a param or state of " + g.model);
+    // An f16 param's optimizer state is f32 since stop 20; a checkpoint from
+    // before holds it in f16: widened, losslessly.
+    if (d->type.dtype == ref::DType::F32 && t.dtype() == ref::DType::F16 &&
+        name.rfind("opt.", 0) == 0) {
+      ref::Tensor wide(ref::DType::F32, t.shape());
+      for (int64_t i = 0; i < t.numel(); ++i)
+        wide.setDouble(i, t.getDouble(i));
+      t = std::move(wide);
+    }
     if (nnrt_status_t st = checkValue(*s, name, t, d->type, "param"))
       return st;
     next[name] = std::move(t);
