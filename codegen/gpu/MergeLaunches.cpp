@@ -39,7 +39,8 @@
 // batch's anchor (nothing in between conflicts with it; the host work that
 // defines what it uses moves up), or the batch runs where the launch stands
 // (nothing in between conflicts with the batch or frees what it uses; the
-// launch becomes the anchor). Either way the bytes of temporaries live then
+// launch becomes the anchor, and the members move next to it, so that the
+// order of the ops is always the order the batches run in). Either way the bytes of temporaries live then
 // stay under the function's peak (LiveBytes). Limits: 20 buffers and 26
 // kernel arguments in all (lavapipe binds at most 32 storage buffers), 16
 // KiB of workgroup memory unless one member alone uses more (and then no
@@ -183,6 +184,16 @@ public:
     if (it == launches.end())
       it = launches.try_emplace(l.getOperation(), factsOf(l)).first;
     return it->second;
+  }
+  /// Drops what is known of `op`, which is erased (or new): a later op may
+  /// be allocated at its address, and would be given its accesses -- a
+  /// merged launch taken for an erased member could pass a launch that
+  /// writes what it reads (a param's in-place update hoisted above the
+  /// kernel that reads the old param: found by random models on CUDA's
+  /// kernel set).
+  void forget(Operation *op) {
+    accesses.erase(op);
+    launches.erase(op);
   }
 
 private:
@@ -468,6 +479,13 @@ bool Batch::tryJoin(gpu::LaunchOp l, LiveBytes &liveBytes) {
           accessFn())) {
     l->moveAfter(members.back());
   } else if (sinkTo(l, liveBytes)) {
+    // The members move to where the batch runs: later checks (a launch
+    // hoisted to another batch's anchor, past this one's) see their
+    // accesses where they happen, not where they stood (a member left
+    // behind let a param's in-place update be hoisted above it, which read
+    // the old param: found by random models on CUDA's kernel set).
+    for (gpu::LaunchOp m : members)
+      m->moveBefore(l);
     anchor = l;
   } else {
     return false;
@@ -599,8 +617,11 @@ void Batch::flush() {
   }
   b.setInsertionPointToEnd(&body);
   gpu::TerminatorOp::create(b, loc);
-  for (gpu::LaunchOp m : members)
+  for (gpu::LaunchOp m : members) {
+    facts.forget(m);
     m->erase();
+  }
+  facts.forget(launch);
 }
 
 struct GpuMergeLaunches

@@ -14,8 +14,11 @@ two chains that no value links; see tests/lit/passes/nn-fuse.mlir
 @chains_and_sums). Each of 100 models must give `nnc --stats=json --dim B=5` (static sizes
 fuse differently); the first 20 are compiled with `nnc --target=vulkan`
 and run with `nnc-run --check` (forward and train_step at B=5) against
-the reference (without a Vulkan device only compiled). A compile error
-fails the test: these are valid models.
+the reference (without a Vulkan device only compiled), the first 12 also
+with CUDA's kernel set (`--tune=cuda`): seed 10's train_step there read a
+param after its in-place update until stop 20 (nnc-gpu-merge-launches
+hoisted the update above a batch member it had left behind). A compile
+error fails the test: these are valid models.
 Usage: random_models.py BUILD_DIR [FIRST_SEED COUNT]
 """
 import os
@@ -96,6 +99,7 @@ def main():
     # The first `devices` seeds are also compiled to model.so and checked on
     # Vulkan (about 5 s each on 2 cores); every seed's stats (0.3 s).
     devices = min(count, 20)
+    cuda = min(devices, 12)
     nnc, nncrun = f"{build}/bin/nnc", f"{build}/bin/nnc-run"
     vulkan = "deviceName" in run(["vulkaninfo", "--summary"]).stdout \
         if subprocess.run(["which", "vulkaninfo"], capture_output=True).returncode == 0 else False
@@ -112,21 +116,28 @@ def main():
                                 f"{r.returncode}:\n{r.stderr[-800:]}")
             if seed >= first + devices:
                 continue
-            r = run([nnc, src, "--target=vulkan", "-o", so])
-            if r.returncode != 0:
-                failures.append(f"seed {seed}: nnc exits {r.returncode}:\n{r.stderr[-800:]}")
-                continue
-            if not vulkan:
-                continue
-            entries = ["forward"] + (["train_step"] if "train loss" in open(src).read() else [])
-            for entry in entries:
-                r = run([nncrun, so, "--device", "vulkan", "--check", "--entry", entry,
-                         "--dim", "B=5", "--seed", str(seed)])
+            # Vulkan's kernel set; for the first `cuda` seeds CUDA's too
+            # (--tune=cuda: workgroup tiles, merged launches with barriers).
+            sets = [[]] + ([["--tune=cuda"]] if seed < first + cuda else [])
+            for flags in sets:
+                r = run([nnc, src, "--target=vulkan", *flags, "-o", so])
                 if r.returncode != 0:
-                    failures.append(f"seed {seed}: {entry} on vulkan differs from the "
-                                    f"reference:\n{(r.stdout + r.stderr)[-800:]}")
-                else:
-                    checked += 1
+                    failures.append(f"seed {seed}: nnc {' '.join(flags)} exits "
+                                    f"{r.returncode}:\n{r.stderr[-800:]}")
+                    continue
+                if not vulkan:
+                    continue
+                entries = ["forward"] + (["train_step"] if "train loss" in open(src).read()
+                                         else [])
+                for entry in entries:
+                    r = run([nncrun, so, "--device", "vulkan", "--check", "--entry", entry,
+                             "--dim", "B=5", "--seed", str(seed)])
+                    if r.returncode != 0:
+                        failures.append(f"seed {seed}: {entry} {' '.join(flags)} on vulkan "
+                                        f"differs from the reference:\n"
+                                        f"{(r.stdout + r.stderr)[-800:]}")
+                    else:
+                        checked += 1
     for f in failures:
         print("FAIL:", f)
     where = (f"the first {devices} compiled to model.so, {checked} entries checked on vulkan"
