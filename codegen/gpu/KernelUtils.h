@@ -260,11 +260,13 @@ inline std::optional<mlir::arith::AtomicRMWKind> combinerKind(mlir::Operation *o
       .Default([](mlir::Operation *) { return std::nullopt; });
 }
 
-/// The body must be `yield comb(f(inputs), acc)` with acc used only there.
-inline mlir::FailureOr<Combiner> matchCombiner(mlir::linalg::LinalgOp op) {
+/// Result `k` of the body must be `comb(f(inputs), acc_k)` with acc_k (the
+/// k-th output's block argument) used only there.
+inline mlir::FailureOr<Combiner> matchCombiner(mlir::linalg::LinalgOp op,
+                                               unsigned k) {
   mlir::Block *body = op.getBlock();
-  mlir::BlockArgument acc = body->getArgument(op.getNumDpsInputs());
-  mlir::Value yielded = body->getTerminator()->getOperand(0);
+  mlir::BlockArgument acc = body->getArgument(op.getNumDpsInputs() + k);
+  mlir::Value yielded = body->getTerminator()->getOperand(k);
   mlir::Operation *comb = yielded.getDefiningOp();
   if (!comb || comb->getBlock() != body || comb->getNumOperands() != 2 ||
       !acc.hasOneUse() || acc.getUses().begin()->getOwner() != comb)
@@ -276,6 +278,11 @@ inline mlir::FailureOr<Combiner> matchCombiner(mlir::linalg::LinalgOp op) {
   if (comb->getOperand(accOperand) != acc)
     return mlir::failure();
   return Combiner{comb, accOperand, *kind};
+}
+
+/// The body must be `yield comb(f(inputs), acc)` with acc used only there.
+inline mlir::FailureOr<Combiner> matchCombiner(mlir::linalg::LinalgOp op) {
+  return matchCombiner(op, 0);
 }
 
 /// The subgroup operation that folds values as `kind` does, for f32 and i32

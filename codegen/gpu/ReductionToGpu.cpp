@@ -227,19 +227,12 @@ constexpr int64_t kColumnMinSlice = 64;
 /// Each result's combiner (`yield comb(f(ins), acc_k)` per output), or
 /// failure.
 FailureOr<SmallVector<Combiner>> matchCombiners(linalg::LinalgOp op) {
-  Block *body = op.getBlock();
   SmallVector<Combiner> out;
-  for (int64_t k = 0; k < op.getNumDpsInits(); ++k) {
-    BlockArgument acc = body->getArgument(op.getNumDpsInputs() + k);
-    Operation *comb = body->getTerminator()->getOperand(k).getDefiningOp();
-    if (!comb || comb->getBlock() != body || comb->getNumOperands() != 2 ||
-        !acc.hasOneUse() || acc.getUses().begin()->getOwner() != comb)
+  for (unsigned k = 0; k < unsigned(op.getNumDpsInits()); ++k) {
+    FailureOr<Combiner> c = matchCombiner(op, k);
+    if (failed(c))
       return failure();
-    std::optional<arith::AtomicRMWKind> kind = combinerKind(comb);
-    unsigned accOperand = comb->getOperand(0) == acc ? 0 : 1;
-    if (!kind || comb->getOperand(accOperand) != acc)
-      return failure();
-    out.push_back(Combiner{comb, accOperand, *kind});
+    out.push_back(*c);
   }
   return out;
 }
