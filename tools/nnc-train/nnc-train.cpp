@@ -93,6 +93,12 @@ struct Options {
   /// The model takes batches of exactly `batch` (nnc --dim fixed its size):
   /// a last, smaller batch is left out.
   bool exactBatch = false;
+
+  /// The train_steps of an epoch over `n` samples, and the samples they take.
+  int64_t batches(int64_t n) const {
+    return exactBatch ? n / batch : (n + batch - 1) / batch;
+  }
+  int64_t trained(int64_t n) const { return exactBatch ? n / batch * batch : n; }
   uint64_t seed = 0;
   std::string device = "auto";
   std::string loadParams, saveParams;
@@ -277,15 +283,16 @@ bool predictions(const ref::Tensor &out, int64_t n,
 }
 
 /// Runs forward over the test set in batches; the fraction of right labels.
-int score(Session &s, const Plan &plan, const Dataset &test, int64_t batch,
-          bool exact, std::string &scoreOutput, double &accuracy) {
+int score(Session &s, const Plan &plan, const Dataset &test, const Options &o,
+          std::string &scoreOutput, double &accuracy) {
+  int64_t batch = o.batch;
   std::vector<std::string> outputs;
   if (check(entryOutputs(s.model, "forward", outputs)))
     return 1;
   const ref::Tensor &labels = *test.column(plan.labels);
   int64_t right = 0;
   std::vector<int64_t> rows(static_cast<size_t>(batch));
-  int64_t scored = exact ? test.size / batch * batch : test.size;
+  int64_t scored = o.trained(test.size);
   if (scored == 0)
     return fail("the test set has " + std::to_string(test.size) +
                 " samples, fewer than one batch of " + std::to_string(batch) +
@@ -334,8 +341,7 @@ int trainEpoch(Session &s, const Dataset &train, const Options &o,
                const std::string &lossName,
                const std::vector<int64_t> &order, int64_t epoch,
                Progress &progress, double &meanLoss, double &trainSeconds) {
-  int64_t batches = o.exactBatch ? train.size / o.batch
-                                 : (train.size + o.batch - 1) / o.batch;
+  int64_t batches = o.batches(train.size);
   double lossSum = 0;
   int64_t seen = 0;
   trainSeconds = 0;
@@ -416,8 +422,7 @@ int trainModel(Options o, const std::string &path) {
                "%s%lld), %lld test samples\n",
                graph.model.c_str(), nnrt_context_device_name(s.context),
                (long long)train.size,
-               (long long)(o.exactBatch ? train.size / o.batch
-                                        : (train.size + o.batch - 1) / o.batch),
+               (long long)o.batches(train.size),
                o.exactBatch ? "" : "up to ", (long long)o.batch,
                (long long)test.size);
   if (o.exactBatch && (train.size % o.batch || test.size % o.batch))
@@ -445,16 +450,14 @@ int trainModel(Options o, const std::string &path) {
     progress.show("epoch " + std::to_string(epoch) + "/" +
                   std::to_string(o.epochs) + ": scoring " +
                   std::to_string(test.size) + " test samples");
-    if (score(s, plan, test, o.batch, o.exactBatch, scoreOutput, accuracy) != 0)
+    if (score(s, plan, test, o, scoreOutput, accuracy) != 0)
       return 1;
     progress.clear();
     std::fprintf(stderr,
                  "epoch %lld/%lld: loss %.4f, test accuracy %.4f, %.0f "
                  "samples/s, %.1f s\n",
                  (long long)epoch, (long long)o.epochs, loss, accuracy,
-                 double(o.exactBatch ? train.size / o.batch * o.batch
-                                     : train.size) /
-                     trainSeconds,
+                 double(o.trained(train.size)) / trainSeconds,
                  secondsSince(epochStart));
   }
   if (!o.saveParams.empty() && check(takeStatus(nnrt_session_save_params(
