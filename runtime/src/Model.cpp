@@ -178,6 +178,20 @@ nnrt_status_t describe(nnrt_model_s &m) {
     }
     m.entries.push_back(std::move(info));
   }
+  // So does an output's: the sizes of the view the plan returns it in
+  // are numbers where --dim fixed them (registers where they are dynamic).
+  for (const rt::PlanEntry &e : m.plan.entries)
+    for (const auto &[name, view] : e.results)
+      for (ValueInfo &v : m.values[NNRT_VALUE_OUTPUT]) {
+        if (v.name != name)
+          continue;
+        for (const rt::PlanInstr &in : e.instrs)
+          if (in.kind == rt::PlanInstr::Kind::View && in.index == view &&
+              in.view.sizes.size() == v.dims.size())
+            for (size_t i = 0; i < v.dims.size(); ++i)
+              if (v.dims[i] < 0 && !in.view.sizes[i].isReg)
+                v.dims[i] = in.view.sizes[i].value;
+      }
   for (auto &list : m.values)
     for (ValueInfo &v : list)
       for (const std::string &n : v.dimNames)

@@ -440,3 +440,33 @@ func.func @merges_in_a_ring(%x: tensor<?x16xf32>, %y: tensor<?x16xf32>, %z: tens
   %b = nn.mul %p, %sc : tensor<?x16xf32>, tensor<16xf32> -> tensor<?x16xf32>
   return %c1, %b, %a, %c2 : tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>
 }
+
+// -----
+
+// A join whose path back into the group leaves the group's span: x - z
+// would join its latest user's group (tanh(v2 * v3)), but its square's mean
+// scales v3 in the matmul's epilogue, which that group reads. The walk that
+// checks it used to stop at ops after the group's root (the mean, the
+// epilogue) and missed the path: the groups formed a cycle and the last
+// guard dissolved the matmul's epilogue group (random model seed 10). Now
+// the join is refused and every group keeps its fusion.
+// CHECK-LABEL: func.func @span_back
+// CHECK: %[[D:.*]] = nn.sub %arg0, %arg1
+// CHECK: %[[M:.*]] = nn.fusion {kind = "reduction"}
+// CHECK: nn.fusion {kind = "contraction"}
+// CHECK-NEXT: nn.matmul %arg0, %arg2
+// CHECK-NEXT: nn.mul %{{.*}}, %[[M]]
+// CHECK: nn.fusion {kind = "elementwise"}
+// CHECK-NEXT: nn.mul %[[D]]
+// CHECK-NEXT: nn.tanh
+func.func @span_back(%x: tensor<?x16xf32>, %z: tensor<?x16xf32>, %w3: tensor<16x16xf32>, %w7: tensor<16x16xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>) {
+  %v2 = nn.sub %x, %z : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  %v3 = nn.matmul %x, %w3 : tensor<?x16xf32>, tensor<16x16xf32> -> tensor<?x16xf32>
+  %v7 = nn.mul %v2, %v2 : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  %v8 = nn.mul %v2, %v3 : tensor<?x16xf32>, tensor<?x16xf32> -> tensor<?x16xf32>
+  %v9 = nn.tanh %v8 : tensor<?x16xf32> -> tensor<?x16xf32>
+  %v10 = nn.mean %v7 {axes = array<i64: 0, 1>, keepdims = false} : tensor<?x16xf32> -> tensor<f32>
+  %v12 = nn.matmul %v2, %w7 : tensor<?x16xf32>, tensor<16x16xf32> -> tensor<?x16xf32>
+  %v14 = nn.mul %v3, %v10 : tensor<?x16xf32>, tensor<f32> -> tensor<?x16xf32>
+  return %v9, %v12, %v14 : tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>
+}

@@ -289,6 +289,17 @@ TEST(RuntimeApi, DescribesTheSizesNncDimFixed) {
     EXPECT_EQ(info.dims[0], 8) << info.name;
     EXPECT_STREQ(info.dim_names[0], "B") << info.name;
   }
+  // So do the outputs' (logits [B, 10], pred [B], the loss 0-d).
+  int32_t outputs = nnrt_model_value_count(m, NNRT_VALUE_OUTPUT);
+  ASSERT_EQ(outputs, 3);
+  for (int32_t i = 0; i < outputs; ++i) {
+    nnrt_value_info_t info;
+    ASSERT_OK(nnrt_model_value_info(m, NNRT_VALUE_OUTPUT, i, &info));
+    if (info.rank > 0)
+      EXPECT_EQ(info.dims[0], 8) << info.name;
+    if (info.rank > 1)
+      EXPECT_EQ(info.dims[1], 10) << info.name;
+  }
   // Another batch is refused when it is set, on the reference too (the
   // graph inside would take it, the kernels would not).
   nnrt_session_t *s = nullptr;
@@ -304,11 +315,16 @@ TEST(RuntimeApi, DescribesTheSizesNncDimFixed) {
   nnrt_tensor_release(x8);
   nnrt_session_release(s);
   nnrt_model_release(m);
-  // The model of dynamic dims still says -1.
+  // The model of dynamic dims still says -1, for outputs too.
   ASSERT_OK(nnrt_model_load(c, kMlp.c_str(), &m));
   nnrt_value_info_t info;
   ASSERT_OK(nnrt_model_value_info(m, NNRT_VALUE_INPUT, 1, &info));
   EXPECT_EQ(info.dims[0], -1);
+  for (int32_t i = 0; i < nnrt_model_value_count(m, NNRT_VALUE_OUTPUT); ++i) {
+    ASSERT_OK(nnrt_model_value_info(m, NNRT_VALUE_OUTPUT, i, &info));
+    if (info.rank > 0)
+      EXPECT_EQ(info.dims[0], -1) << info.name;
+  }
   nnrt_model_release(m);
   nnrt_context_release(c);
 }
