@@ -478,7 +478,9 @@ struct MaxPool2DGradOpToLinalg : public OpRewritePattern<MaxPool2DGradOp> {
     ArrayRef<int64_t> windows = dyType.getShape().drop_front();
     int64_t inSize[2] = {xType.getDimSize(2), xType.getDimSize(3)};
     Value lowest = extremeConstant(rewriter, loc, elem, /*lowest=*/true);
-    Value xp = padNCHW(rewriter, loc, x, padding, lowest);
+    Value xp = cropToWindows(rewriter, loc,
+                             padNCHW(rewriter, loc, x, padding, lowest),
+                             windows.drop_front(), kernel, stride);
     Value best = flatInit(rewriter, loc, x, dyType, lowest);
     Value index = flatInit(rewriter, loc, x, dyType,
                            scalarConstant(rewriter, loc, i32,

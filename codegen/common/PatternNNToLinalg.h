@@ -49,6 +49,16 @@ mlir::Value buildBroadcastingGeneric(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value padNCHW(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                     llvm::ArrayRef<int64_t> padding, mlir::Value padValue);
 
+/// `x` ([N, C, H, W], padded) without the rows (columns) past its window
+/// where `windows` ([Ho, Wo] of `kernel` at `stride`) has one per column
+/// (row): a window loop's map then folds to the plain dim and must read
+/// exactly the extent the loop runs over, as linalg requires (x 3x3 pooled
+/// by 2x2). `x` itself elsewhere.
+mlir::Value cropToWindows(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                          llvm::ArrayRef<int64_t> windows,
+                          llvm::ArrayRef<int64_t> kernel,
+                          llvm::ArrayRef<int64_t> stride);
+
 /// The sizes of a conv/pool result: N from `x` (it may be `?`), the rest
 /// from the static dims of `resultType`.
 llvm::SmallVector<mlir::OpFoldResult>

@@ -173,6 +173,32 @@ Value padNCHW(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> padding,
       .getResult();
 }
 
+Value cropToWindows(OpBuilder &b, Location loc, Value x,
+                    ArrayRef<int64_t> windows, ArrayRef<int64_t> kernel,
+                    ArrayRef<int64_t> stride) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0)), sizes, strides(
+                                                                  4, b.getIndexAttr(1));
+  sizes = {dimSize(b, loc, x, 0), b.getIndexAttr(type.getDimSize(1))};
+  bool crop = false;
+  for (int k = 0; k < 2; ++k) {
+    int64_t extent = type.getDimSize(2 + k);
+    int64_t need = (windows[k] - 1) * stride[k] + kernel[k];
+    if (ShapedType::isDynamic(extent) || windows[k] != 1 || need >= extent) {
+      sizes.push_back(b.getIndexAttr(extent));
+      if (ShapedType::isDynamic(extent))
+        return x;
+      continue;
+    }
+    sizes.push_back(b.getIndexAttr(need));
+    crop = true;
+  }
+  if (!crop)
+    return x;
+  return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides)
+      .getResult();
+}
+
 SmallVector<OpFoldResult> nchwResultSizes(OpBuilder &b, Location loc, Value x,
                                           RankedTensorType resultType) {
   SmallVector<OpFoldResult> sizes = {dimSize(b, loc, x, 0)};

@@ -190,3 +190,15 @@ func.func @grad_weight_grouped(%x: tensor<?x4x6x6xf32>, %dy: tensor<?x6x6x6xf32>
   %0 = nn.conv2d_grad_weight %x, %dy {dilation = array<i64: 1, 1>, groups = 2 : i64, kernel_size = array<i64: 3, 3>, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>} : tensor<?x4x6x6xf32>, tensor<?x6x6x6xf32> -> tensor<6x2x3x3xf32>
   return %0 : tensor<6x2x3x3xf32>
 }
+
+// One window per row and column (3x3 pooled by 2x2 to 1x1): the cell
+// choice reads x only up to its last window (rows and columns 0..1), so the
+// window loops' extents agree with x's (with a static batch they failed
+// linalg's verifier).
+// CHECK-LABEL: func.func @max_pool_grad_one_window
+// CHECK: %[[X:.*]] = tensor.extract_slice %arg0[0, 0, 0, 0] [5, 2, 2, 2] [1, 1, 1, 1] : tensor<5x2x3x3xf32> to tensor<5x2x2x2xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[X]], %{{.*}} : tensor<5x2x2x2xf32>, tensor<2x2xf32>)
+func.func @max_pool_grad_one_window(%x: tensor<5x2x3x3xf32>, %dy: tensor<5x2x1x1xf32>) -> tensor<5x2x3x3xf32> {
+  %0 = nn.max_pool2d_grad %x, %dy {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>} : tensor<5x2x3x3xf32>, tensor<5x2x1x1xf32> -> tensor<5x2x3x3xf32>
+  return %0 : tensor<5x2x3x3xf32>
+}
