@@ -154,21 +154,29 @@ LogicalResult nnc::lowerKernels(ModuleOp gpuModule,
                                 const PackageOptions &options,
                                 CompiledModel &out) {
   if (options.spirv) {
-    // SPIR-V for Vulkan 1.1 has no bfloat16; say so at the model's line.
+    // SPIR-V for Vulkan 1.1 has no bfloat16; say so at the model's line:
+    // the first kernel op of bf16 values that has one (ops a pass made
+    // without a location come first in some kernels: log_softmax's).
     auto isBF16 = [](Type t) { return getElementTypeOrSelf(t).isBF16(); };
-    WalkResult bf16 = gpuModule.walk([&](Operation *op) {
-      if (!op->getParentOfType<gpu::GPUModuleOp>())
+    Operation *first = nullptr, *located = nullptr;
+    gpuModule.walk([&](Operation *op) {
+      if (!op->getParentOfType<gpu::GPUModuleOp>() ||
+          (llvm::none_of(op->getResultTypes(), isBF16) &&
+           llvm::none_of(op->getOperandTypes(), isBF16)))
         return WalkResult::advance();
-      if (llvm::any_of(op->getResultTypes(), isBF16) ||
-          llvm::any_of(op->getOperandTypes(), isBF16)) {
-        op->emitError("bf16 cannot run on Vulkan (SPIR-V has no bfloat16 "
-                      "type): compile with --target=cuda, or use f16 or f32");
-        return WalkResult::interrupt();
-      }
-      return WalkResult::advance();
+      if (!first)
+        first = op;
+      if (!op->getLoc()->findInstanceOf<FileLineColLoc>())
+        return WalkResult::advance();
+      located = op;
+      return WalkResult::interrupt();
     });
-    if (bf16.wasInterrupted())
+    if (first) {
+      (located ? located : first)
+          ->emitError("bf16 cannot run on Vulkan (SPIR-V has no bfloat16 "
+                      "type): compile with --target=cuda, or use f16 or f32");
       return failure();
+    }
     OwningOpRef<ModuleOp> kernels = cloneKernels(gpuModule);
     PassManager pm(gpuModule.getContext());
     if (options.timePasses)
